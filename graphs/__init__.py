@@ -1,0 +1,1 @@
+"""Auction wiring: state, runtime context, the auction graph and the executor subgraph."""

@@ -1,0 +1,106 @@
+"""The SALE auction as a LangGraph state graph (graph id ``auction``).
+
+    START ─Send per agent─▶ bid ─Send per juror─▶ jury ─▶ score ─▶ select_provisional
+      ─Send per cheaper agent─▶ refine ─Send per juror─▶ jury ─▶ score ─▶ select_final ─▶ record ─▶ execute ─▶ finish
+
+Each ``bid`` and ``refine`` branch sends its own new bid to every juror, so bids and jury calls fan out with
+``Send``. ``score`` is deferred: it runs once, after every branch of the round has finished (including branches
+that failed and sent nothing). Routers here are wiring only; the work happens in ``nodes/``.
+"""
+
+from __future__ import annotations
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import get_runtime
+from langgraph.types import Send
+
+from graphs.context import AuctionContext
+from graphs.state import AuctionInput, AuctionOutput, AuctionState, BidTask, JuryTask, RefineTask
+from nodes.bid import bid
+from nodes.execute import execute
+from nodes.finish import finish
+from nodes.jury import jury
+from nodes.record import record
+from nodes.refine import refine
+from nodes.score import eligible_bids, score
+from nodes.select import select_final, select_provisional
+from sale.resources import pool_of
+from sale.tasks import validate_task
+
+NODES = ("bid", "jury", "score", "select_provisional", "refine", "select_final", "record", "execute", "finish")
+
+
+def dispatch_bids(state: AuctionState) -> list[Send]:
+    validate_task(state["task"])
+    pool = pool_of(get_runtime(AuctionContext).context)
+    return [Send("bid", BidTask(task=state["task"], agent=a.name)) for a in pool.agents]
+
+
+def dispatch_jury(state: AuctionState) -> list[Send] | str:
+    """After one bid/refine branch: its new (not yet scored) bid goes to every juror still in the auction."""
+    pool = pool_of(get_runtime(AuctionContext).context)
+    excluded = state.get("excluded", {})
+    scored = state.get("scores", {})
+    jurors = [a for a in pool.names if a not in excluded]
+    fresh = [b for b in eligible_bids(state) if b["id"] not in scored]
+    sends = [Send("jury", JuryTask(task=state["task"], bid=b, juror=j)) for b in fresh for j in jurors]
+    return sends or "score"
+
+
+def after_score(state: AuctionState) -> str:
+    return "select_final" if state.get("phase") == "refining" else "select_provisional"
+
+
+def dispatch_refine(state: AuctionState) -> list[Send] | str:
+    """Only agents strictly cheaper than the provisional winner refine."""
+    if state.get("status") == "failed":
+        return "finish"
+    ctx = get_runtime(AuctionContext).context
+    if not ctx.refine:
+        return "select_final"
+    pool = pool_of(ctx)
+    bids = {b["agent"]: b for b in state["bids"] if b["round"] == 0}
+    leader = next(b for b in state["bids"] if b["id"] == state["provisional_winner"])
+    ceiling = pool.get(leader["agent"]).price_per_mtok
+    excluded = state.get("excluded", {})
+    sends = [
+        Send("refine", RefineTask(task=state["task"], agent=a.name, own=bids[a.name],
+                                  memory_seq_before=state["memory_seq_before"]))
+        for a in pool.agents
+        if a.price_per_mtok < ceiling and a.name in bids and a.name not in excluded
+    ]
+    return sends or "select_final"
+
+
+def after_select_final(state: AuctionState) -> str:
+    return "finish" if state.get("status") == "failed" else "record"
+
+
+def build_auction_graph() -> StateGraph:
+    """The uncompiled builder: compile it with your own checkpointer, or customise nodes before compiling."""
+    builder = StateGraph(AuctionState, context_schema=AuctionContext, input_schema=AuctionInput,
+                         output_schema=AuctionOutput)
+    builder.add_node("bid", bid)
+    builder.add_node("jury", jury)
+    builder.add_node("score", score, defer=True)
+    builder.add_node("select_provisional", select_provisional)
+    builder.add_node("refine", refine)
+    builder.add_node("select_final", select_final)
+    builder.add_node("record", record)
+    builder.add_node("execute", execute)
+    builder.add_node("finish", finish)
+
+    builder.add_conditional_edges(START, dispatch_bids, ["bid"])
+    builder.add_conditional_edges("bid", dispatch_jury, ["jury", "score"])
+    builder.add_edge("jury", "score")
+    builder.add_conditional_edges("score", after_score, ["select_provisional", "select_final"])
+    builder.add_conditional_edges("select_provisional", dispatch_refine, ["refine", "select_final", "finish"])
+    builder.add_conditional_edges("refine", dispatch_jury, ["jury", "score"])
+    builder.add_conditional_edges("select_final", after_select_final, ["record", "finish"])
+    builder.add_edge("record", "execute")
+    builder.add_edge("execute", "finish")
+    builder.add_edge("finish", END)
+    return builder
+
+
+graph = build_auction_graph().compile(name="auction")

@@ -1,0 +1,96 @@
+"""The auction's typed state. Lists written by parallel branches (bids, verdicts, calls) carry reducers."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
+
+
+def merge_dicts(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
+    return {**left, **right}
+
+
+class Bid(TypedDict):
+    """One strategy. ``id`` is ``agent@round`` (round 0: initial bid, round 1: memory-refined rebid)."""
+
+    id: str
+    agent: str
+    round: int
+    refined: bool
+    text: str
+    tokens: int
+    token_source: str
+    entropy: float
+    entropy_missing: bool
+    top_k: int
+    disqualified: str | None
+    retrieved: list[str]
+
+
+class Verdict(TypedDict):
+    """One juror's score for one bid; ``score`` is None when the reply was invalid (it is never used then)."""
+
+    bid_id: str
+    juror: str
+    score: int | None
+    raw: str
+    error: str | None
+
+
+class Score(TypedDict):
+    cost: float
+    value: float
+    score: float
+    jury: dict[str, int]
+
+
+class AuctionInput(TypedDict):
+    task: str
+    auction_id: NotRequired[str]
+
+
+class AuctionOutput(TypedDict):
+    result: dict[str, Any]
+
+
+class AuctionState(TypedDict):
+    task: str
+    auction_id: NotRequired[str]
+    bids: Annotated[list[Bid], operator.add]
+    verdicts: Annotated[list[Verdict], operator.add]
+    calls: Annotated[list[dict[str, Any]], operator.add]
+    excluded: Annotated[dict[str, str], merge_dicts]
+    refine_notes: Annotated[dict[str, str], merge_dicts]
+    scores: dict[str, Score]
+    jurors: list[str]
+    dropped_jurors: dict[str, str]
+    phase: Literal["bidding", "refining"]
+    provisional_winner: str | None
+    winner: str | None
+    memory_size_before: int
+    memory_seq_before: int
+    status: Literal["ok", "failed"]
+    error: str | None
+    memory_seq: int | None
+    answer: str
+    result: dict[str, Any]
+
+
+class BidTask(TypedDict):
+    """What one parallel ``bid`` branch receives via Send."""
+
+    task: str
+    agent: str
+
+
+class RefineTask(TypedDict):
+    task: str
+    agent: str
+    own: Bid
+    memory_seq_before: int
+
+
+class JuryTask(TypedDict):
+    task: str
+    bid: Bid
+    juror: str

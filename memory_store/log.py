@@ -1,0 +1,77 @@
+"""The auction log: SQLite, the source of truth. One row per auction; writes are idempotent by auction id."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS auctions (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    auction_id TEXT    NOT NULL UNIQUE,
+    created_at TEXT    NOT NULL,
+    task       TEXT    NOT NULL,
+    winner     TEXT    NOT NULL,
+    record     TEXT    NOT NULL,
+    outcome    TEXT
+);
+"""
+
+
+class AuctionLog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+
+    def add(self, record: dict[str, Any]) -> tuple[int, bool]:
+        """Insert the record unless its auction id is already logged. Returns (seq, inserted)."""
+        with self._db:
+            cur = self._db.execute(
+                "INSERT OR IGNORE INTO auctions (auction_id, created_at, task, winner, record) VALUES (?,?,?,?,?)",
+                (record["auction_id"], record["created_at"], record["task"], record["winner_agent"],
+                 json.dumps(record, sort_keys=True)),
+            )
+            inserted = cur.rowcount == 1
+        return self.seq_of(record["auction_id"]), inserted
+
+    def set_outcome(self, auction_id: str, outcome: dict[str, Any]) -> None:
+        with self._db:
+            self._db.execute("UPDATE auctions SET outcome = ? WHERE auction_id = ?",
+                             (json.dumps(outcome, sort_keys=True), auction_id))
+
+    def seq_of(self, auction_id: str) -> int:
+        row = self._db.execute("SELECT seq FROM auctions WHERE auction_id = ?", (auction_id,)).fetchone()
+        if row is None:
+            raise KeyError(auction_id)
+        return int(row[0])
+
+    def get(self, auction_id: str) -> dict[str, Any] | None:
+        row = self._db.execute(
+            "SELECT seq, record, outcome FROM auctions WHERE auction_id = ?", (auction_id,)
+        ).fetchone()
+        return _decode(row) if row else None
+
+    def all(self) -> list[dict[str, Any]]:
+        rows = self._db.execute("SELECT seq, record, outcome FROM auctions ORDER BY seq").fetchall()
+        return [_decode(r) for r in rows]
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM auctions").fetchone()[0])
+
+    def max_seq(self) -> int:
+        return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM auctions").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _decode(row: tuple) -> dict[str, Any]:
+    record = json.loads(row[1])
+    record["seq"] = int(row[0])
+    record["outcome"] = json.loads(row[2]) if row[2] else None
+    return record

@@ -1,0 +1,165 @@
+"""Auction memory: the SQLite log (truth) plus the Chroma index (similarity), owned by one writer process.
+
+Layout of a memory directory::
+
+    auctions.sqlite   one row per auction (source of truth)
+    chroma/           the similarity index, rebuilt from the log whenever it disagrees with it
+    writer.lock       held (flock) by the one process that may write here
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import Any, TypedDict
+
+from memory_store.embeddings import Embedder
+from memory_store.index import TaskIndex
+from memory_store.log import AuctionLog
+
+EMBED_CHARS = 2000
+
+
+class MemoryLockedError(RuntimeError):
+    """Another process already writes to this memory directory."""
+
+
+class Exemplar(TypedDict):
+    auction_id: str
+    similarity: float
+    task: str
+    losing_agent: str
+    losing: str
+    winning_agent: str
+    winning: str
+
+
+class AuctionMemory:
+    """Open (and lock) a memory directory. Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, directory: str | os.PathLike[str], embedder: Embedder | None = None) -> None:
+        self.directory = Path(directory).expanduser().resolve()
+        if self.directory.exists() and not self.directory.is_dir():
+            raise NotADirectoryError(f"memory path {self.directory} exists and is not a directory")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock_fd = _acquire_writer_lock(self.directory)
+        try:
+            self.log = AuctionLog(self.directory / "auctions.sqlite")
+            self.index = TaskIndex(self.directory / "chroma")
+            self._embedder = embedder
+            self.sync_index()
+        except BaseException:
+            os.close(self._lock_fd)
+            raise
+
+    def __enter__(self) -> AuctionMemory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = Embedder()
+        return self._embedder
+
+    def size(self) -> int:
+        return self.log.count()
+
+    def max_seq(self) -> int:
+        return self.log.max_seq()
+
+    def add(self, record: dict[str, Any]) -> int:
+        """Log the auction (idempotent by ``auction_id``), then index it. Returns its sequence number."""
+        seq, _ = self.log.add(record)
+        self._index_record(record, seq)
+        return seq
+
+    def set_outcome(self, auction_id: str, outcome: dict[str, Any]) -> None:
+        self.log.set_outcome(auction_id, outcome)
+
+    def get(self, auction_id: str) -> dict[str, Any] | None:
+        return self.log.get(auction_id)
+
+    def sync_index(self) -> int:
+        """Bring the index in line with the log; returns how many entries were (re)indexed."""
+        logged = {r["auction_id"]: r for r in self.log.all()}
+        indexed = self.index.ids()
+        if indexed - logged.keys():
+            self.index.reset()
+            indexed = set()
+        missing = [r for a, r in logged.items() if a not in indexed]
+        for record in missing:
+            self._index_record(record, record["seq"])
+        return len(missing)
+
+    def rebuild_index(self) -> int:
+        self.index.reset()
+        return self.sync_index()
+
+    def similar(self, task: str, k: int, max_seq: int) -> list[tuple[str, float]]:
+        return self.index.query(self._embed(task), k, max_seq)
+
+    def exemplars(self, agent: str, task: str, k: int, max_seq: int) -> list[Exemplar]:
+        """The k most similar earlier auctions in which ``agent`` bid, as (losing, winning) strategy pairs with at
+        least one side the agent's own: its losing bid against the winner, or its winning bid against the best
+        loser."""
+        out: list[Exemplar] = []
+        for auction_id, similarity in self.index.query(self._embed(task), k, max_seq, bidder=agent):
+            record = self.log.get(auction_id)
+            pair = _pair_for(agent, record) if record else None
+            if pair:
+                out.append(Exemplar(auction_id=auction_id, similarity=round(similarity, 4), task=record["task"],
+                                    **pair))
+        return out
+
+    def close(self) -> None:
+        if self._lock_fd >= 0:
+            self.log.close()
+            os.close(self._lock_fd)
+            self._lock_fd = -1
+
+    def _embed(self, task: str) -> list[float]:
+        return self.embedder.embed([task[:EMBED_CHARS]])[0]
+
+    def _index_record(self, record: dict[str, Any], seq: int) -> None:
+        bidders = sorted({b["agent"] for b in record["bids"] if b.get("label") in ("win", "loss")})
+        self.index.upsert(record["auction_id"], record["task"], self._embed(record["task"]), seq, bidders,
+                          record["winner_agent"])
+
+
+def _pair_for(agent: str, record: dict[str, Any]) -> dict[str, str] | None:
+    ranked = [b for b in record["bids"] if b.get("label") in ("win", "loss")]
+    own = [b for b in ranked if b["agent"] == agent]
+    winner = next((b for b in ranked if b["label"] == "win"), None)
+    if not own or winner is None:
+        return None
+    mine = max(own, key=lambda b: b.get("round", 0))
+    if winner["agent"] == agent:
+        losers = sorted((b for b in ranked if b["label"] == "loss" and b["agent"] != agent),
+                        key=lambda b: b.get("score", 0.0))
+        if not losers:
+            return None
+        return {"losing_agent": losers[0]["agent"], "losing": losers[0]["text"],
+                "winning_agent": agent, "winning": winner["text"]}
+    return {"losing_agent": agent, "losing": mine["text"], "winning_agent": winner["agent"],
+            "winning": winner["text"]}
+
+
+def _acquire_writer_lock(directory: Path) -> int:
+    path = directory / "writer.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise MemoryLockedError(
+            f"memory directory {directory} is already open for writing by process {holder}; one writer per "
+            "directory (pass another --memory directory, or wait for that process to finish)"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, str(os.getpid()).encode(), 0)
+    return fd

@@ -1,0 +1,53 @@
+"""``bid``: one agent writes a short strategy for the task (greedy, with logprobs for the entropy term)."""
+
+from __future__ import annotations
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from langgraph.runtime import Runtime
+
+from graphs.context import AuctionContext
+from graphs.state import Bid, BidTask
+from sale.calls import CallRecord, call_model
+from sale.entropy import plan_entropy
+from sale.prompts import BID_SYSTEM, BID_USER, TOOLS_DESCRIPTION
+from sale.resources import pool_of
+
+MIN_BID_TOKENS = 2
+
+
+async def bid(task: BidTask, runtime: Runtime[AuctionContext]) -> dict:
+    ctx = runtime.context
+    spec = pool_of(ctx).get(task["agent"])
+    messages = [
+        SystemMessage(BID_SYSTEM.format(agent=spec.name, tools=TOOLS_DESCRIPTION, max_words=ctx.bid_max_words)),
+        HumanMessage(BID_USER.format(task=task["task"])),
+    ]
+    call = await call_model(
+        spec, messages, purpose="bid", deadline_s=ctx.bid_deadline_s,
+        max_tokens=min(ctx.bid_max_tokens, spec.max_tokens), factory=ctx.model_factory,
+        logprobs=True, top_logprobs=ctx.top_logprobs,
+    )
+    if call["error"]:
+        return {"excluded": {spec.name: f"bid failed: {call['error']}"}, "calls": [ledger_entry(call)]}
+    return {"bids": [make_bid(spec.name, 0, call, retrieved=[])], "calls": [ledger_entry(call)]}
+
+
+def make_bid(agent: str, round_: int, call: CallRecord, retrieved: list[str]) -> Bid:
+    """A scored-to-be bid from a completed call; empty, whitespace-only and 1-token bids are disqualified."""
+    h = plan_entropy(call["logprobs"])
+    text = call["text"]
+    disqualified = None
+    if not text.strip():
+        disqualified = f"empty bid (finish_reason={call['finish_reason']})"
+    elif call["completion_tokens"] < MIN_BID_TOKENS:
+        disqualified = f"bid of {call['completion_tokens']} token(s)"
+    return Bid(
+        id=f"{agent}@{round_}", agent=agent, round=round_, refined=round_ > 0, text=text,
+        tokens=call["completion_tokens"], token_source=call["token_source"], entropy=round(h.value, 6),
+        entropy_missing=h.missing, top_k=h.top_k, disqualified=disqualified, retrieved=retrieved,
+    )
+
+
+def ledger_entry(call: CallRecord) -> dict:
+    """The part of a call the usage ledger keeps (no text, no logprobs)."""
+    return {k: v for k, v in call.items() if k not in ("text", "logprobs")}

@@ -1,0 +1,94 @@
+"""``finish``: tally tokens and USD (auction vs execution), store the outcome, and shape the result object.
+
+The result's fields are documented in the README ("JSON output"); ``sale run --json`` prints it as is.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from graphs.context import AuctionContext
+from graphs.state import AuctionState
+from sale.resources import memory_of, pool_of
+
+AUCTION_PURPOSES = ("bid", "jury", "rebid", "rejury")
+
+
+def usage_split(calls: list[dict[str, Any]]) -> dict[str, Any]:
+    def tally(purposes: tuple[str, ...]) -> tuple[int, float]:
+        chosen = [c for c in calls if c["purpose"] in purposes]
+        return (sum(c["prompt_tokens"] + c["completion_tokens"] for c in chosen), sum(c["usd"] for c in chosen))
+
+    auction_tokens, auction_usd = tally(AUCTION_PURPOSES)
+    execution_tokens, execution_usd = tally(("execute",))
+    reported = [c["reported_usage"] for c in calls if c.get("reported_usage")]
+    total = auction_tokens + execution_tokens
+    return {
+        "auction_tokens": auction_tokens,
+        "execution_tokens": execution_tokens,
+        "auction_usd": auction_usd,
+        "execution_usd": execution_usd,
+        "auction_token_share": auction_tokens / total if total else 0.0,
+        "calls": len(calls),
+        "failed_calls": sum(1 for c in calls if c.get("error")),
+        "server_reported_tokens": sum(r.get("total_tokens") or 0 for r in reported) if reported else None,
+    }
+
+
+def _finite(x: float | None) -> float | None:
+    return x if x is not None and math.isfinite(x) else None
+
+
+def build_result(state: AuctionState, context: AuctionContext) -> dict[str, Any]:
+    pool = pool_of(context)
+    scores = state.get("scores", {})
+    by_id = {b["id"]: b for b in state.get("bids", [])}
+    bids = []
+    for b in state.get("bids", []):
+        s = scores.get(b["id"])
+        bids.append({
+            "id": b["id"], "agent": b["agent"], "round": b["round"], "refined": b["refined"], "text": b["text"],
+            "tokens": b["tokens"], "token_source": b["token_source"], "entropy": b["entropy"],
+            "entropy_missing": b["entropy_missing"], "jury": dict(s["jury"]) if s else {},
+            "cost": _finite(s["cost"]) if s else None, "value": _finite(s["value"]) if s else None,
+            "score": _finite(s["score"]) if s else None, "disqualified": b["disqualified"],
+            "retrieved": b["retrieved"],
+        })
+
+    def agent_of(bid_id: str | None) -> str | None:
+        return by_id[bid_id]["agent"] if bid_id in by_id else None
+
+    return {
+        "auction_id": state.get("auction_id"),
+        "status": state.get("status", "failed"),
+        "error": state.get("error"),
+        "task": state["task"],
+        "simulated": pool.simulated,
+        "pool": {"source": pool.source,
+                 "agents": [{"name": a.name, "model": a.model, "price_per_mtok": a.price_per_mtok,
+                             "simulated": a.simulated} for a in pool.agents]},
+        "weights": context.weights().to_dict(),
+        "bids": bids,
+        "jurors": state.get("jurors", []),
+        "dropped_jurors": state.get("dropped_jurors", {}),
+        "provisional_winner": agent_of(state.get("provisional_winner")),
+        "winner": agent_of(state.get("winner")),
+        "winner_bid": state.get("winner"),
+        "answer": state.get("answer", ""),
+        "excluded": state.get("excluded", {}),
+        "refine_notes": state.get("refine_notes", {}),
+        "memory_size_before": state.get("memory_size_before", 0),
+        "retrieved": sorted({a for b in state.get("bids", []) for a in b["retrieved"]}),
+        "usage": usage_split(state.get("calls", [])),
+    }
+
+
+def finish(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
+    result = build_result(state, runtime.context)
+    if result["status"] == "ok" and state.get("auction_id"):
+        outcome = {"answer": result["answer"], "usage": result["usage"], "error": result["error"]}
+        memory_of(runtime.context).set_outcome(state["auction_id"], outcome)
+    return {"result": result}

@@ -1,0 +1,56 @@
+"""``refine``: an agent cheaper than the provisional winner rebids after contrasting past losing and winning
+strategies (k most similar earlier auctions, at least one strategy of each pair its own)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from langgraph.runtime import Runtime
+
+from graphs.context import AuctionContext
+from graphs.state import RefineTask
+from memory_store import Exemplar
+from nodes.bid import ledger_entry, make_bid
+from sale.calls import call_model
+from sale.prompts import REBID_EXAMPLE, REBID_SYSTEM, REBID_USER, TOOLS_DESCRIPTION, data_block
+from sale.resources import memory_of, pool_of
+
+
+def rebid_prompt(agent: str, task: str, own_text: str, exemplars: list[Exemplar], max_words: int) -> list:
+    examples = "\n\n".join(
+        REBID_EXAMPLE.format(
+            n=i + 1, similarity=e["similarity"], task_block=data_block(e["task"], "task"),
+            loser=e["losing_agent"], losing_block=data_block(e["losing"]),
+            winner=e["winning_agent"], winning_block=data_block(e["winning"]),
+        )
+        for i, e in enumerate(exemplars)
+    )
+    return [
+        SystemMessage(REBID_SYSTEM.format(agent=agent, tools=TOOLS_DESCRIPTION, max_words=max_words)),
+        HumanMessage(REBID_USER.format(examples=examples, own_block=data_block(own_text), task=task)),
+    ]
+
+
+async def refine(task: RefineTask, runtime: Runtime[AuctionContext]) -> dict:
+    ctx = runtime.context
+    spec = pool_of(ctx).get(task["agent"])
+    memory = memory_of(ctx)
+    exemplars = await asyncio.to_thread(memory.exemplars, spec.name, task["task"], ctx.k,
+                                        task["memory_seq_before"])
+    if not exemplars:
+        return {"refine_notes": {spec.name: "no earlier auction with its own strategy; no rebid"}}
+    messages = rebid_prompt(spec.name, task["task"], task["own"]["text"], exemplars, ctx.bid_max_words)
+    call = await call_model(
+        spec, messages, purpose="rebid", deadline_s=ctx.bid_deadline_s,
+        max_tokens=min(ctx.bid_max_tokens, spec.max_tokens), factory=ctx.model_factory,
+        logprobs=True, top_logprobs=ctx.top_logprobs,
+    )
+    if call["error"]:
+        return {"refine_notes": {spec.name: f"rebid failed: {call['error']}"}, "calls": [ledger_entry(call)]}
+    retrieved = [e["auction_id"] for e in exemplars]
+    return {
+        "bids": [make_bid(spec.name, 1, call, retrieved=retrieved)],
+        "calls": [ledger_entry(call)],
+        "refine_notes": {spec.name: f"rebid after {len(exemplars)} past auction(s)"},
+    }

@@ -1,0 +1,52 @@
+"""``score``: C, V and C - V for every eligible bid, over one common set of jurors.
+
+A juror that did not give a valid score on every eligible bid is dropped for all of them (symmetric), so no
+bid is helped or hurt by a missing verdict; the drop is reported. Excluded agents neither win nor judge.
+"""
+
+from __future__ import annotations
+
+import math
+
+from langgraph.runtime import Runtime
+
+from graphs.context import AuctionContext
+from graphs.state import AuctionState, Bid, Score
+from sale.cost import bid_cost, bid_value
+from sale.resources import pool_of
+
+
+def eligible_bids(state: AuctionState) -> list[Bid]:
+    excluded = state.get("excluded", {})
+    return [b for b in state.get("bids", []) if not b["disqualified"] and b["agent"] not in excluded]
+
+
+def score(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
+    ctx = runtime.context
+    pool = pool_of(ctx)
+    weights = ctx.weights()
+    bids = eligible_bids(state)
+    excluded = state.get("excluded", {})
+    valid: dict[tuple[str, str], int] = {
+        (v["bid_id"], v["juror"]): v["score"] for v in state.get("verdicts", []) if v["score"] is not None
+    }
+    errors = {(v["bid_id"], v["juror"]): v["error"] for v in state.get("verdicts", []) if v["score"] is None}
+    dropped: dict[str, str] = {}
+    for juror in pool.names:
+        if juror in excluded:
+            dropped[juror] = "excluded from the auction"
+            continue
+        missing = [b["id"] for b in bids if (b["id"], juror) not in valid]
+        if missing:
+            reasons = sorted({errors.get((m, juror)) or "no verdict" for m in missing})
+            dropped[juror] = f"no valid score for {', '.join(missing)} ({'; '.join(reasons)})"
+    jurors = [j for j in pool.names if j not in dropped]
+    scores: dict[str, Score] = {}
+    for b in bids:
+        jury = {j: valid[(b["id"], j)] for j in pool.names if (b["id"], j) in valid}
+        cost = bid_cost(weights, pool.get(b["agent"]).price_per_mtok, b["tokens"])
+        value = bid_value(weights, b["entropy"], jury, jurors)
+        total = cost - value
+        scores[b["id"]] = Score(cost=cost, value=value, score=total if math.isfinite(total) else math.inf,
+                                jury=jury)
+    return {"scores": scores, "jurors": jurors, "dropped_jurors": dropped}

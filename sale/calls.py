@@ -1,0 +1,138 @@
+"""One model call with a deadline, never raising: every outcome becomes a :class:`CallRecord`.
+
+The OpenAI SDK inside langchain-openai is the single retry owner (``max_retries`` from the pool file); no
+LangGraph retry policy is set on the nodes, so a logical call makes at most ``1 + max_retries`` attempts. The
+deadline wraps all attempts, so a slow or silent endpoint costs at most ``deadline_s``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypedDict
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+from langchain_openai import ChatOpenAI
+
+from sale.cost import usd
+from sale.pool import AgentSpec
+from sale.tokens import completion_tokens, estimate_message_tokens
+
+ModelFactory = Callable[[AgentSpec], BaseChatModel]
+JURY_SCORE_SCHEMA = {
+    "type": "object",
+    "properties": {"score": {"type": "integer", "enum": [0, 1, 2, 3, 4, 5]}},
+    "required": ["score"],
+    "additionalProperties": False,
+}
+
+
+class CallRecord(TypedDict):
+    """A model call as the ledger sees it. Token counts are local; ``reported_usage`` is the server's claim."""
+
+    agent: str
+    purpose: str
+    text: str
+    logprobs: list[dict[str, Any]] | None
+    finish_reason: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    token_source: str
+    reported_usage: dict[str, Any] | None
+    usd: float
+    latency_s: float
+    error: str | None
+
+
+def openai_chat_model(spec: AgentSpec) -> BaseChatModel:
+    """The production client: langchain-openai with a finite timeout and the pool's retry budget."""
+    return ChatOpenAI(
+        model=spec.model,
+        base_url=spec.base_url,
+        api_key=spec.api_key(),
+        timeout=spec.timeout_s,
+        max_retries=spec.max_retries,
+        temperature=0.0,
+    )
+
+
+def response_format_for(spec: AgentSpec, schema: dict[str, Any], name: str) -> dict[str, Any] | None:
+    if spec.structured_output == "json_schema":
+        return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}}
+    if spec.structured_output == "json_object":
+        return {"type": "json_object", "schema": schema}
+    return None
+
+
+async def call_model(
+    spec: AgentSpec,
+    messages: Sequence[BaseMessage],
+    *,
+    purpose: str,
+    deadline_s: float,
+    max_tokens: int,
+    factory: ModelFactory | None = None,
+    logprobs: bool = False,
+    top_logprobs: int = 0,
+    response_format: dict[str, Any] | None = None,
+) -> CallRecord:
+    model = (factory or openai_chat_model)(spec)
+    kwargs: dict[str, Any] = {"extra_body": {"max_tokens": max_tokens}}
+    if response_format is not None:
+        kwargs["extra_body"]["response_format"] = response_format
+    if logprobs and spec.logprobs:
+        kwargs["logprobs"] = True
+        kwargs["top_logprobs"] = top_logprobs
+    prompt_tokens = estimate_message_tokens(messages)
+    started = time.monotonic()
+    text, content_logprobs, finish, reported, error = "", None, None, None, None
+    try:
+        message = await asyncio.wait_for(model.ainvoke(list(messages), **kwargs), timeout=deadline_s)
+        text = message.content if isinstance(message.content, str) else str(message.content)
+        meta = message.response_metadata or {}
+        finish = meta.get("finish_reason")
+        raw_logprobs = meta.get("logprobs")
+        if isinstance(raw_logprobs, dict) and isinstance(raw_logprobs.get("content"), list):
+            content_logprobs = [e for e in raw_logprobs["content"] if isinstance(e, dict)]
+        usage = meta.get("token_usage")
+        reported = dict(usage) if isinstance(usage, dict) else None
+    except TimeoutError:
+        error = f"missed the {deadline_s:g}s deadline"
+    except Exception as exc:  # every endpoint failure excludes the agent; none may stop the auction
+        error = describe_error(exc)
+    n_completion, source = completion_tokens(text, content_logprobs)
+    return CallRecord(
+        agent=spec.name,
+        purpose=purpose,
+        text=text,
+        logprobs=content_logprobs,
+        finish_reason=finish,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=n_completion,
+        token_source=source,
+        reported_usage=_slim_usage(reported),
+        usd=usd(spec.price_per_mtok, prompt_tokens + n_completion),
+        latency_s=round(time.monotonic() - started, 4),
+        error=error,
+    )
+
+
+def describe_error(exc: BaseException) -> str:
+    status = getattr(exc, "status_code", None)
+    kind = type(exc).__name__
+    if status is not None:
+        return f"HTTP {status} from the endpoint ({kind})"
+    if "Connection" in kind:
+        return f"cannot connect to the endpoint ({kind})"
+    if "Timeout" in kind:
+        return f"the endpoint timed out ({kind})"
+    message = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    return f"{kind}: {message}" if message else kind
+
+
+def _slim_usage(usage: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not usage:
+        return None
+    return {k: usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens") if k in usage}

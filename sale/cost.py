@@ -1,0 +1,74 @@
+"""Cost, value and the auction score of a bid (the paper's Eq. for C_i and V_i).
+
+    C_i = w_c * price(a_i) * |s_i|                 price in USD per million tokens, |s_i| counted locally
+    V_i = w_h * H(s_i) + sum_j w_j * g_j(s_i)      g_j in {0..5} from juror j
+    score_i = C_i - V_i                            lower wins; ties go to the cheaper agent
+
+Default weights (``Weights()``): w_c = 0.1 (a 100-token bid at $0.36/Mtok costs 3.6 points), w_h = 1.0 (H is
+in nats, at most ln k), and a total jury weight of 1.0 split evenly over the jurors, so the jury term is the mean
+score on the 0-5 scale. Learned weights (``sale learn-weights``) replace them per juror.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Scoring weights. ``jurors`` overrides the even split of ``jury`` for named jurors."""
+
+    cost: float = 0.1
+    entropy: float = 1.0
+    jury: float = 1.0
+    jurors: Mapping[str, float] = field(default_factory=dict)
+
+    def juror_weights(self, jurors: list[str]) -> dict[str, float]:
+        if not jurors:
+            return {}
+        even = self.jury / len(jurors)
+        return {j: float(self.jurors.get(j, even)) for j in jurors}
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"jurors": dict(self.jurors)}
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Weights:
+        """Read ``{"weights": {"cost": .., "entropy": .., "jury": .., "juror:NAME": ..}}`` (learned weights)."""
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ValueError(f"weights file {path}: {exc}") from None
+        raw = data.get("weights") if isinstance(data, dict) else None
+        if not isinstance(raw, dict):
+            raise ValueError(f"weights file {path}: expected a JSON object with a `weights` object")
+        values: dict = {}
+        jurors: dict[str, float] = {}
+        for key, value in raw.items():
+            if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+                raise ValueError(f"weights file {path}: weight {key!r} is not a finite number")
+            if key.startswith("juror:"):
+                jurors[key.removeprefix("juror:")] = float(value)
+            elif key in ("cost", "entropy", "jury"):
+                values[key] = float(value)
+            else:
+                raise ValueError(f"weights file {path}: unknown weight {key!r} (cost, entropy, jury, juror:NAME)")
+        return cls(**values, jurors=jurors)
+
+
+def bid_cost(weights: Weights, price_per_mtok: float, tokens: int) -> float:
+    return weights.cost * price_per_mtok * tokens
+
+
+def bid_value(weights: Weights, entropy: float, jury: Mapping[str, int], jurors: list[str]) -> float:
+    """Value over an explicit juror set, so every compared bid is judged by the same jurors."""
+    per_juror = weights.juror_weights(jurors)
+    return weights.entropy * entropy + sum(per_juror[j] * jury[j] for j in jurors)
+
+
+def usd(price_per_mtok: float, tokens: int) -> float:
+    return price_per_mtok * tokens / 1_000_000

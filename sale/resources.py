@@ -1,0 +1,55 @@
+"""Long-lived resources a node needs but a checkpoint cannot hold: the pool, the memory, the local servers.
+
+Callers (the CLI, tests, apps) pass live objects through the context. When they do not, as under
+``langgraph dev``, these helpers open one per process and keep it until exit: a memory directory has one
+writer, and the embedded llama.cpp servers are started once.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import functools
+import os
+from pathlib import Path
+
+import platformdirs
+
+from graphs.context import AuctionContext
+from memory_store import AuctionMemory
+from sale.pool import Pool, load_pool
+
+
+def default_memory_dir() -> Path:
+    return Path(os.environ.get("SALE_MEMORY_DIR") or Path(platformdirs.user_data_dir("sale")) / "memory")
+
+
+def pool_of(context: AuctionContext) -> Pool:
+    if context.pool is not None:
+        return context.pool
+    if context.pool_file:
+        return load_pool(context.pool_file)
+    return process_embedded_pool()
+
+
+def memory_of(context: AuctionContext) -> AuctionMemory:
+    if context.memory is not None:
+        return context.memory
+    return process_memory(str(Path(context.memory_dir or default_memory_dir()).expanduser().resolve()))
+
+
+@functools.cache
+def process_memory(directory: str) -> AuctionMemory:
+    memory = AuctionMemory(directory)
+    atexit.register(memory.close)
+    return memory
+
+
+@functools.cache
+def process_embedded_pool() -> Pool:
+    from sale.local_pool import embedded_pool
+
+    stack = contextlib.ExitStack()
+    pool = stack.enter_context(embedded_pool())
+    atexit.register(stack.close)
+    return pool

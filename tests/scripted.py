@@ -1,0 +1,92 @@
+"""Scripted chat models for unit tests of single nodes and of the graph's wiring (no network).
+
+A script maps the kind of call (found from the system prompt) to a reply. Bids come with synthetic top-k
+logprobs whose spread is set per agent, so the entropy term is exercised with known values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from sale.pool import AgentSpec, Pool
+
+
+def kind_of(messages: list[BaseMessage]) -> str:
+    system = str(messages[0].content)
+    if "strict judge" in system:
+        return "jury"
+    if "bidding again" in system:
+        return "rebid"
+    if "You won an auction" in system:
+        return "execute"
+    return "bid"
+
+
+def synthetic_logprobs(text: str, top_k: int = 5, spread: float = 1.0) -> list[dict[str, Any]]:
+    """One entry per whitespace token; the top-k alternatives are spaced ``spread`` nats apart."""
+    out = []
+    for token in text.split():
+        alts = [{"token": f"{token}{i}", "logprob": -spread * i - 0.1} for i in range(top_k)]
+        out.append({"token": token, "logprob": alts[0]["logprob"], "top_logprobs": alts})
+    return out
+
+
+def expected_entropy(top_k: int, spread: float) -> float:
+    weights = [math.exp(-spread * i) for i in range(top_k)]
+    total = sum(weights)
+    return -sum((w / total) * math.log(w / total) for w in weights)
+
+
+Reply = str | Callable[[list[BaseMessage], dict[str, Any]], str]
+
+
+@dataclass
+class Script:
+    """Replies for one agent. ``jury`` may be a function of the bid text being judged."""
+
+    bid: Reply = "Step 1: read the task. Step 2: compute carefully. Step 3: check the result."
+    rebid: Reply = "Refined: decompose, compute with Python, verify against the examples."
+    jury: Reply = '{"score": 3}'
+    execute: Reply = "Working...\nFinal answer: 42"
+    spread: float = 1.0
+    logprobs: bool = True
+    log: list[tuple[str, list[BaseMessage], dict[str, Any]]] = field(default_factory=list)
+
+    def reply(self, kind: str, messages: list[BaseMessage], kwargs: dict[str, Any]) -> str:
+        self.log.append((kind, messages, kwargs))
+        value = getattr(self, kind)
+        return value(messages, kwargs) if callable(value) else value
+
+
+class ScriptedChatModel(BaseChatModel):
+    script: Any
+    agent: str = "scripted"
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        kind = kind_of(messages)
+        text = self.script.reply(kind, messages, kwargs)
+        meta: dict[str, Any] = {"finish_reason": "stop"}
+        if kwargs.get("logprobs") and self.script.logprobs:
+            meta["logprobs"] = {"content": synthetic_logprobs(text, kwargs.get("top_logprobs") or 5,
+                                                              self.script.spread)}
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text, response_metadata=meta))])
+
+
+def scripted_pool(prices: dict[str, float]) -> Pool:
+    return Pool.of(*[AgentSpec(name=n, model=n, base_url=f"http://127.0.0.1:9/{n}/v1", price_per_mtok=p)
+                     for n, p in prices.items()])
+
+
+def factory_for(scripts: dict[str, Script]) -> Callable[[AgentSpec], BaseChatModel]:
+    return lambda spec: ScriptedChatModel(script=scripts[spec.name], agent=spec.name)

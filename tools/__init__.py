@@ -1,0 +1,1 @@
+"""Tools the executor calls (web search, sandboxed Python): see the executor issue."""
