@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import pytest
+
+from graphs.context import AuctionContext
+from memory_store import AuctionMemory
+from memory_store.embeddings import Embedder
+from tests.scripted import Script, factory_for, scripted_pool
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+@pytest.fixture
+def memory(tmp_path, embedder):
+    with AuctionMemory(tmp_path / "memory", embedder=embedder) as m:
+        yield m
+
+
+@pytest.fixture
+def scripts() -> dict[str, Script]:
+    return {"small": Script(spread=2.0), "big": Script(jury='{"score": 4}', spread=0.5)}
+
+
+@pytest.fixture
+def context(scripts, memory) -> AuctionContext:
+    return AuctionContext(pool=scripted_pool({"small": 0.05, "big": 0.36}), memory=memory,
+                          model_factory=factory_for(scripts))

@@ -1,0 +1,146 @@
+"""A scripted OpenAI-compatible chat server on 127.0.0.1, so wire tests run the real langchain-openai/openai code.
+
+Each model name served maps to a :class:`Behaviour`: how it bids, judges and executes, and which fault it
+injects (non-JSON body, empty content with ``finish_reason: length``, missing logprobs, malformed jury replies,
+a slow reply). Requests are logged for assertions.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from sale.pool import AgentSpec, Pool
+from tests.scripted import synthetic_logprobs
+
+
+def kind_of_request(body: dict[str, Any]) -> str:
+    system = str(body["messages"][0]["content"])
+    if "strict judge" in system:
+        return "jury"
+    if "bidding again" in system:
+        return "rebid"
+    if "You won an auction" in system:
+        return "execute"
+    return "bid"
+
+
+@dataclass
+class Behaviour:
+    bid: str = "Plan: 1. parse the task 2. compute with Python 3. double-check the arithmetic."
+    rebid: str = "Refined plan: compute with Python, then verify by a second method."
+    jury: str | Callable[[dict[str, Any]], str] = '{"score": 4}'
+    execute: str = "Computed.\nFinal answer: 391"
+    spread: float = 1.0
+    fault: str | None = None  # "non_json" | "empty_length" | "no_logprobs" | "http_500" | "slow"
+    delay_s: float = 0.0
+
+
+@dataclass
+class StubServer:
+    behaviours: dict[str, Behaviour]
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                if self.path.rstrip("/").endswith("/models"):
+                    self._send(200, {"object": "list", "data": [{"id": m, "object": "model"}
+                                                                for m in stub.behaviours]})
+                else:
+                    self._send(404, {"error": {"message": "not found"}})
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                stub.requests.append(body)
+                behaviour = stub.behaviours.get(body.get("model"))
+                if behaviour is None:
+                    self._send(404, {"error": {"message": f"model {body.get('model')} not found"}})
+                    return
+                stub.respond(self, body, behaviour)
+
+            def _send(self, status: int, payload: Any, raw: bytes | None = None) -> None:
+                data = raw if raw is not None else json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def start(self) -> StubServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> StubServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def calls(self, model: str, kind: str | None = None) -> list[dict[str, Any]]:
+        return [r for r in self.requests if r.get("model") == model
+                and (kind is None or kind_of_request(r) == kind)]
+
+    def respond(self, handler: Any, body: dict[str, Any], b: Behaviour) -> None:
+        kind = kind_of_request(body)
+        if b.delay_s:
+            time.sleep(b.delay_s)
+        if b.fault == "http_500":
+            handler._send(500, {"error": {"message": "scripted failure"}})
+            return
+        if b.fault == "non_json" and kind == "bid":
+            handler._send(200, None, raw=b"<html>definitely not json</html>")
+            return
+        text = getattr(b, kind)
+        text = text(body) if callable(text) else text
+        finish = "stop"
+        if b.fault == "empty_length" and kind == "bid":
+            text, finish = "", "length"
+        choice: dict[str, Any] = {"index": 0, "message": {"role": "assistant", "content": text},
+                                  "finish_reason": finish}
+        if body.get("logprobs") and b.fault != "no_logprobs":
+            choice["logprobs"] = {"content": synthetic_logprobs(text, body.get("top_logprobs") or 5, b.spread)}
+        handler._send(200, {
+            "id": "chatcmpl-stub", "object": "chat.completion", "created": int(time.time()),
+            "model": body["model"], "choices": [choice],
+            "usage": {"prompt_tokens": 10, "completion_tokens": len(text.split()),
+                      "total_tokens": 10 + len(text.split())},
+        })
+
+
+def stub_pool(server: StubServer, prices: dict[str, float], **overrides: Any) -> Pool:
+    return Pool.of(*[
+        AgentSpec(name=name, model=name, base_url=server.base_url, price_per_mtok=price, timeout_s=10.0,
+                  max_retries=0, **overrides)
+        for name, price in prices.items()
+    ])
+
+
+def pool_toml(base_url: str, prices: dict[str, float], extra: str = "") -> str:
+    return "".join(
+        f'[[agents]]\nname = "{n}"\nmodel = "{n}"\nbase_url = "{base_url}"\nprice_per_mtok = {p}\n'
+        f"timeout_s = 10\nmax_retries = 0\n{extra}\n"
+        for n, p in prices.items()
+    )

@@ -1,0 +1,70 @@
+"""Entropy, cost and value formulas, and strict jury parsing (F10, A4, A7)."""
+
+import math
+
+import pytest
+
+from nodes.jury import parse_score
+from sale.cost import Weights, bid_cost, bid_value, usd
+from sale.entropy import plan_entropy, token_entropy
+from tests.scripted import expected_entropy, synthetic_logprobs
+
+
+def test_uniform_top_k_has_entropy_ln_k():
+    assert token_entropy([math.log(0.25)] * 4) == pytest.approx(math.log(4))
+
+
+def test_renormalisation_over_returned_candidates():
+    # Two candidates holding 0.2 and 0.2 of the mass renormalise to 0.5/0.5 -> ln 2.
+    assert token_entropy([math.log(0.2), math.log(0.2)]) == pytest.approx(math.log(2))
+
+
+def test_plan_entropy_is_mean_over_tokens():
+    content = synthetic_logprobs("a b c", top_k=5, spread=1.0) + synthetic_logprobs("d", top_k=5, spread=3.0)
+    expected = (3 * expected_entropy(5, 1.0) + expected_entropy(5, 3.0)) / 4
+    result = plan_entropy(content)
+    assert result.value == pytest.approx(expected) and not result.missing and result.tokens == 4
+
+
+@pytest.mark.parametrize("content", [None, [], [{"token": "x", "logprob": -0.1, "top_logprobs": []}]])
+def test_missing_logprobs_are_flagged_and_never_raise_value(content):
+    result = plan_entropy(content)
+    assert result.missing and result.value == 0.0
+    present = plan_entropy(synthetic_logprobs("some plan text", spread=5.0))
+    assert present.value >= result.value
+
+
+def test_cost_value_and_usd():
+    w = Weights(cost=0.5, entropy=2.0, jury=1.0)
+    assert bid_cost(w, 0.36, 100) == pytest.approx(18.0)
+    assert bid_value(w, 0.5, {"a": 4, "b": 2}, ["a", "b"]) == pytest.approx(1.0 + 3.0)
+    w2 = Weights(jurors={"a": 0.9})
+    assert bid_value(w2, 0.0, {"a": 5, "b": 0}, ["a", "b"]) == pytest.approx(4.5)
+    assert usd(0.36, 1_000_000) == pytest.approx(0.36)
+
+
+def test_weights_file(tmp_path):
+    path = tmp_path / "w.json"
+    path.write_text('{"weights": {"cost": 0.2, "entropy": 0.5, "jury": 2, "juror:big": 1.5}}')
+    w = Weights.from_file(path)
+    assert (w.cost, w.entropy, w.jury, dict(w.jurors)) == (0.2, 0.5, 2.0, {"big": 1.5})
+    path.write_text('{"weights": {"cost": "high"}}')
+    with pytest.raises(ValueError, match="not a finite number"):
+        Weights.from_file(path)
+    path.write_text('{"weights": {"speed": 1}}')
+    with pytest.raises(ValueError, match="unknown weight"):
+        Weights.from_file(path)
+
+
+@pytest.mark.parametrize(("reply", "score"), [("3", 3), (" 0 ", 0), ('{"score": 5}', 5), ('{ "score" : 2 }', 2)])
+def test_valid_jury_replies(reply, score):
+    assert parse_score(reply) == score
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["5/5", "4.5", "six", "", "7", "-1", '{"score": 4} because it is good', "4" * 10_000, '{"score": 4.0}',
+     '{"score": true}', '{"score": 3, "note": "x"}', '{"score": "4"}', "[4]", "Score: 4", "4\n5"],
+)
+def test_malformed_jury_replies_are_never_scores(reply):
+    assert parse_score(reply) is None
