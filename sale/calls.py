@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypedDict
 
+import httpx
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langchain_openai import ChatOpenAI
@@ -52,7 +53,9 @@ def openai_chat_model(spec: AgentSpec) -> BaseChatModel:
         model=spec.model,
         base_url=spec.base_url,
         api_key=spec.api_key(),
-        timeout=spec.timeout_s,
+        # An httpx.Timeout (unhashable) makes langchain-openai build a fresh HTTP client for this model instead
+        # of a process-wide cached one bound to whichever event loop used it first; call_model closes it.
+        timeout=httpx.Timeout(spec.timeout_s),
         max_retries=spec.max_retries,
         temperature=0.0,
     )
@@ -102,6 +105,10 @@ async def call_model(
         error = f"missed the {deadline_s:g}s deadline"
     except Exception as exc:  # every endpoint failure excludes the agent; none may stop the auction
         error = describe_error(exc)
+    finally:
+        client = getattr(model, "root_async_client", None)
+        if client is not None:
+            await client.close()
     n_completion, source = completion_tokens(text, content_logprobs)
     return CallRecord(
         agent=spec.name,

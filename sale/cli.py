@@ -173,6 +173,10 @@ def describe_progress(node: str, value: dict[str, Any]) -> str | None:
     return None
 
 
+def fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
 def print_result(result: dict[str, Any], out: Console) -> None:
     if result.get("simulated"):
         out.print("[bold yellow]SIMULATED agents[/]")
@@ -180,7 +184,6 @@ def print_result(result: dict[str, Any], out: Console) -> None:
     table = Table(title=f"Auction {result['auction_id']} ({result['status']})")
     for col in ("agent", "role", "tokens", "H", "jury", "C", "V", "C-V", "refined"):
         table.add_column(col, justify="left" if col in ("agent", "role", "jury") else "right")
-    fmt = (lambda x: "-" if x is None else f"{x:.3f}")
     for b in result["bids"]:
         role = []
         if b["agent"] == result.get("provisional_winner") and not b["refined"]:

@@ -27,14 +27,14 @@ class _RankedRow:
         self.indices = indices
 
     def __iter__(self):
-        return builtins.zip(self.row, self.indices)
+        return builtins.zip(self.row, self.indices)  # noqa: B905 - same call as the one it stands in for
 
 
 def _zip(*iterables: Any, **kwargs: Any):
     if (len(iterables) == 2 and not kwargs and isinstance(iterables[0], np.ndarray) and iterables[0].ndim == 1
             and isinstance(iterables[1], range) and len(iterables[1]) == len(iterables[0]) > TOP_CANDIDATES):
         return _RankedRow(iterables[0], iterables[1])
-    return builtins.zip(*iterables, **kwargs)
+    return builtins.zip(*iterables, **kwargs)  # noqa: B905 - transparent stand-in for zip
 
 
 def _sorted(iterable: Any, /, *, key: Any = None, reverse: bool = False) -> list:

@@ -37,7 +37,10 @@ REBID_EXAMPLE = (
     "Past task {n} (similarity {similarity:.2f}):\n{task_block}\n"
     "LOSING strategy ({loser}):\n{losing_block}\nWINNING strategy ({winner}):\n{winning_block}"
 )
-REBID_USER = "{examples}\n\nYour previous strategy for the new task:\n{own_block}\n\nNew task:\n{task}\n\nImproved strategy:"
+REBID_USER = (
+    "{examples}\n\nYour previous strategy for the new task:\n{own_block}\n\nNew task:\n{task}\n\n"
+    "Improved strategy:"
+)
 
 EXECUTE_SYSTEM = (
     "You are {agent}. You won an auction for the task below with the plan shown. Carry out that plan: do not "

@@ -1,0 +1,146 @@
+"""The compiled auction graph end to end with scripted models: wiring, fan-out, refinement, memory, and the
+ways LangChain apps use it (invoke, ainvoke, stream, astream, as a tool)."""
+
+import pytest
+
+from graphs.auction import NODES, build_auction_graph, graph
+from graphs.context import AuctionContext
+from tests.scripted import Script, factory_for, scripted_pool
+
+
+def test_node_names_are_the_papers_steps():
+    assert [n for n in graph.get_graph().nodes if not n.startswith("__")] == list(NODES)
+
+
+async def test_full_auction_fans_out_bids_and_n_squared_jury_calls(context, scripts):
+    out = await graph.ainvoke({"task": "What is 17 * 23?"}, context=context)
+    r = out["result"]
+    assert r["status"] == "ok" and r["winner"] in ("small", "big")
+    for name, script in scripts.items():
+        kinds = [k for k, _, _ in script.log]
+        assert kinds.count("bid") == 1 and kinds.count("jury") == 2, name
+    assert {j for b in r["bids"] for j in b["jury"]} == {"small", "big"}
+    assert all(len(b["jury"]) == 2 for b in r["bids"])
+    assert r["memory_size_before"] == 0 and r["retrieved"] == []
+    assert r["usage"]["auction_tokens"] > 0 and r["usage"]["execution_tokens"] > 0
+    assert r["answer"].endswith("Final answer: 42")
+
+
+def three_agents(memory, mid_wins=True):
+    scripts = {
+        "cheap": Script(bid="cheap plan with a few words", jury='{"score": 2}'),
+        "mid": Script(bid="mid plan with a few words", jury='{"score": 2}'),
+        "big": Script(bid="big plan with a few words", jury='{"score": 2}'),
+    }
+
+    def judge(messages, kwargs):
+        return '{"score": 5}' if "mid plan" in messages[1].content and mid_wins else '{"score": 1}'
+
+    for s in scripts.values():
+        s.jury = judge
+    pool = scripted_pool({"cheap": 0.05, "mid": 0.16, "big": 0.36})
+    return scripts, AuctionContext(pool=pool, memory=memory, model_factory=factory_for(scripts))
+
+
+async def test_only_strictly_cheaper_agents_refine_and_second_auction_retrieves_first(memory):
+    scripts, ctx = three_agents(memory)
+    first = (await graph.ainvoke({"task": "Add 2 and 3", "auction_id": "first"}, context=ctx))["result"]
+    assert first["provisional_winner"] == "mid" and first["retrieved"] == []
+    assert first["refine_notes"] == {"cheap": "no earlier auction with its own strategy; no rebid"}
+    second = (await graph.ainvoke({"task": "Add 2 and 4", "auction_id": "second"}, context=ctx))["result"]
+    assert second["memory_size_before"] == 1 and second["retrieved"] == ["first"]
+    rebids = {name: [k for k, _, _ in s.log].count("rebid") for name, s in scripts.items()}
+    assert rebids == {"cheap": 1, "mid": 0, "big": 0}
+    refined = [b for b in second["bids"] if b["refined"]]
+    assert [b["agent"] for b in refined] == ["cheap"] and len(refined[0]["jury"]) == 3
+    assert memory.get("second")["bids"][-1]["refined"]
+
+
+async def test_record_is_written_before_execution(memory):
+    scripts, ctx = three_agents(memory)
+    seen = {}
+
+    def execute(messages, kwargs):
+        seen["record"] = memory.get("rec-first")
+        return "Final answer: 5"
+
+    scripts["mid"].execute = execute
+    await graph.ainvoke({"task": "Add 2 and 3", "auction_id": "rec-first"}, context=ctx)
+    assert seen["record"] is not None and seen["record"]["winner_agent"] == "mid"
+    assert memory.get("rec-first")["outcome"]["answer"] == "Final answer: 5"
+
+
+async def test_all_agents_down_fails_closed_and_writes_nothing(context, scripts, memory):
+    def down(messages, kwargs):
+        raise ConnectionError("down")
+
+    for s in scripts.values():
+        s.bid = down
+    r = (await graph.ainvoke({"task": "anything at all"}, context=context))["result"]
+    assert r["status"] == "failed" and r["winner"] is None and set(r["excluded"]) == {"small", "big"}
+    assert memory.size() == 0
+
+
+@pytest.mark.parametrize("task", ["", "   ", "x" * 20_001, "bin\x00ary"])
+async def test_bad_tasks_are_refused_before_any_call(context, scripts, task):
+    with pytest.raises(ValueError, match="task"):
+        await graph.ainvoke({"task": task}, context=context)
+    assert not scripts["small"].log and context.memory.size() == 0
+
+
+def test_sync_invoke_and_stream(context):
+    out = graph.invoke({"task": "What is 2 + 2?"}, context=context)
+    assert out["result"]["status"] == "ok"
+    nodes = [n for update in graph.stream({"task": "What is 3 + 3?"}, context=context, stream_mode="updates")
+             for n in update]
+    assert nodes.count("bid") == 2 and nodes.count("refine") == 1  # the first auction is in memory now
+    assert nodes.count("jury") == 4 + 2  # N*N initial verdicts, then N for the one refined bid
+    assert nodes[-4:] == ["select_final", "record", "execute", "finish"]
+
+
+async def test_astream_shows_progress(context):
+    updates = [u async for u in graph.astream({"task": "What is 4 + 4?"}, context=context, stream_mode="updates")]
+    assert list(updates[0]) == ["bid"] and list(updates[-1]) == ["finish"]
+
+
+async def test_graph_as_a_tool_for_another_agent(context):
+    from langchain_core.messages import AIMessage
+    from langgraph.prebuilt import create_react_agent
+
+    from sale.as_tool import auction_tool
+    from tests.scripted import ScriptedChatModel
+
+    class Outer:
+        def reply(self, kind, messages, kwargs):
+            return ""
+
+    class CallsTool(ScriptedChatModel):
+        def bind_tools(self, tools, **kwargs):
+            return self
+
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+            from langchain_core.outputs import ChatGeneration, ChatResult
+
+            if messages[-1].type == "tool":
+                msg = AIMessage(content=f"The pool says: {messages[-1].content}")
+            else:
+                msg = AIMessage(content="", tool_calls=[{"name": "strategy_auction", "id": "c1",
+                                                         "args": {"task": "What is 5 + 5?"}}])
+            return ChatResult(generations=[ChatGeneration(message=msg)])
+
+    tool = auction_tool(context)
+    agent = create_react_agent(CallsTool(script=Outer()), [tool])
+    out = await agent.ainvoke({"messages": [("user", "Delegate: what is 5 + 5?")]})
+    final = out["messages"][-1].content
+    assert '"status": "ok"' in final and "Final answer: 42" in final
+    assert context.memory.size() == 1
+
+
+def test_builder_compiles_with_a_checkpointer(context, tmp_path):
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    compiled = build_auction_graph().compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "t1"}}
+    out = compiled.invoke({"task": "What is 6 + 6?"}, config, context=context, durability="sync")
+    assert out["result"]["auction_id"]
+    assert compiled.get_state(config).next == ()
