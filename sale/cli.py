@@ -95,18 +95,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.k < 1:
             raise TaskError("--k must be at least 1")
     except (TaskError, PoolError, ValueError) as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
-        return EXIT_BAD_INPUT
+        return report_error(exc)
     try:
         result = asyncio.run(_run(args, task, pool, err))
     except _BadInput as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
-        return EXIT_BAD_INPUT
+        return report_error(exc)
     if args.json:
         print(json.dumps(result, indent=2, sort_keys=False))
     else:
         print_result(result, Console(width=max(Console().width, 120)))
     return 0 if result["status"] == "ok" and not result.get("error") else EXIT_FAILED
+
+
+def report_error(exc: Exception) -> int:
+    """One unwrapped line (or block, for a pool file's list of problems) on stderr, then exit code 2."""
+    print(f"error: {exc}", file=sys.stderr)
+    return EXIT_BAD_INPUT
 
 
 class _BadInput(Exception):
@@ -240,8 +244,7 @@ def cmd_memory(args: argparse.Namespace) -> int:
             print(json.dumps({"directory": str(memory.directory), "log": memory.size(),
                               "index": memory.index.count()}))
     except MemoryLockedError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return report_error(exc)
     return 0
 
 

@@ -99,4 +99,4 @@ def test_client_has_finite_timeout_and_one_retry_owner():
 
     model = openai_chat_model(AgentSpec(name="x", model="m", base_url="http://h/v1", price_per_mtok=1,
                                         timeout_s=7, max_retries=2))
-    assert model.request_timeout == 7 and model.max_retries == 2
+    assert model.request_timeout.read == 7 and model.max_retries == 2

@@ -1,0 +1,137 @@
+"""`sale run` from the command line: JSON schema, memory across runs, and one clear error per bad input."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sale.cli import main
+from tests.openai_stub import Behaviour, StubServer, pool_toml
+
+ROOT = Path(__file__).resolve().parents[1]
+SALE = [sys.executable, "-m", "sale.cli"]
+BID_KEYS = {"agent", "text", "tokens", "entropy", "jury", "cost", "value", "score", "refined"}
+
+
+@pytest.fixture
+def stub():
+    with StubServer({"small": Behaviour(spread=2.0), "big": Behaviour(spread=0.5)}) as server:
+        yield server
+
+
+def sale_json(*args: str) -> dict:
+    proc = subprocess.run([*SALE, "run", "--json", *args], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_run_json_twice_on_one_memory(stub, tmp_path):
+    pool = tmp_path / "pool.toml"
+    pool.write_text(pool_toml(stub.base_url, {"small": 0.05, "mid": 0.16, "big": 0.36}))
+    stub.behaviours["mid"] = Behaviour(bid="mid plan: use Python, then verify", jury='{"score": 4}')
+    stub.behaviours["mid"].jury = lambda body: '{"score": 5}' if "mid plan" in body["messages"][1]["content"] \
+        else '{"score": 2}'
+    for name in ("small", "big"):
+        stub.behaviours[name].jury = stub.behaviours["mid"].jury
+    memory = tmp_path / "memory"
+    first = sale_json("--pool", str(pool), "--memory", str(memory), "What is 17 * 23?")
+    second = sale_json("--pool", str(pool), "--memory", str(memory), "What is 17 * 24?")
+    for r in (first, second):
+        assert {"task", "bids", "provisional_winner", "winner", "answer", "excluded", "memory_size_before",
+                "retrieved", "usage"} <= set(r)
+        assert all(BID_KEYS <= set(b) for b in r["bids"])
+        assert {"auction_tokens", "execution_tokens", "auction_usd", "execution_usd"} <= set(r["usage"])
+        assert r["winner"] == "mid" and r["simulated"] is False
+    assert first["memory_size_before"] == 0 and second["memory_size_before"] == 1
+    assert second["retrieved"] == [first["auction_id"]]
+    assert any(b["refined"] and b["agent"] == "small" for b in second["bids"])
+    assert (memory / "auctions.sqlite").exists() and (memory / "checkpoints.sqlite").exists()
+
+
+def test_table_output(stub, tmp_path):
+    pool = tmp_path / "pool.toml"
+    pool.write_text(pool_toml(stub.base_url, {"small": 0.05, "big": 0.36}))
+    proc = subprocess.run([*SALE, "run", "--pool", str(pool), "--memory", str(tmp_path / "m"), "What is 2+2?"],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    for word in ("agent", "tokens", "C-V", "refined", "provisional winner", "final winner", "answer", "auction:",
+                 "execution:"):
+        assert word in proc.stdout
+    assert "bid" in proc.stderr  # progress lines while models run
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["   "], None, "empty"),
+        ([""], None, "empty"),
+        (["x" * 1_000_000], None, "limit"),
+        (["-"], b"\x00\x01\x02binary\xff", "binary"),
+        (["-"], b"caf\xe9 latin-1", "not valid UTF-8"),
+        ([], None, "no task given"),
+    ],
+)
+def test_bad_tasks(tmp_path, monkeypatch, capsys, args, stdin, message):
+    memory = tmp_path / "memory"
+    if stdin is not None:
+        import io
+
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+    code = main(["run", "--memory", str(memory), *args])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("error:") == 1
+    assert not memory.exists()
+
+
+def test_binary_task_file(tmp_path, capsys):
+    path = tmp_path / "task.bin"
+    path.write_bytes(bytes(range(256)))
+    assert main(["run", "--memory", str(tmp_path / "m"), "--task-file", str(path)]) == 2
+    assert "binary" in capsys.readouterr().err and not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize(
+    ("pool_text", "message"),
+    [
+        ('[[agents]]\nname="a"\nmodel="m"\nbase_url="http://127.0.0.1:1/v1"\n', "missing `price_per_mtok`"),
+        ('[[agents]]\nname="a"\nmodel="m"\nbase_url="http://127.0.0.1:1/v1"\nprice_per_mtok=-3\n', ">= 0"),
+        ('[[agents]]\nname="a"\nmodel="m"\nbase_url="http://127.0.0.1:1/v1"\nprice_per_mtok=1\nspeed=9\n',
+         "unknown key"),
+        ('[[agents]]\nname="a"\nmodel="m"\nbase_url="localhost"\nprice_per_mtok=1\n', "bad `base_url`"),
+        ("# nothing\n", "zero agents"),
+    ],
+)
+def test_broken_pool_files(tmp_path, capsys, pool_text, message):
+    pool = tmp_path / "pool.toml"
+    pool.write_text(pool_text)
+    memory = tmp_path / "memory"
+    assert main(["run", "--pool", str(pool), "--memory", str(memory), "a fine task"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and not memory.exists()
+
+
+def test_all_agents_down_exits_non_zero_and_stores_nothing(tmp_path):
+    from sale.local_pool import free_port
+
+    pool = tmp_path / "pool.toml"
+    pool.write_text(pool_toml(f"http://127.0.0.1:{free_port()}/v1", {"a": 0.1, "b": 0.2}))
+    proc = subprocess.run([*SALE, "run", "--json", "--pool", str(pool), "--memory", str(tmp_path / "m"), "task"],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 1
+    r = json.loads(proc.stdout)
+    assert r["status"] == "failed" and set(r["excluded"]) == {"a", "b"}
+    import sqlite3
+
+    assert sqlite3.connect(tmp_path / "m" / "auctions.sqlite").execute("SELECT COUNT(*) FROM auctions").fetchone() \
+        == (0,)
+
+
+def test_second_writer_on_one_memory_dir_is_refused(tmp_path, capsys, embedder):
+    from memory_store import AuctionMemory
+
+    with AuctionMemory(tmp_path / "m", embedder=embedder):
+        assert main(["run", "--pool", str(ROOT / "examples" / "pool.example.toml"), "--memory",
+                     str(tmp_path / "m"), "task"]) == 2
+    assert "already open for writing" in capsys.readouterr().err
