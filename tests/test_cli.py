@@ -41,7 +41,7 @@ def test_run_json_twice_on_one_memory(stub, tmp_path):
     for r in (first, second):
         assert {"task", "bids", "provisional_winner", "winner", "answer", "excluded", "memory_size_before",
                 "retrieved", "usage"} <= set(r)
-        assert all(BID_KEYS <= set(b) for b in r["bids"])
+        assert all(set(b) >= BID_KEYS for b in r["bids"])
         assert {"auction_tokens", "execution_tokens", "auction_usd", "execution_usd"} <= set(r["usage"])
         assert r["winner"] == "mid" and r["simulated"] is False
     assert first["memory_size_before"] == 0 and second["memory_size_before"] == 1
@@ -135,3 +135,12 @@ def test_second_writer_on_one_memory_dir_is_refused(tmp_path, capsys, embedder):
         assert main(["run", "--pool", str(ROOT / "examples" / "pool.example.toml"), "--memory",
                      str(tmp_path / "m"), "task"]) == 2
     assert "already open for writing" in capsys.readouterr().err
+
+
+def test_embedding_example_runs(stub, tmp_path):
+    pool = tmp_path / "pool.toml"
+    pool.write_text(pool_toml(stub.base_url, {"small": 0.05, "big": 0.36}))
+    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "embed_in_app.py"), str(pool),
+                           str(tmp_path / "memory")], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert "winner:" in proc.stdout and "  finish" in proc.stdout and "tool: " in proc.stdout
