@@ -28,8 +28,19 @@ def pool_of(context: AuctionContext) -> Pool:
     if context.pool is not None:
         return context.pool
     if context.pool_file:
-        return load_pool(context.pool_file)
+        path = Path(context.pool_file).expanduser().resolve()
+        try:
+            stat = path.stat()
+        except OSError:
+            return load_pool(path)  # raises the clear "cannot read" error
+        return _pool_file(str(path), stat.st_mtime_ns, stat.st_size)
     return process_embedded_pool()
+
+
+@functools.lru_cache(maxsize=32)
+def _pool_file(path: str, mtime_ns: int, size: int) -> Pool:
+    """Parsed once per file version: routers resolve the pool on every branch."""
+    return load_pool(path)
 
 
 def memory_of(context: AuctionContext) -> AuctionMemory:

@@ -39,6 +39,7 @@ class Behaviour:
     spread: float = 1.0
     fault: str | None = None  # "non_json" | "empty_length" | "no_logprobs" | "http_500" | "slow"
     delay_s: float = 0.0
+    delays: dict[str, float] = field(default_factory=dict)  # per kind of call: bid, jury, rebid, execute
 
 
 @dataclass
@@ -105,8 +106,8 @@ class StubServer:
 
     def respond(self, handler: Any, body: dict[str, Any], b: Behaviour) -> None:
         kind = kind_of_request(body)
-        if b.delay_s:
-            time.sleep(b.delay_s)
+        if b.delay_s or b.delays.get(kind):
+            time.sleep(b.delay_s or b.delays[kind])
         if b.fault == "http_500":
             handler._send(500, {"error": {"message": "scripted failure"}})
             return

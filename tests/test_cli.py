@@ -1,6 +1,7 @@
 """`sale run` from the command line: JSON schema, memory across runs, and one clear error per bad input."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +145,48 @@ def test_embedding_example_runs(stub, tmp_path):
                            str(tmp_path / "memory")], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert "winner:" in proc.stdout and "  finish" in proc.stdout and "tool: " in proc.stdout
+
+
+def test_killed_during_execution_resumes_without_repeating_the_auction(stub, tmp_path):
+    """The record is written before execution; kill -9 there, resume by thread id: one record, no new bids."""
+    import signal
+    import sqlite3
+    import time
+
+    pool = tmp_path / "pool.toml"
+    pool.write_text(pool_toml(stub.base_url, {"small": 0.05, "big": 0.36}))
+    for behaviour in stub.behaviours.values():
+        behaviour.delays["execute"] = 30.0
+    memory = tmp_path / "memory"
+    args = [*SALE, "run", "--json", "--pool", str(pool), "--memory", str(memory), "--thread-id", "t-1", "Add 2+2"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not [r for r in stub.requests if "You won an auction" in
+                                               r["messages"][0]["content"]]:
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    db = memory / "auctions.sqlite"
+    assert sqlite3.connect(db).execute("SELECT auction_id FROM auctions").fetchall() == [("t-1",)]
+    bids_before = len([r for r in stub.requests if r.get("logprobs")])
+    for behaviour in stub.behaviours.values():
+        behaviour.delays.clear()
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["auction_id"] == "t-1" and result["status"] == "ok" and result["answer"]
+    assert len([r for r in stub.requests if r.get("logprobs")]) == bids_before  # no bid or rebid repeated
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM auctions").fetchone() == (1,)
+
+
+def test_memory_info_and_rebuild(tmp_path, capsys, embedder):
+    from memory_store import AuctionMemory
+    from tests.test_memory import rec
+
+    with AuctionMemory(tmp_path / "m", embedder=embedder) as memory:
+        memory.add(rec("a", "Multiply 17 by 23"))
+        memory.add(rec("b", "Who wrote Hamlet?"))
+    assert main(["memory", "rebuild", "--memory", str(tmp_path / "m")]) == 0
+    out = capsys.readouterr().out
+    assert "reindexed 2 auction(s)" in out and '"log": 2, "index": 2' in out
+    assert main(["memory", "info", "--memory", str(tmp_path / "m")]) == 0
