@@ -103,6 +103,7 @@ async def test_astream_shows_progress(context):
     assert list(updates[0]) == ["bid"] and list(updates[-1]) == ["finish"]
 
 
+@pytest.mark.filterwarnings("ignore:create_react_agent has been moved")
 async def test_graph_as_a_tool_for_another_agent(context):
     from langchain_core.messages import AIMessage
     from langgraph.prebuilt import create_react_agent
