@@ -9,6 +9,7 @@ from graphs.context import AuctionContext
 from graphs.state import Bid, BidTask
 from sale.calls import CallRecord, call_model
 from sale.entropy import plan_entropy
+from sale.pool import AgentSpec
 from sale.prompts import BID_SYSTEM, BID_USER, TOOLS_DESCRIPTION
 from sale.resources import pool_of
 
@@ -22,14 +23,19 @@ async def bid(task: BidTask, runtime: Runtime[AuctionContext]) -> dict:
         SystemMessage(BID_SYSTEM.format(agent=spec.name, tools=TOOLS_DESCRIPTION, max_words=ctx.bid_max_words)),
         HumanMessage(BID_USER.format(task=task["task"])),
     ]
-    call = await call_model(
-        spec, messages, purpose="bid", deadline_s=ctx.bid_deadline_s,
-        max_tokens=min(ctx.bid_max_tokens, spec.max_tokens), factory=ctx.model_factory,
-        logprobs=True, top_logprobs=ctx.top_logprobs,
-    )
+    call = await strategy_call(spec, messages, "bid", ctx)
     if call["error"]:
         return {"excluded": {spec.name: f"bid failed: {call['error']}"}, "calls": [ledger_entry(call)]}
     return {"bids": [make_bid(spec.name, 0, call, retrieved=[])], "calls": [ledger_entry(call)]}
+
+
+async def strategy_call(spec: AgentSpec, messages: list, purpose: str, ctx: AuctionContext) -> CallRecord:
+    """A bid or rebid: greedy, length-capped, with top-k logprobs for the entropy term."""
+    return await call_model(
+        spec, messages, purpose=purpose, deadline_s=ctx.bid_deadline_s,
+        max_tokens=min(ctx.bid_max_tokens, spec.max_tokens), factory=ctx.model_factory,
+        logprobs=True, top_logprobs=ctx.top_logprobs,
+    )
 
 
 def make_bid(agent: str, round_: int, call: CallRecord, retrieved: list[str]) -> Bid:

@@ -11,8 +11,7 @@ from langgraph.runtime import Runtime
 from graphs.context import AuctionContext
 from graphs.state import RefineTask
 from memory_store import Exemplar
-from nodes.bid import ledger_entry, make_bid
-from sale.calls import call_model
+from nodes.bid import ledger_entry, make_bid, strategy_call
 from sale.prompts import REBID_EXAMPLE, REBID_SYSTEM, REBID_USER, TOOLS_DESCRIPTION, data_block
 from sale.resources import memory_of, pool_of
 
@@ -41,11 +40,7 @@ async def refine(task: RefineTask, runtime: Runtime[AuctionContext]) -> dict:
     if not exemplars:
         return {"refine_notes": {spec.name: "no earlier auction with its own strategy; no rebid"}}
     messages = rebid_prompt(spec.name, task["task"], task["own"]["text"], exemplars, ctx.bid_max_words)
-    call = await call_model(
-        spec, messages, purpose="rebid", deadline_s=ctx.bid_deadline_s,
-        max_tokens=min(ctx.bid_max_tokens, spec.max_tokens), factory=ctx.model_factory,
-        logprobs=True, top_logprobs=ctx.top_logprobs,
-    )
+    call = await strategy_call(spec, messages, "rebid", ctx)
     if call["error"]:
         return {"refine_notes": {spec.name: f"rebid failed: {call['error']}"}, "calls": [ledger_entry(call)]}
     retrieved = [e["auction_id"] for e in exemplars]

@@ -16,18 +16,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from sale.pool import AgentSpec, Pool
-from tests.scripted import synthetic_logprobs
+from tests.scripted import kind_of_system_prompt, synthetic_logprobs
 
 
 def kind_of_request(body: dict[str, Any]) -> str:
-    system = str(body["messages"][0]["content"])
-    if "strict judge" in system:
-        return "jury"
-    if "bidding again" in system:
-        return "rebid"
-    if "You won an auction" in system:
-        return "execute"
-    return "bid"
+    return kind_of_system_prompt(str(body["messages"][0]["content"]))
 
 
 @dataclass
@@ -40,6 +33,15 @@ class Behaviour:
     fault: str | None = None  # "non_json" | "empty_length" | "no_logprobs" | "http_500" | "slow"
     delay_s: float = 0.0
     delays: dict[str, float] = field(default_factory=dict)  # per kind of call: bid, jury, rebid, execute
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up (deadline tests) is expected; anything else is still reported."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
 
 
 @dataclass
@@ -78,7 +80,7 @@ class StubServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -19,7 +19,11 @@ from sale.pool import AgentSpec, Pool
 
 
 def kind_of(messages: list[BaseMessage]) -> str:
-    system = str(messages[0].content)
+    return kind_of_system_prompt(str(messages[0].content))
+
+
+def kind_of_system_prompt(system: str) -> str:
+    """Which auction step a system prompt belongs to: bid, jury, rebid or execute."""
     if "strict judge" in system:
         return "jury"
     if "bidding again" in system:
