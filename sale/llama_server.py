@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import builtins
+import os
 from types import ModuleType
 from typing import Any
 
@@ -53,6 +54,20 @@ def install_fast_top_logprobs(module: ModuleType) -> None:
     module.sorted = _sorted
 
 
+def exit_with_parent(parent: int, poll_s: float = 1.0) -> None:
+    """Exit when ``parent`` (the process that started us) is gone, even after kill -9: no server outlives its
+    owner. The pid comes from the command line, so a parent that dies while we are still importing counts."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m sale.llama_server", description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True, help="path to a GGUF file")
@@ -62,6 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n-ctx", type=int, default=4096)
     parser.add_argument("--n-threads", type=int, default=1)
     parser.add_argument("--chat-format", default=None)
+    parser.add_argument("--parent-pid", type=int, default=None, help="exit when this process is gone")
     args = parser.parse_args(argv)
 
     import llama_cpp.llama
@@ -69,6 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     from llama_cpp.server.app import create_app
     from llama_cpp.server.settings import ModelSettings, ServerSettings
 
+    exit_with_parent(args.parent_pid or os.getppid())
     install_fast_top_logprobs(llama_cpp.llama)
     settings = ModelSettings(
         model=args.model, model_alias=args.alias, n_ctx=args.n_ctx, n_threads=args.n_threads,

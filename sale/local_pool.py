@@ -127,7 +127,7 @@ class LocalServer:
         log = (log_dir / f"{self.model.name}.log").open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "sale.llama_server", "--model", str(self.gguf), "--alias", self.model.name,
-             "--port", str(self.port), "--n-ctx", "4096"],
+             "--port", str(self.port), "--n-ctx", "4096", "--parent-pid", str(os.getpid())],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )
         log.close()

@@ -79,3 +79,20 @@ async def test_studio_serves_both_graphs_and_runs_an_auction(studio, tmp_path):
     assert result["winner"] in ("small", "big") and result["answer"]
     assert all(set(b["jury"]) == {"small", "big"} for b in result["bids"])
     assert len(stub.calls("small", "jury")) == 2
+
+
+@pytest.mark.embedded
+async def test_studio_without_a_pool_uses_the_embedded_models(studio, tmp_path):
+    from langgraph_sdk import get_client
+
+    from sale.local_pool import BUNDLED
+
+    client = get_client(url=studio)
+    thread = await client.threads.create()
+    out = await client.runs.wait(thread["thread_id"], "auction", input={"task": "What is 17 * 23?"},
+                                 context={"memory_dir": str(tmp_path / "memory")})
+    result = out["result"]
+    assert result["status"] == "ok", out
+    assert result["pool"]["source"] == "embedded"
+    assert {b["agent"] for b in result["bids"]} == {m.name for m in BUNDLED}
+    assert result["answer"]
