@@ -11,14 +11,15 @@ ROOT=$(pwd)
 VENV="$ROOT/.venv"
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
-# 1. System packages.
+# 1. System packages: the llama.cpp build, and the Python sandbox (bubblewrap, prlimit, Debian's python3).
 missing=()
-for tool in cmake g++ make; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+for tool in cmake g++ make bwrap prlimit; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+[ -x /usr/bin/python3 ] || missing+=("/usr/bin/python3")
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing system packages (missing: ${missing[*]})"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq build-essential cmake >/dev/null
+  apt-get install -y -qq build-essential cmake bubblewrap util-linux python3 >/dev/null
 fi
 
 # 2. Python 3.11 environment.
