@@ -10,14 +10,12 @@ that failed and sent nothing). Routers here are wiring only; the work happens in
 
 from __future__ import annotations
 
-import asyncio
-
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import get_runtime
 from langgraph.types import Send
-from langgraph.utils.runnable import RunnableCallable
 
 from graphs.context import AuctionContext
+from graphs.runnables import sync_and_async
 from graphs.state import AuctionInput, AuctionOutput, AuctionState, BidTask, JuryTask, RefineTask
 from nodes.bid import bid
 from nodes.execute import execute
@@ -31,17 +29,6 @@ from sale.resources import pool_of
 from sale.tasks import validate_task
 
 NODES = ("bid", "jury", "score", "select_provisional", "refine", "select_final", "record", "execute", "finish")
-
-
-def sync_and_async(afunc):
-    """An async node plus a sync twin (one event loop per call), so ``invoke``/``stream`` work as well as
-    ``ainvoke``/``astream``; parallel branches still run concurrently in both modes."""
-
-    def func(state, runtime):
-        return asyncio.run(afunc(state, runtime))
-
-    func.__name__ = afunc.__name__
-    return RunnableCallable(func, afunc, name=afunc.__name__)
 
 
 def dispatch_bids(state: AuctionState) -> list[Send]:

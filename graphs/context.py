@@ -36,6 +36,23 @@ class AuctionContext:
     bid_deadline_s: float = 120.0
     jury_deadline_s: float = 120.0
     execute_deadline_s: float = 600.0
+    """Deadline of each executor model call."""
+    max_steps: int = 6
+    """Executor model calls before it must stop (the last reply is then the answer, marked)."""
+    exec_token_budget: int = 6000
+    """Executor tokens (prompt + completion, counted locally) before it must stop."""
+    search_backend: str = "ddgs"
+    """Web search for the executor: `ddgs` (live) or `bm25` (offline, over `search_corpus`)."""
+    search_corpus: str = ""
+    python_timeout_s: float = 10.0
+    sandbox_allow_weak: bool = False
+    """Allow the Python tool to run without namespaces where bubblewrap cannot (loud warning)."""
+    tool_prices: dict[str, float] = field(default_factory=lambda: {"python": 0.00002, "search": 0.005})
+    """USD per tool call, counted in the task's execution cost."""
+    search: Any = None
+    """A search backend object (see tools/search.py); wins over `search_backend` when set."""
+    fallback: str = "next_best"
+    """If the winner's endpoint fails while executing: `next_best` (next-ranked bid takes over) or `none`."""
     pool: Any = None
     memory: Any = None
     model_factory: Any = None

@@ -1,53 +1,172 @@
-"""The executor subgraph (graph id ``executor``): the auction's winner carries out its own plan.
+"""The executor subgraph (graph id ``executor``): the auction's winner carries out its own plan as a ReAct agent.
 
-For now one node, ``act``, makes a single call to the winner's model with the plan as guidance; the executor
-issue replaces it with a ReAct loop over web search and a sandboxed Python tool. Usable on its own: invoke it
-with ``{"task", "plan", "agent"}`` and the same context as the auction.
+    START ─▶ act ─(tool calls)─▶ tools ─▶ act ─ ... ─(final answer | budget | failure)─▶ END
+
+``act`` asks the current agent's model for the next step; ``tools`` runs the requested tools (web search, the
+sandboxed Python tool) and feeds back observations. Two protocols, per agent (pool key ``tool_protocol``):
+``native`` uses the endpoint's tool calling; ``text`` uses a Thought/Action/Action Input/Final Answer format with
+a tolerant parser (:mod:`sale.react_text`), so small local models can drive it.
+
+Budgets: ``max_steps`` model calls and ``exec_token_budget`` tokens; when either runs out the last reply is the
+answer and the result says so. Fallback (``fallback = "next_best"``): if the current agent's endpoint fails
+mid-run, the next-ranked bid of the auction takes over from the start with its own plan, and the result
+records the switch. Usable on its own: invoke with ``{"task", "plan", "agent"}`` and the auction's context.
 """
 
 from __future__ import annotations
 
+import asyncio
 import operator
 from typing import Annotated, Any, TypedDict
 
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
-from sale.calls import call_model
-from sale.prompts import EXECUTE_SYSTEM, EXECUTE_USER
+from graphs.runnables import sync_and_async
+from sale.calls import call_model, ledger_entry
+from sale.prompts import EXECUTE_NATIVE_SYSTEM, EXECUTE_TEXT_SYSTEM, EXECUTE_USER, OBSERVATION, TOOL_SPECS
+from sale.react_text import parse_reply
 from sale.resources import pool_of
+from tools.python import python_observation
+from tools.sandbox import SandboxConfig
+from tools.search import make_backend, search_observation
+
+
+class Candidate(TypedDict):
+    agent: str
+    plan: str
 
 
 class ExecutorState(TypedDict, total=False):
     task: str
     plan: str
     agent: str
-    answer: str
-    error: str | None
+    candidates: list[Candidate]
+    messages: list[BaseMessage]
+    pending: list[dict[str, Any]]
+    steps: Annotated[list[dict[str, Any]], operator.add]
     calls: Annotated[list[dict[str, Any]], operator.add]
+    fallbacks: Annotated[list[dict[str, str]], operator.add]
+    model_steps: int
+    tokens_used: int
+    answer: str
+    status: str
+    error: str | None
+
+
+def start_messages(agent: str, protocol: str, task: str, plan: str) -> list[BaseMessage]:
+    system = EXECUTE_TEXT_SYSTEM if protocol == "text" else EXECUTE_NATIVE_SYSTEM
+    return [SystemMessage(system.format(agent=agent)), HumanMessage(EXECUTE_USER.format(task=task, plan=plan))]
 
 
 async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     ctx = runtime.context
-    spec = pool_of(ctx).get(state["agent"])
-    messages = [
-        SystemMessage(EXECUTE_SYSTEM.format(agent=spec.name)),
-        HumanMessage(EXECUTE_USER.format(task=state["task"], plan=state["plan"])),
-    ]
+    pool = pool_of(ctx)
+    candidates = state.get("candidates") or [Candidate(agent=state["agent"], plan=state["plan"])]
+    agent = state.get("agent") or candidates[0]["agent"]
+    spec = pool.get(agent)
+    messages = state.get("messages") or start_messages(agent, spec.tool_protocol, state["task"],
+                                                       state.get("plan") or candidates[0]["plan"])
+    step = state.get("model_steps", 0) + 1
     call = await call_model(spec, messages, purpose="execute", deadline_s=ctx.execute_deadline_s,
-                            max_tokens=ctx.exec_max_tokens,
-                            factory=ctx.model_factory)
-    ledger = {k: v for k, v in call.items() if k not in ("text", "logprobs")}
-    return {"answer": call["text"].strip(), "error": call["error"], "calls": [ledger]}
+                            max_tokens=ctx.exec_max_tokens, factory=ctx.model_factory,
+                            tools=TOOL_SPECS if spec.tool_protocol == "native" else None)
+    used = state.get("tokens_used", 0) + call["prompt_tokens"] + call["completion_tokens"]
+    update: dict[str, Any] = {"calls": [ledger_entry(call)], "model_steps": step, "tokens_used": used,
+                              "agent": agent}
+    if call["error"]:
+        return update | _fallback(state, ctx, candidates, agent, call["error"])
+    if spec.tool_protocol == "native":
+        reply = AIMessage(content=call["text"], tool_calls=[
+            {"id": c["id"], "name": c["name"], "args": c["args"], "type": "tool_call"} for c in call["tool_calls"]])
+        actions = [{"id": c["id"], "name": c["name"], "input": _native_input(c)} for c in call["tool_calls"]]
+        final = None if actions else call["text"].strip()
+    else:
+        reply = AIMessage(content=call["text"])
+        parsed = parse_reply(call["text"])
+        actions = [{"id": f"step{step}", "name": parsed.action, "input": parsed.action_input}] if parsed.action else []
+        final = parsed.final_answer
+    record = {"step": step, "agent": agent, "kind": "model", "text": call["text"][:2000],
+              "tool_calls": [{"name": a["name"], "input": a["input"][:2000]} for a in actions],
+              "tokens": call["prompt_tokens"] + call["completion_tokens"]}
+    update |= {"messages": [*messages, reply], "steps": [record], "plan": state.get("plan") or candidates[0]["plan"]}
+    if final is not None and not actions:
+        return update | {"answer": final, "status": "answered", "pending": []}
+    if step >= ctx.max_steps or used >= ctx.exec_token_budget:
+        limit = "step" if step >= ctx.max_steps else "token"
+        return update | {"answer": call["text"].strip(), "status": f"{limit} budget exhausted", "pending": []}
+    return update | {"pending": actions}
+
+
+def _native_input(call: dict[str, Any]) -> str:
+    args = call["args"]
+    return str(args.get("code") or args.get("query") or next(iter(args.values()), "")) if args else ""
+
+
+def _fallback(state: ExecutorState, ctx: AuctionContext, candidates: list[Candidate], agent: str,
+              error: str) -> dict:
+    tried = {agent} | {f["from"] for f in state.get("fallbacks", [])}
+    remaining = [c for c in candidates if c["agent"] not in tried]
+    if ctx.fallback != "next_best" or not remaining:
+        return {"status": "failed", "error": f"{agent} failed during execution: {error}", "pending": []}
+    nxt = remaining[0]
+    return {"fallbacks": [{"from": agent, "to": nxt["agent"], "reason": error, "policy": ctx.fallback}],
+            "agent": nxt["agent"], "plan": nxt["plan"], "messages": [], "pending": []}
+
+
+async def tools(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
+    ctx = runtime.context
+    protocol = pool_of(ctx).get(state["agent"]).tool_protocol
+    messages = list(state["messages"])
+    steps, calls = [], []
+    for action in state["pending"]:
+        observation, detail = await asyncio.to_thread(run_tool, action["name"], action["input"], ctx)
+        price = ctx.tool_prices.get(action["name"], 0.0) if detail.get("known", True) else 0.0
+        calls.append({"agent": state["agent"], "purpose": "tool", "tool": action["name"], "prompt_tokens": 0,
+                      "completion_tokens": 0, "usd": price, "error": detail.get("error"), "reported_usage": None,
+                      "latency_s": detail.get("duration_s", 0.0)})
+        steps.append({"step": state.get("model_steps", 0), "agent": state["agent"], "kind": "tool",
+                      "tool": action["name"], "input": action["input"][:2000], "observation": observation[:2000],
+                      "ok": detail.get("ok", True)})
+        if protocol == "native":
+            messages.append(ToolMessage(content=observation, tool_call_id=action["id"]))
+        else:
+            messages.append(HumanMessage(OBSERVATION.format(observation=observation)))
+    return {"messages": messages, "pending": [], "steps": steps, "calls": calls}
+
+
+def run_tool(name: str, tool_input: str, ctx: AuctionContext) -> tuple[str, dict]:
+    if name == "python":
+        config = SandboxConfig(timeout_s=ctx.python_timeout_s, allow_weak=ctx.sandbox_allow_weak)
+        return python_observation(tool_input, config)
+    if name == "search":
+        try:
+            backend = ctx.search or make_backend(ctx.search_backend, ctx.search_corpus)
+        except ValueError as exc:
+            return f"search unavailable: {exc}", {"ok": False, "error": str(exc)}
+        text = search_observation(backend, tool_input)
+        return text, {"ok": not text.startswith("search unavailable")}
+    return f"unknown tool {name!r}; the tools are python and search", {"ok": False, "known": False,
+                                                                      "error": "unknown tool"}
+
+
+def after_act(state: ExecutorState) -> str:
+    if state.get("pending"):
+        return "tools"
+    if state.get("status") in (None, "") and not state.get("answer"):
+        return "act"  # a fallback agent starts over
+    return END
 
 
 def build_executor_graph() -> StateGraph:
     builder = StateGraph(ExecutorState, context_schema=AuctionContext)
-    builder.add_node("act", act)
+    builder.add_node("act", sync_and_async(act))
+    builder.add_node("tools", sync_and_async(tools))
     builder.add_edge(START, "act")
-    builder.add_edge("act", END)
+    builder.add_conditional_edges("act", after_act, ["tools", "act", END])
+    builder.add_edge("tools", "act")
     return builder
 
 

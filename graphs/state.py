@@ -73,6 +73,7 @@ class AuctionState(TypedDict):
     error: str | None
     memory_seq: int | None
     answer: str
+    execution: dict[str, Any]
     result: dict[str, Any]
 
 

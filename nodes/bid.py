@@ -7,7 +7,7 @@ from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
 from graphs.state import Bid, BidTask
-from sale.calls import CallRecord, call_model
+from sale.calls import CallRecord, call_model, ledger_entry
 from sale.entropy import plan_entropy
 from sale.pool import AgentSpec
 from sale.prompts import BID_SYSTEM, BID_USER, TOOLS_DESCRIPTION
@@ -52,8 +52,3 @@ def make_bid(agent: str, round_: int, call: CallRecord, retrieved: list[str]) ->
         tokens=call["completion_tokens"], token_source=call["token_source"], entropy=round(h.value, 6),
         entropy_missing=h.missing, top_k=h.top_k, disqualified=disqualified, retrieved=retrieved,
     )
-
-
-def ledger_entry(call: CallRecord) -> dict:
-    """The part of a call the usage ledger keeps (no text, no logprobs)."""
-    return {k: v for k, v in call.items() if k not in ("text", "logprobs")}

@@ -1,4 +1,8 @@
-"""``execute``: run the winner's plan through the executor subgraph (only the winner executes)."""
+"""``execute``: run the winner's plan through the executor subgraph (only the winner executes).
+
+The executor also gets the other eligible bids, ranked, as fallbacks: if the winner's endpoint dies mid-run,
+the next-best bid takes over (context ``fallback``), and the result says so.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,29 @@ from langgraph.runtime import Runtime
 from graphs.context import AuctionContext
 from graphs.executor import graph as executor_graph
 from graphs.state import AuctionState
+from nodes.select import ranked_bids
+from sale.resources import pool_of
 
 
 async def execute(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
     winner = next(b for b in state["bids"] if b["id"] == state["winner"])
+    candidates = [{"agent": winner["agent"], "plan": winner["text"]}]
+    for bid in ranked_bids(state, pool_of(runtime.context)):
+        if bid["agent"] not in {c["agent"] for c in candidates}:
+            candidates.append({"agent": bid["agent"], "plan": bid["text"]})
     out = await executor_graph.ainvoke(
-        {"task": state["task"], "plan": winner["text"], "agent": winner["agent"]}, context=runtime.context
+        {"task": state["task"], "plan": winner["text"], "agent": winner["agent"], "candidates": candidates},
+        context=runtime.context,
     )
-    update = {"answer": out.get("answer", ""), "calls": out.get("calls", [])}
+    execution = {
+        "status": out.get("status", "failed"),
+        "agent": out.get("agent", winner["agent"]),
+        "model_steps": out.get("model_steps", 0),
+        "tool_calls": sum(1 for s in out.get("steps", []) if s["kind"] == "tool"),
+        "fallbacks": out.get("fallbacks", []),
+        "steps": out.get("steps", []),
+    }
+    update = {"answer": out.get("answer", ""), "calls": out.get("calls", []), "execution": execution}
     if out.get("error"):
         update["error"] = f"execution failed: {out['error']}"
     return update

@@ -23,7 +23,8 @@ def usage_split(calls: list[dict[str, Any]]) -> dict[str, Any]:
         return (sum(c["prompt_tokens"] + c["completion_tokens"] for c in chosen), sum(c["usd"] for c in chosen))
 
     auction_tokens, auction_usd = tally(AUCTION_PURPOSES)
-    execution_tokens, execution_usd = tally(("execute",))
+    execution_tokens, execution_usd = tally(("execute", "tool"))
+    tools = [c for c in calls if c["purpose"] == "tool"]
     reported = [c["reported_usage"] for c in calls if c.get("reported_usage")]
     total = auction_tokens + execution_tokens
     return {
@@ -32,6 +33,8 @@ def usage_split(calls: list[dict[str, Any]]) -> dict[str, Any]:
         "auction_usd": auction_usd,
         "execution_usd": execution_usd,
         "auction_token_share": auction_tokens / total if total else 0.0,
+        "tool_calls": len(tools),
+        "tool_usd": sum(c["usd"] for c in tools),
         "calls": len(calls),
         "failed_calls": sum(1 for c in calls if c.get("error")),
         "server_reported_tokens": sum(r.get("total_tokens") or 0 for r in reported) if reported else None,
@@ -78,6 +81,7 @@ def build_result(state: AuctionState, context: AuctionContext) -> dict[str, Any]
         "winner": agent_of(state.get("winner")),
         "winner_bid": state.get("winner"),
         "answer": state.get("answer", ""),
+        "execution": state.get("execution", {}),
         "excluded": state.get("excluded", {}),
         "refine_notes": state.get("refine_notes", {}),
         "memory_size_before": state.get("memory_size_before", 0),

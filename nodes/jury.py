@@ -14,8 +14,7 @@ from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
 from graphs.state import JuryTask, Verdict
-from nodes.bid import ledger_entry
-from sale.calls import JURY_SCORE_SCHEMA, call_model, response_format_for
+from sale.calls import JURY_SCORE_SCHEMA, call_model, ledger_entry, response_format_for
 from sale.prompts import JURY_SYSTEM, JURY_USER, data_block
 from sale.resources import pool_of
 

@@ -11,7 +11,8 @@ from langgraph.runtime import Runtime
 from graphs.context import AuctionContext
 from graphs.state import RefineTask
 from memory_store import Exemplar
-from nodes.bid import ledger_entry, make_bid, strategy_call
+from nodes.bid import make_bid, strategy_call
+from sale.calls import ledger_entry
 from sale.prompts import REBID_EXAMPLE, REBID_SYSTEM, REBID_USER, TOOLS_DESCRIPTION, data_block
 from sale.resources import memory_of, pool_of
 

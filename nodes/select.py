@@ -18,10 +18,12 @@ def rank(bid: Bid, state: AuctionState, pool: Pool) -> tuple[float, float, str]:
     return (state["scores"][bid["id"]]["score"], pool.get(bid["agent"]).price_per_mtok, bid["agent"])
 
 
-def _ranked(state: AuctionState, pool: Pool, round_: int) -> list[Bid]:
+def ranked_bids(state: AuctionState, pool: Pool, round_: int | None = None) -> list[Bid]:
+    """Eligible, scored bids (of one round, or all), best first."""
     scores = state.get("scores", {})
     bids = [b for b in eligible_bids(state)
-            if b["round"] == round_ and b["id"] in scores and math.isfinite(scores[b["id"]]["score"])]
+            if (round_ is None or b["round"] == round_) and b["id"] in scores
+            and math.isfinite(scores[b["id"]]["score"])]
     return sorted(bids, key=lambda b: rank(b, state, pool))
 
 
@@ -29,7 +31,7 @@ def select_provisional(state: AuctionState, runtime: Runtime[AuctionContext]) ->
     pool = pool_of(runtime.context)
     memory = memory_of(runtime.context)
     update = {"phase": "refining", "memory_size_before": memory.size(), "memory_seq_before": memory.max_seq()}
-    ranked = _ranked(state, pool, 0)
+    ranked = ranked_bids(state, pool, 0)
     if not ranked:
         reasons = {**{b["agent"]: b["disqualified"] for b in state.get("bids", []) if b["disqualified"]},
                    **state.get("excluded", {})}
@@ -43,7 +45,7 @@ def select_final(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
         return {"winner": None}
     pool = pool_of(runtime.context)
     provisional = next(b for b in state["bids"] if b["id"] == state["provisional_winner"])
-    refined = _ranked(state, pool, 1)
+    refined = ranked_bids(state, pool, 1)
     if refined and rank(refined[0], state, pool) < rank(provisional, state, pool):
         return {"winner": refined[0]["id"]}
     return {"winner": provisional["id"]}

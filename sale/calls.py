@@ -45,6 +45,7 @@ class CallRecord(TypedDict):
     usd: float
     latency_s: float
     error: str | None
+    tool_calls: list[dict[str, Any]]
 
 
 def openai_chat_model(spec: AgentSpec) -> BaseChatModel:
@@ -80,17 +81,21 @@ async def call_model(
     logprobs: bool = False,
     top_logprobs: int = 0,
     response_format: dict[str, Any] | None = None,
+    tools: list[dict[str, Any]] | None = None,
 ) -> CallRecord:
     model = (factory or openai_chat_model)(spec)
     kwargs: dict[str, Any] = {"extra_body": {"max_tokens": max_tokens}}
     if response_format is not None:
         kwargs["extra_body"]["response_format"] = response_format
+    if tools:
+        kwargs["tools"] = tools
     if logprobs and spec.logprobs:
         kwargs["logprobs"] = True
         kwargs["top_logprobs"] = top_logprobs
     prompt_tokens = estimate_message_tokens(messages)
     started = time.monotonic()
     text, content_logprobs, finish, reported, error = "", None, None, None, None
+    tool_calls: list[dict[str, Any]] = []
     try:
         message = await asyncio.wait_for(model.ainvoke(list(messages), **kwargs), timeout=deadline_s)
         text = message.content if isinstance(message.content, str) else str(message.content)
@@ -99,6 +104,8 @@ async def call_model(
         raw_logprobs = meta.get("logprobs")
         if isinstance(raw_logprobs, dict) and isinstance(raw_logprobs.get("content"), list):
             content_logprobs = [e for e in raw_logprobs["content"] if isinstance(e, dict)]
+        tool_calls = [{"id": c.get("id") or f"call_{i}", "name": c["name"], "args": c.get("args") or {}}
+                      for i, c in enumerate(getattr(message, "tool_calls", None) or [])]
         usage = meta.get("token_usage")
         reported = dict(usage) if isinstance(usage, dict) else None
     except TimeoutError:
@@ -123,7 +130,13 @@ async def call_model(
         usd=usd(spec.price_per_mtok, prompt_tokens + n_completion),
         latency_s=round(time.monotonic() - started, 4),
         error=error,
+        tool_calls=tool_calls,
     )
+
+
+def ledger_entry(call: CallRecord) -> dict[str, Any]:
+    """The part of a call the usage ledger keeps (no text, logprobs or tool arguments)."""
+    return {k: v for k, v in call.items() if k not in ("text", "logprobs", "tool_calls")}
 
 
 def describe_error(exc: BaseException) -> str:

@@ -159,7 +159,7 @@ def embedded_agents(servers: list[LocalServer]) -> Pool:
     return Pool.of(*[
         AgentSpec(name=s.model.name, model=s.model.name, base_url=s.base_url,
                   price_per_mtok=s.model.price_per_mtok, timeout_s=300.0, max_tokens=s.model.max_tokens,
-                  max_retries=0, structured_output="json_object")
+                  max_retries=0, structured_output="json_object", tool_protocol="text")
         for s in servers
     ], source="embedded")
 

@@ -25,9 +25,11 @@ OPTIONAL_KEYS = (
     "max_retries",
     "structured_output",
     "logprobs",
+    "tool_protocol",
     "simulated",
 )
 STRUCTURED_OUTPUT_MODES = ("json_schema", "json_object", "none")
+TOOL_PROTOCOLS = ("native", "text")
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -54,6 +56,7 @@ class AgentSpec:
     max_retries: int = 1
     structured_output: StructuredOutput = "json_schema"
     logprobs: bool = True
+    tool_protocol: Literal["native", "text"] = "native"
     simulated: bool = False
 
     def api_key(self) -> str:
@@ -169,6 +172,7 @@ def _spec_from_mapping(table: dict[str, Any], label: str, problems: list[str]) -
         local.append(f"{label}: missing `{key}`" + (" (USD per million tokens)" if key == "price_per_mtok" else ""))
     typed = {
         "name": str, "model": str, "base_url": str, "api_key_env": str, "structured_output": str,
+        "tool_protocol": str,
         "price_per_mtok": (int, float), "timeout_s": (int, float), "max_tokens": int, "max_retries": int,
         "logprobs": bool, "simulated": bool,
     }
@@ -208,6 +212,8 @@ def _field_problems(spec: AgentSpec) -> list[str]:
         out.append(f"{label}: `max_tokens` must be > 0 (got {spec.max_tokens})")
     if spec.max_retries < 0:
         out.append(f"{label}: `max_retries` must be >= 0 (got {spec.max_retries})")
+    if spec.tool_protocol not in TOOL_PROTOCOLS:
+        out.append(f"{label}: `tool_protocol` must be one of {', '.join(TOOL_PROTOCOLS)}")
     if spec.structured_output not in STRUCTURED_OUTPUT_MODES:
         out.append(f"{label}: `structured_output` must be one of {', '.join(STRUCTURED_OUTPUT_MODES)}")
     return out

@@ -28,7 +28,9 @@ class Behaviour:
     bid: str = "Plan: 1. parse the task 2. compute with Python 3. double-check the arithmetic."
     rebid: str = "Refined plan: compute with Python, then verify by a second method."
     jury: str | Callable[[dict[str, Any]], str] = '{"score": 4}'
-    execute: str = "Computed.\nFinal answer: 391"
+    execute: str | list[Any] = "Computed.\nFinal answer: 391"
+    """A reply, or a list consumed one per execute call: a string, {"tool_calls": [(name, args), ...]},
+    or {"http": status} to fail that call."""
     spread: float = 1.0
     fault: str | None = None  # "non_json" | "empty_length" | "no_logprobs" | "http_500" | "slow"
     delay_s: float = 0.0
@@ -117,12 +119,28 @@ class StubServer:
             handler._send(200, None, raw=b"<html>definitely not json</html>")
             return
         text = getattr(b, kind)
+        tool_calls = None
+        if kind == "execute" and isinstance(text, list):
+            step = text.pop(0) if len(text) > 1 else text[0]
+            if isinstance(step, dict) and "http" in step:
+                handler._send(step["http"], {"error": {"message": "scripted execution failure"}})
+                return
+            if isinstance(step, dict):
+                tool_calls = [{"id": f"call_{i}", "type": "function",
+                               "function": {"name": name, "arguments": json.dumps(args)}}
+                              for i, (name, args) in enumerate(step["tool_calls"])]
+                text = ""
+            else:
+                text = step
         text = text(body) if callable(text) else text
         finish = "stop"
         if b.fault == "empty_length" and kind == "bid":
             text, finish = "", "length"
         choice: dict[str, Any] = {"index": 0, "message": {"role": "assistant", "content": text},
                                   "finish_reason": finish}
+        if tool_calls:
+            choice["message"]["tool_calls"] = tool_calls
+            choice["finish_reason"] = "tool_calls"
         if body.get("logprobs") and b.fault != "no_logprobs":
             choice["logprobs"] = {"content": synthetic_logprobs(text, body.get("top_logprobs") or 5, b.spread)}
         handler._send(200, {

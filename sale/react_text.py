@@ -1,0 +1,63 @@
+"""A tolerant parser for the text ReAct protocol (Thought / Action / Action Input / Final Answer).
+
+Small models drift from the format, so the parser accepts what they actually write: any letter case, bold
+markers, ``Action: search[query]`` or ``Action: python`` followed by a code block, a bare Python code block with
+no ``Action`` line, and prose with no markers at all (taken as the final answer). When both an action and a
+final answer appear, whichever comes first wins: a model that writes an action and then imagines its
+observation and answer has not seen a real observation yet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+TOOLS = ("python", "search")
+_BOLD = re.compile(r"[*_]{2}\s*((?:thought|action\s*input|action|final\s*answer|observation)\s*[:：]?)\s*[*_]{2}",
+                   re.IGNORECASE)
+_FINAL = re.compile(r"^\s*final\s*answer\s*[:：]\s*", re.IGNORECASE | re.MULTILINE)
+_ACTION = re.compile(r"^\s*action\s*[:：]\s*([a-z_]+)\s*(?:\[(.*?)\])?\s*$", re.IGNORECASE | re.MULTILINE)
+_INPUT = re.compile(r"^\s*action\s*input\s*[:：]\s*", re.IGNORECASE | re.MULTILINE)
+_FENCE = re.compile(r"```(?:python|py)?\s*\n(.*?)(?:```|$)", re.DOTALL | re.IGNORECASE)
+_OBSERVATION = re.compile(r"^\s*observation\s*[:：]", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    action: str | None = None
+    action_input: str = ""
+    final_answer: str | None = None
+
+
+def parse_reply(text: str) -> Parsed:
+    clean = _BOLD.sub(r"\1", text)
+    final = _FINAL.search(clean)
+    action = _ACTION.search(clean)
+    if action and action.group(1).lower() in TOOLS and (final is None or action.start() < final.start()):
+        name = action.group(1).lower()
+        return Parsed(action=name, action_input=_action_input(clean, action, name))
+    if final is not None:
+        return Parsed(final_answer=clean[final.end():].strip())
+    fence = _FENCE.search(clean)
+    if fence and fence.group(1).strip():
+        return Parsed(action="python", action_input=fence.group(1).strip())
+    return Parsed(final_answer=clean.strip())
+
+
+def _action_input(text: str, action: re.Match, name: str) -> str:
+    if action.group(2):
+        return action.group(2).strip()
+    rest = text[action.end():]
+    stop = _OBSERVATION.search(rest) or _FINAL.search(rest)
+    if stop:
+        rest = rest[:stop.start()]
+    marker = _INPUT.search(rest)
+    body = rest[marker.end():] if marker else rest
+    fence = _FENCE.search(body)
+    if fence:
+        return fence.group(1).strip()
+    body = body.strip()
+    if name == "search":
+        body = body.splitlines()[0].strip() if body else ""
+        return body.strip("\"'`")
+    return body

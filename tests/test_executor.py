@@ -1,0 +1,154 @@
+"""The ReAct executor: text-protocol parsing, native tool calls and the text protocol through the loopback
+stub server, budgets, tool pricing, F12 (winner dies mid-run: fallback) and F14 (search unavailable)."""
+
+import pytest
+
+from graphs.auction import graph as auction_graph
+from graphs.context import AuctionContext
+from graphs.executor import graph as executor_graph
+from sale.react_text import parse_reply
+from tests.openai_stub import Behaviour, StubServer, stub_pool
+from tools.search import Bm25Backend, SearchUnavailable, search_observation
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "action_input", "final"),
+    [
+        ("Thought: compute\nAction: python\nAction Input:\n```python\nprint(17*23)\n```", "python",
+         "print(17*23)", None),
+        ("**Action:** search\n**Action Input:** capital of Veloria", "search", "capital of Veloria", None),
+        ("Action: search[tallest tower in Qarth]", "search", "tallest tower in Qarth", None),
+        ("action: PYTHON\naction input: print(1)", "python", "print(1)", None),
+        ("Let me run this:\n```python\nprint(2**10)\n```", "python", "print(2**10)", None),
+        ("Thought: done\nFinal Answer: 391", None, "", "391"),
+        ("final answer: Paris", None, "", "Paris"),
+        ("Action: python\nAction Input: print(3)\nObservation: 3\nFinal Answer: 3", "python", "print(3)", None),
+        ("The answer is 42.", None, "", "The answer is 42."),
+        ("Action: browse\nFinal Answer: x", None, "", "x"),
+    ],
+)
+def test_tolerant_text_protocol_parser(text, action, action_input, final):
+    parsed = parse_reply(text)
+    assert (parsed.action, parsed.action_input, parsed.final_answer) == (action, action_input, final)
+
+
+CORPUS = {
+    "veloria.txt": "Veloria is a fictional island nation. Its capital is Marenhold, founded in 1712.",
+    "qarth.txt": "Qarth has the tallest tower, the Amber Spire, 412 metres high.",
+}
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for name, text in CORPUS.items():
+        (root / name).write_text(text)
+    return root
+
+
+def test_bm25_ranks_the_relevant_document_first(corpus):
+    hits = Bm25Backend(corpus).search("capital of Veloria", 2)
+    assert hits[0]["title"] == "veloria" and "Marenhold" in hits[0]["snippet"]
+    text = search_observation(Bm25Backend(corpus), "capital of Veloria")
+    assert "<search_results>" in text and "untrusted" in text
+
+
+def context_for(pool, memory, corpus, **extra):
+    return AuctionContext(pool=pool, memory=memory, search_backend="bm25", search_corpus=str(corpus), **extra)
+
+
+async def test_native_tool_calls_run_python_and_search(memory, corpus):
+    with StubServer({"big": Behaviour(execute=[
+        {"tool_calls": [("python", {"code": "print(17 * 23)"})]},
+        {"tool_calls": [("search", {"query": "capital of Veloria"})]},
+        "The product is 391 and the capital is Marenhold.",
+    ])}) as stub:
+        ctx = context_for(stub_pool(stub, {"big": 0.36}), memory, corpus)
+        out = await executor_graph.ainvoke({"task": "t", "plan": "p", "agent": "big"}, context=ctx)
+        requests = stub.calls("big", "execute")
+    assert out["status"] == "answered" and "Marenhold" in out["answer"]
+    tool_steps = [s for s in out["steps"] if s["kind"] == "tool"]
+    assert [s["tool"] for s in tool_steps] == ["python", "search"]
+    assert tool_steps[0]["observation"].startswith("stdout:\n391") and "Marenhold" in tool_steps[1]["observation"]
+    assert requests[0]["tools"][0]["function"]["name"] == "python"
+    assert requests[1]["messages"][-1]["role"] == "tool" and "391" in requests[1]["messages"][-1]["content"]
+    tool_calls = [c for c in out["calls"] if c["purpose"] == "tool"]
+    assert [c["usd"] for c in tool_calls] == [ctx.tool_prices["python"], ctx.tool_prices["search"]]
+
+
+async def test_text_protocol_drives_the_same_tools(memory, corpus):
+    with StubServer({"small": Behaviour(execute=[
+        "Thought: compute it\nAction: python\nAction Input:\n```python\nprint(6 * 7)\n```",
+        "Thought: look up\nAction: search\nAction Input: tallest tower Qarth",
+        "Final Answer: 42 and the Amber Spire",
+    ])}) as stub:
+        ctx = context_for(stub_pool(stub, {"small": 0.05}, tool_protocol="text"), memory, corpus)
+        out = await executor_graph.ainvoke({"task": "t", "plan": "p", "agent": "small"}, context=ctx)
+        requests = stub.calls("small", "execute")
+    assert out["answer"] == "42 and the Amber Spire" and out["status"] == "answered"
+    assert "tools" not in requests[0]
+    assert requests[1]["messages"][-1]["content"].startswith("Observation:\nstdout:\n42")
+    assert "Amber Spire" in requests[2]["messages"][-1]["content"]
+
+
+async def test_step_budget_ends_the_loop_and_says_so(memory, corpus):
+    with StubServer({"small": Behaviour(execute=["Action: python\nAction Input: print(1)"])}) as stub:
+        ctx = context_for(stub_pool(stub, {"small": 0.05}, tool_protocol="text"), memory, corpus, max_steps=3)
+        out = await executor_graph.ainvoke({"task": "t", "plan": "p", "agent": "small"}, context=ctx)
+    assert out["status"] == "step budget exhausted" and out["model_steps"] == 3
+
+
+async def test_f12_winner_dies_mid_run_and_next_best_takes_over(memory, corpus):
+    with StubServer({
+        "small": Behaviour(execute=[{"tool_calls": [("python", {"code": "print(1)"})]}, {"http": 500}]),
+        "big": Behaviour(execute="Final answer: 391 (fallback)"),
+    }) as stub:
+        # small wins (cheaper, same jury), then its endpoint fails on the second execution step
+        ctx = context_for(stub_pool(stub, {"small": 0.05, "big": 0.36}), memory, corpus)
+        r = (await auction_graph.ainvoke({"task": "What is 17 * 23?"}, context=ctx))["result"]
+    assert r["winner"] == "small" and r["status"] == "ok" and r["error"] is None
+    assert r["execution"]["fallbacks"] == [{"from": "small", "to": "big", "reason": r["execution"]["fallbacks"][0]
+                                            ["reason"], "policy": "next_best"}]
+    assert "HTTP 500" in r["execution"]["fallbacks"][0]["reason"]
+    assert r["execution"]["agent"] == "big" and r["answer"] == "Final answer: 391 (fallback)"
+
+
+async def test_f12_without_fallback_the_execution_fails_and_the_record_stays(memory, corpus):
+    with StubServer({"small": Behaviour(execute=[{"http": 500}]), "big": Behaviour()}) as stub:
+        ctx = context_for(stub_pool(stub, {"small": 0.05, "big": 0.36}), memory, corpus, fallback="none")
+        r = (await auction_graph.ainvoke({"task": "What is 17 * 23?", "auction_id": "a"}, context=ctx))["result"]
+    assert r["execution"]["status"] == "failed" and "small failed during execution" in r["error"]
+    assert memory.get("a") is not None
+
+
+async def test_f14_search_unavailable_is_an_observation_and_the_run_goes_on(memory, corpus):
+    class RateLimited:
+        name = "ratelimited"
+
+        def search(self, query, k):
+            raise SearchUnavailable("RatelimitException: 202 Ratelimit")
+
+    with StubServer({"big": Behaviour(execute=[
+        {"tool_calls": [("search", {"query": "anything"})]}, "Final: answered without search"])}) as stub:
+        ctx = context_for(stub_pool(stub, {"big": 0.36}), memory, corpus, search=RateLimited())
+        out = await executor_graph.ainvoke({"task": "t", "plan": "p", "agent": "big"}, context=ctx)
+    step = next(s for s in out["steps"] if s["kind"] == "tool")
+    assert step["observation"].startswith("search unavailable: RatelimitException") and not step["ok"]
+    assert out["status"] == "answered" and out["answer"] == "Final: answered without search"
+
+
+async def test_ddgs_backend_failures_become_search_unavailable():
+    from ddgs.exceptions import RatelimitException, TimeoutException
+
+    from tools.search import DdgsBackend
+
+    for exc in (RatelimitException("429"), TimeoutException("slow"), OSError("no route")):
+        def factory(timeout, exc=exc):
+            class Client:
+                def text(self, query, max_results):
+                    raise exc
+            return Client()
+
+        text = search_observation(DdgsBackend(factory=factory), "q")
+        assert text.startswith("search unavailable:")
