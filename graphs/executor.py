@@ -27,7 +27,7 @@ from graphs.context import AuctionContext
 from graphs.runnables import sync_and_async
 from sale.calls import call_model, ledger_entry
 from sale.prompts import EXECUTE_NATIVE_SYSTEM, EXECUTE_TEXT_SYSTEM, EXECUTE_USER, OBSERVATION, TOOL_SPECS
-from sale.react_text import parse_reply
+from sale.react_text import TEXT_STOP, parse_reply
 from sale.resources import pool_of
 from tools.python import python_observation
 from tools.sandbox import SandboxConfig
@@ -72,7 +72,8 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     step = state.get("model_steps", 0) + 1
     call = await call_model(spec, messages, purpose="execute", deadline_s=ctx.execute_deadline_s,
                             max_tokens=ctx.exec_max_tokens, factory=ctx.model_factory,
-                            tools=TOOL_SPECS if spec.tool_protocol == "native" else None)
+                            tools=TOOL_SPECS if spec.tool_protocol == "native" else None,
+                            stop=TEXT_STOP if spec.tool_protocol == "text" else None)
     used = state.get("tokens_used", 0) + call["prompt_tokens"] + call["completion_tokens"]
     update: dict[str, Any] = {"calls": [ledger_entry(call)], "model_steps": step, "tokens_used": used,
                               "agent": agent}

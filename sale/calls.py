@@ -82,6 +82,7 @@ async def call_model(
     top_logprobs: int = 0,
     response_format: dict[str, Any] | None = None,
     tools: list[dict[str, Any]] | None = None,
+    stop: list[str] | None = None,
 ) -> CallRecord:
     model = (factory or openai_chat_model)(spec)
     kwargs: dict[str, Any] = {"extra_body": {"max_tokens": max_tokens}}
@@ -89,6 +90,8 @@ async def call_model(
         kwargs["extra_body"]["response_format"] = response_format
     if tools:
         kwargs["tools"] = tools
+    if stop:
+        kwargs["stop"] = stop
     if logprobs and spec.logprobs:
         kwargs["logprobs"] = True
         kwargs["top_logprobs"] = top_logprobs

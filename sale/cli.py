@@ -1,6 +1,7 @@
 """The ``sale`` command line.
 
     sale run [--pool FILE] [--memory DIR] [--weights FILE] [--json] TASK     run one auction and execute the winner
+    sale sandbox [--timeout S] [--json] FILE                               run a file in the Python sandbox
     sale models prepare                                                    assemble and verify the bundled models
     sale memory info|rebuild [--memory DIR]                                inspect or rebuild the similarity index
 
@@ -50,8 +51,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--k", type=int, default=8, help="past auctions retrieved per refining agent (default 8)")
     run.add_argument("--no-refine", action="store_true", help="skip the memory-refinement round")
     run.add_argument("--thread-id", help="resume (or name) this checkpoint thread; default: a new auction id")
+    run.add_argument("--search", choices=("ddgs", "bm25"), default="ddgs",
+                     help="executor web search: ddgs (live web) or bm25 (offline, over --corpus)")
+    run.add_argument("--corpus", help="directory of .txt/.md/.jsonl documents for --search bm25")
+    run.add_argument("--allow-weak-sandbox", action="store_true",
+                     help="let the Python tool run without namespaces where bubblewrap cannot (warns loudly)")
     run.add_argument("--json", action="store_true", help="print one JSON object (schema in the README)")
     run.set_defaults(handler=cmd_run)
+
+    box = sub.add_parser("sandbox", help="run a Python file through the executor's sandbox")
+    box.add_argument("file", help="Python source file ('-' reads standard input)")
+    box.add_argument("--timeout", type=float, default=10.0, help="wall-clock limit in seconds (default 10)")
+    box.add_argument("--allow-weak", action="store_true", help="allow the weaker mode without namespaces")
+    box.add_argument("--json", action="store_true",
+                     help='print {"ok", "stdout", "stderr", "error", "timed_out", "duration_s"} as one object')
+    box.set_defaults(handler=cmd_sandbox)
 
     models = sub.add_parser("models", help="bundled local models")
     models_sub = models.add_subparsers(dest="action", required=True)
@@ -94,6 +108,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             Weights.from_file(args.weights)
         if args.k < 1:
             raise TaskError("--k must be at least 1")
+        if args.search == "bm25":
+            from tools.search import make_backend
+
+            make_backend("bm25", str(Path(args.corpus).resolve()) if args.corpus else "")
     except (TaskError, PoolError, ValueError) as exc:
         return report_error(exc)
     try:
@@ -142,7 +160,9 @@ async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> 
         graph = build_auction_graph().compile(checkpointer=saver, name="auction")
         auction_id = args.thread_id or str(uuid.uuid4())
         context = AuctionContext(pool=pool, memory=memory, weights_file=args.weights or "", k=args.k,
-                                 refine=not args.no_refine)
+                                 refine=not args.no_refine, search_backend=args.search,
+                                 search_corpus=str(Path(args.corpus).resolve()) if args.corpus else "",
+                                 sandbox_allow_weak=args.allow_weak_sandbox)
         config = {"configurable": {"thread_id": auction_id}}
         state = await graph.aget_state(config)
         graph_input = None if state.next else {"task": task, "auction_id": auction_id}
@@ -214,13 +234,56 @@ def print_result(result: dict[str, Any], out: Console) -> None:
               f"retrieved: {len(result['retrieved'])}")
     if result.get("error"):
         out.print(f"[bold red]error:[/] {result['error']}", highlight=False)
+    execution = result.get("execution") or {}
+    if execution:
+        out.rule(f"execution by {execution['agent']} ({execution['status']}, {execution['model_steps']} model "
+                 f"step(s), {execution['tool_calls']} tool call(s))")
+        for step in execution["steps"]:
+            if step["kind"] == "tool":
+                first = step["input"].strip().splitlines()[0] if step["input"].strip() else ""
+                out.print(f"  [{step['step']}] {step['tool']}: {first[:100]}  ->  "
+                          f"{step['observation'].strip().splitlines()[0][:100] if step['observation'] else ''}",
+                          highlight=False, markup=False)
+        for switch in execution["fallbacks"]:
+            out.print(f"  fallback: {switch['from']} -> {switch['to']} ({switch['reason']})", highlight=False)
     out.rule("answer")
     out.print(result["answer"] or "(none)", highlight=False, markup=False)
     u = result["usage"]
     out.rule("usage")
     out.print(f"auction:   {u['auction_tokens']:>7} tokens  ${u['auction_usd']:.8f}\n"
-              f"execution: {u['execution_tokens']:>7} tokens  ${u['execution_usd']:.8f}\n"
+              f"execution: {u['execution_tokens']:>7} tokens  ${u['execution_usd']:.8f} "
+              f"(incl. {u['tool_calls']} tool call(s), ${u['tool_usd']:.6f})\n"
               f"auction share of tokens: {u['auction_token_share']:.1%}", highlight=False)
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from tools.sandbox import SandboxConfig, SandboxUnavailable, run_python
+
+    try:
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+        code = raw.decode("utf-8")
+    except OSError as exc:
+        return report_error(ValueError(f"cannot read {args.file}: {exc.strerror or exc}"))
+    except UnicodeDecodeError:
+        return report_error(ValueError(f"{args.file} is not UTF-8 text"))
+    if not 0 < args.timeout <= 3600:
+        return report_error(ValueError("--timeout must be in (0, 3600] seconds"))
+    try:
+        result = run_python(code, SandboxConfig(timeout_s=args.timeout, allow_weak=args.allow_weak))
+    except SandboxUnavailable as exc:
+        return report_error(exc)
+    if args.json:
+        keys = ("ok", "stdout", "stderr", "error", "timed_out", "duration_s")
+        print(json.dumps({k: result[k] for k in keys} | {"result": result["result"],
+                                                         "truncated": result["truncated"]}))
+    else:
+        sys.stdout.write(result["stdout"])
+        sys.stderr.write(result["stderr"])
+        if result["result"] is not None:
+            print(json.dumps(result["result"]))
+        if result["error"]:
+            print(f"error: {result['error']}", file=sys.stderr)
+    return 0 if result["ok"] else EXIT_FAILED
 
 
 def cmd_models_prepare(args: argparse.Namespace) -> int:

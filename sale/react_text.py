@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 
 TOOLS = ("python", "search")
+TEXT_STOP = ["\nObservation:", "\nObservation :"]
+"""Stop sequences: the model must not write the observation itself."""
 _BOLD = re.compile(r"[*_]{2}\s*((?:thought|action\s*input|action|final\s*answer|observation)\s*[:：]?)\s*[*_]{2}",
                    re.IGNORECASE)
 _FINAL = re.compile(r"^\s*final\s*answer\s*[:：]\s*", re.IGNORECASE | re.MULTILINE)
