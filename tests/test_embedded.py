@@ -1,6 +1,7 @@
 """Integration: two full auctions on the embedded pool (real llama.cpp servers, real models, real memory)."""
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +58,35 @@ async def test_two_auctions_share_memory(pool, tmp_path, embedder):
             assert second["retrieved"] == []
         print({"first": (first["provisional_winner"], first["winner"], first["usage"]),
                "second": (second["provisional_winner"], second["winner"], second["usage"])})
+
+
+CORPUS = Path(__file__).resolve().parents[1] / "examples" / "corpus"
+
+
+async def test_executor_on_the_embedded_model_uses_offline_search(pool, tmp_path, embedder):
+    from graphs.executor import graph as executor
+
+    with AuctionMemory(tmp_path / "memory", embedder=embedder) as memory:
+        ctx = AuctionContext(pool=pool, memory=memory, search_backend="bm25", search_corpus=str(CORPUS))
+        out = await executor.ainvoke({
+            "task": "In which village was the founder of Veloria's capital city born?",
+            "plan": "1. Search for Veloria's capital. 2. Search who founded it. 3. Search where that person was "
+                    "born. 4. Answer with the village name.",
+            "agent": QWEN_CODER.name}, context=ctx)
+    searches = [s for s in out["steps"] if s["kind"] == "tool" and s["tool"] == "search"]
+    assert searches and all(s["ok"] for s in searches)
+    assert any("file://" in s["observation"] and str(CORPUS) in s["observation"] for s in searches)
+    assert out["answer"]
+    print({"status": out["status"], "answer": out["answer"], "searches": [s["input"] for s in searches]})
+
+
+async def test_auction_on_a_coding_task_runs_python_in_the_sandbox(pool, tmp_path, embedder):
+    task = "Write a Python function fib(n) returning the n-th Fibonacci number, run it for n = 30 and report it."
+    with AuctionMemory(tmp_path / "memory", embedder=embedder) as memory:
+        ctx = AuctionContext(pool=pool, memory=memory, search_backend="bm25", search_corpus=str(CORPUS))
+        r = (await graph.ainvoke({"task": task}, context=ctx))["result"]
+    check_complete(r, [SMOLLM2.name, QWEN_CODER.name])
+    python = [s for s in r["execution"]["steps"] if s["kind"] == "tool" and s["tool"] == "python"]
+    assert python, r["execution"]
+    assert r["usage"]["tool_calls"] >= 1 and r["usage"]["tool_usd"] > 0
+    print({"winner": r["winner"], "answer": r["answer"][:200], "python": [s["observation"][:80] for s in python]})
