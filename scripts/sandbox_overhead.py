@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools.sandbox import PYTHON, SandboxConfig, probe, run_python  # noqa: E402
+from tools.sandbox import PYTHON, SandboxConfig, probe, run_python
 
 
 def median_ms(fn, n: int) -> float:

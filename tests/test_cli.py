@@ -190,3 +190,25 @@ def test_memory_info_and_rebuild(tmp_path, capsys, embedder):
     out = capsys.readouterr().out
     assert "reindexed 2 auction(s)" in out and '"log": 2, "index": 2' in out
     assert main(["memory", "info", "--memory", str(tmp_path / "m")]) == 0
+
+
+def test_sandbox_command_json(tmp_path, capsys):
+    script = tmp_path / "s.py"
+    script.write_text("import os\nprint('hi', os.getuid() != 0)\n6 * 7\n")
+    assert main(["sandbox", "--json", str(script)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"ok", "stdout", "stderr", "error", "timed_out", "duration_s"} <= set(out)
+    assert out["ok"] and out["stdout"] == "hi True\n" and out["result"] == 42 and not out["timed_out"]
+    script.write_text("while True: pass\n")
+    assert main(["sandbox", "--json", "--timeout", "1", str(script)]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["timed_out"] and out["duration_s"] < 2.0
+    assert main(["sandbox", str(tmp_path / "missing.py")]) == 2
+
+
+def test_bm25_search_needs_a_corpus(tmp_path, capsys):
+    assert main(["run", "--memory", str(tmp_path / "m"), "--search", "bm25", "a task"]) == 2
+    assert "needs a corpus directory" in capsys.readouterr().err
+    assert main(["run", "--memory", str(tmp_path / "m"), "--search", "bm25", "--corpus", str(tmp_path / "nope"),
+                 "a task"]) == 2
+    assert "is not a directory" in capsys.readouterr().err and not (tmp_path / "m").exists()

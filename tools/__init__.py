@@ -1,1 +1,1 @@
-"""Tools the executor calls (web search, sandboxed Python): see the executor issue."""
+"""Tools the executor calls: web search (ddgs or offline BM25) and the sandboxed Python tool."""
