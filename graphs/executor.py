@@ -26,12 +26,21 @@ from langgraph.runtime import Runtime
 from graphs.context import AuctionContext
 from graphs.runnables import sync_and_async
 from sale.calls import call_model, ledger_entry
-from sale.prompts import EXECUTE_NATIVE_SYSTEM, EXECUTE_TEXT_SYSTEM, EXECUTE_USER, OBSERVATION, TOOL_SPECS
+from sale.prompts import (
+    EXECUTE_NATIVE_SYSTEM,
+    EXECUTE_TEXT_SYSTEM,
+    EXECUTE_USER,
+    FORMAT_REMINDER,
+    OBSERVATION,
+    TOOL_SPECS,
+)
 from sale.react_text import TEXT_STOP, parse_reply
 from sale.resources import pool_of
 from tools.python import python_observation
 from tools.sandbox import SandboxConfig
 from tools.search import make_backend, search_observation
+
+MAX_FORMAT_REMINDERS = 1
 
 
 class Candidate(TypedDict):
@@ -89,16 +98,22 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
         parsed = parse_reply(call["text"])
         actions = [{"id": f"step{step}", "name": parsed.action, "input": parsed.action_input}] if parsed.action else []
         final = parsed.final_answer
+        reminders = sum(1 for m in messages if m.type == "human" and m.content == FORMAT_REMINDER)
+        if not parsed.structured and reminders < MAX_FORMAT_REMINDERS and step < ctx.max_steps:
+            final = None
+            reply = [reply, HumanMessage(FORMAT_REMINDER)]
     record = {"step": step, "agent": agent, "kind": "model", "text": call["text"][:2000],
               "tool_calls": [{"name": a["name"], "input": a["input"][:2000]} for a in actions],
               "tokens": call["prompt_tokens"] + call["completion_tokens"]}
-    update |= {"messages": [*messages, reply], "steps": [record], "plan": state.get("plan") or candidates[0]["plan"]}
+    replies = reply if isinstance(reply, list) else [reply]
+    update |= {"messages": [*messages, *replies], "steps": [record],
+               "plan": state.get("plan") or candidates[0]["plan"]}
     if final is not None and not actions:
         return update | {"answer": final, "status": "answered", "pending": []}
     if step >= ctx.max_steps or used >= ctx.exec_token_budget:
         limit = "step" if step >= ctx.max_steps else "token"
         return update | {"answer": call["text"].strip(), "status": f"{limit} budget exhausted", "pending": []}
-    return update | {"pending": actions}
+    return update | {"pending": actions, "status": ""}
 
 
 def _native_input(call: dict[str, Any]) -> str:
@@ -156,8 +171,8 @@ def run_tool(name: str, tool_input: str, ctx: AuctionContext) -> tuple[str, dict
 def after_act(state: ExecutorState) -> str:
     if state.get("pending"):
         return "tools"
-    if state.get("status") in (None, "") and not state.get("answer"):
-        return "act"  # a fallback agent starts over
+    if not state.get("status"):
+        return "act"  # a format reminder was sent, or a fallback agent starts over
     return END
 
 

@@ -64,6 +64,11 @@ EXECUTE_TEXT_SYSTEM = (
 )
 EXECUTE_USER = "Task:\n{task}\n\nYour plan:\n{plan}"
 OBSERVATION = "Observation:\n{observation}\n\nContinue: another Action, or the Final Answer."
+FORMAT_REMINDER = (
+    "Your reply had neither an 'Action:' line nor a 'Final Answer:' line. Use a tool now, for example:\n"
+    "Action: search\nAction Input: <what to look up>\n"
+    "or, if you already know the answer:\nFinal Answer: <the answer>"
+)
 
 TOOL_SPECS = [
     {"type": "function", "function": {

@@ -2,7 +2,8 @@
 
 Small models drift from the format, so the parser accepts what they actually write: any letter case, bold
 markers, ``Action: search[query]`` or ``Action: python`` followed by a code block, a bare Python code block with
-no ``Action`` line, and prose with no markers at all (taken as the final answer). When both an action and a
+no ``Action`` line, and prose with no markers at all (taken as the final answer, flagged
+``structured=False`` so the executor can ask once for the format before accepting it). When both an action and a
 final answer appear, whichever comes first wins: a model that writes an action and then imagines its
 observation and answer has not seen a real observation yet.
 """
@@ -29,6 +30,8 @@ class Parsed:
     action: str | None = None
     action_input: str = ""
     final_answer: str | None = None
+    structured: bool = True
+    """False when the reply had no Action, Final Answer or code block: prose taken as the answer."""
 
 
 def parse_reply(text: str) -> Parsed:
@@ -43,7 +46,7 @@ def parse_reply(text: str) -> Parsed:
     fence = _FENCE.search(clean)
     if fence and fence.group(1).strip():
         return Parsed(action="python", action_input=fence.group(1).strip())
-    return Parsed(final_answer=clean.strip())
+    return Parsed(final_answer=clean.strip(), structured=False)
 
 
 def _action_input(text: str, action: re.Match, name: str) -> str:

@@ -152,3 +152,23 @@ async def test_ddgs_backend_failures_become_search_unavailable():
 
         text = search_observation(DdgsBackend(factory=factory), "q")
         assert text.startswith("search unavailable:")
+
+
+async def test_text_protocol_reminds_once_about_the_format(memory, corpus):
+    with StubServer({"small": Behaviour(execute=[
+        "I would look it up somewhere.",
+        "Action: search\nAction Input: capital of Veloria",
+        "Final Answer: Marenhold",
+    ])}) as stub:
+        ctx = context_for(stub_pool(stub, {"small": 0.05}, tool_protocol="text"), memory, corpus)
+        out = await executor_graph.ainvoke({"task": "t", "plan": "p", "agent": "small"}, context=ctx)
+        requests = stub.calls("small", "execute")
+    assert "neither an 'Action:' line" in requests[1]["messages"][-1]["content"]
+    assert out["answer"] == "Marenhold" and [s["tool"] for s in out["steps"] if s["kind"] == "tool"] == ["search"]
+
+
+async def test_unstructured_prose_is_accepted_after_one_reminder(memory, corpus):
+    with StubServer({"small": Behaviour(execute=["Just prose.", "Still prose."])}) as stub:
+        ctx = context_for(stub_pool(stub, {"small": 0.05}, tool_protocol="text"), memory, corpus)
+        out = await executor_graph.ainvoke({"task": "t", "plan": "p", "agent": "small"}, context=ctx)
+    assert out["answer"] == "Still prose." and out["model_steps"] == 2 and out["status"] == "answered"
