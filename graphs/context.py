@@ -32,6 +32,10 @@ class AuctionContext:
     bid_max_tokens: int = 160
     bid_max_words: int = 80
     jury_max_tokens: int = 16
+    jury_reason: bool = False
+    """Jurors write one short sentence of reasoning before the score (`{"reason", "score"}`, parsed as strictly):
+    better judgments from small models, at the cost of more auction tokens."""
+    jury_reason_max_tokens: int = 160
     exec_max_tokens: int = 512
     bid_deadline_s: float = 120.0
     jury_deadline_s: float = 120.0

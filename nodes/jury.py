@@ -14,18 +14,20 @@ from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
 from graphs.state import JuryTask, Verdict
-from sale.calls import JURY_SCORE_SCHEMA, call_model, ledger_entry, response_format_for
-from sale.prompts import JURY_SYSTEM, JURY_USER, data_block
+from sale.calls import JURY_REASON_SCHEMA, JURY_SCORE_SCHEMA, call_model, ledger_entry, response_format_for
+from sale.prompts import JURY_REPLY_REASON, JURY_REPLY_SCORE, JURY_SYSTEM, JURY_USER, data_block
 from sale.resources import pool_of
 
 MAX_REPLY_CHARS = 64
+MAX_REASON_CHARS = 600
 _BARE_DIGIT = re.compile(r"[0-5]")
 
 
-def parse_score(reply: str) -> int | None:
-    """Accept exactly one integer 0-5: a bare digit or ``{"score": N}``. Everything else is invalid."""
+def parse_score(reply: str, with_reason: bool = False) -> int | None:
+    """Accept exactly one integer 0-5: a bare digit or ``{"score": N}`` (with ``with_reason``:
+    ``{"reason": "<text>", "score": N}``, and nothing else). Everything else is invalid."""
     text = reply.strip()
-    if len(text) > MAX_REPLY_CHARS:
+    if len(text) > (MAX_REASON_CHARS + 40 if with_reason else MAX_REPLY_CHARS):
         return None
     if _BARE_DIGIT.fullmatch(text):
         return int(text)
@@ -33,31 +35,39 @@ def parse_score(reply: str) -> int | None:
         obj = json.loads(text)
     except (json.JSONDecodeError, ValueError):
         return None
-    if isinstance(obj, dict) and list(obj) == ["score"]:
-        value = obj["score"]
-        if type(value) is int and 0 <= value <= 5:
-            return value
-    return None
+    if not isinstance(obj, dict):
+        return None
+    if with_reason and set(obj) == {"reason", "score"}:
+        if not isinstance(obj["reason"], str) or len(obj["reason"]) > MAX_REASON_CHARS:
+            return None
+    elif list(obj) != ["score"]:
+        return None
+    value = obj["score"]
+    return value if type(value) is int and 0 <= value <= 5 else None
 
 
 async def jury(task: JuryTask, runtime: Runtime[AuctionContext]) -> dict:
     ctx = runtime.context
     spec = pool_of(ctx).get(task["juror"])
     bid = task["bid"]
+    reply_format = JURY_REPLY_REASON if ctx.jury_reason else JURY_REPLY_SCORE
     messages = [
-        SystemMessage(JURY_SYSTEM),
-        HumanMessage(JURY_USER.format(task=task["task"], bid_block=data_block(bid["text"]))),
+        SystemMessage(JURY_SYSTEM.format(reply_format=reply_format)),
+        HumanMessage(JURY_USER.format(task=task["task"], bid_block=data_block(bid["text"]),
+                                      reply_format=reply_format)),
     ]
     call = await call_model(
         spec, messages, purpose="jury" if bid["round"] == 0 else "rejury", deadline_s=ctx.jury_deadline_s,
-        max_tokens=ctx.jury_max_tokens, factory=ctx.model_factory,
-        response_format=response_format_for(spec, JURY_SCORE_SCHEMA, "jury_score"),
+        max_tokens=ctx.jury_reason_max_tokens if ctx.jury_reason else ctx.jury_max_tokens,
+        factory=ctx.model_factory,
+        response_format=response_format_for(spec, JURY_REASON_SCHEMA if ctx.jury_reason else JURY_SCORE_SCHEMA,
+                                            "jury_score"),
     )
     update: dict = {"calls": [ledger_entry(call)]}
     if call["error"]:
         verdict = Verdict(bid_id=bid["id"], juror=spec.name, score=None, raw="", error=call["error"])
     else:
-        score = parse_score(call["text"])
+        score = parse_score(call["text"], with_reason=ctx.jury_reason)
         verdict = Verdict(bid_id=bid["id"], juror=spec.name, score=score, raw=call["text"][:200],
                           error=None if score is not None else "invalid reply (not one integer 0-5)")
     update["verdicts"] = [verdict]

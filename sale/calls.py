@@ -28,6 +28,13 @@ JURY_SCORE_SCHEMA = {
     "required": ["score"],
     "additionalProperties": False,
 }
+JURY_REASON_SCHEMA = {
+    "type": "object",
+    "properties": {"reason": {"type": "string", "maxLength": 400},
+                   "score": {"type": "integer", "enum": [0, 1, 2, 3, 4, 5]}},
+    "required": ["reason", "score"],
+    "additionalProperties": False,
+}
 
 
 class CallRecord(TypedDict):

@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--k", type=int, default=8, help="past auctions retrieved per refining agent (default 8)")
     run.add_argument("--no-refine", action="store_true", help="skip the memory-refinement round")
     run.add_argument("--thread-id", help="resume (or name) this checkpoint thread; default: a new auction id")
+    run.add_argument("--jury-reason", action="store_true",
+                     help="jurors give one sentence of reasoning before each score (more tokens, better judging)")
     run.add_argument("--search", choices=("ddgs", "bm25"), default="ddgs",
                      help="executor web search: ddgs (live web) or bm25 (offline, over --corpus)")
     run.add_argument("--corpus", help="directory of .txt/.md/.jsonl documents for --search bm25")
@@ -162,7 +164,7 @@ async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> 
         context = AuctionContext(pool=pool, memory=memory, weights_file=args.weights or "", k=args.k,
                                  refine=not args.no_refine, search_backend=args.search,
                                  search_corpus=str(Path(args.corpus).resolve()) if args.corpus else "",
-                                 sandbox_allow_weak=args.allow_weak_sandbox)
+                                 sandbox_allow_weak=args.allow_weak_sandbox, jury_reason=args.jury_reason)
         config = {"configurable": {"thread_id": auction_id}}
         state = await graph.aget_state(config)
         graph_input = None if state.next else {"task": task, "auction_id": auction_id}

@@ -68,3 +68,13 @@ def test_valid_jury_replies(reply, score):
 )
 def test_malformed_jury_replies_are_never_scores(reply):
     assert parse_score(reply) is None
+
+
+def test_reasoned_jury_replies_are_parsed_as_strictly():
+    assert parse_score('{"reason": "plans a search per hop", "score": 4}', with_reason=True) == 4
+    assert parse_score('{"score": 2, "reason": "vague"}', with_reason=True) == 2
+    assert parse_score('{"reason": "x", "score": 4}') is None  # reasons only when asked for
+    for bad in ['{"reason": 5, "score": 4}', '{"reason": "x", "score": 6}', '{"reason": "x"}',
+                '{"reason": "x", "score": 4, "extra": 1}', '{"reason": "' + "y" * 700 + '", "score": 3}',
+                '{"reason": "x", "score": 4} trailing']:
+        assert parse_score(bad, with_reason=True) is None, bad
