@@ -89,23 +89,22 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     if call["error"]:
         return update | _fallback(state, ctx, candidates, agent, call["error"])
     if spec.tool_protocol == "native":
-        reply = AIMessage(content=call["text"], tool_calls=[
-            {"id": c["id"], "name": c["name"], "args": c["args"], "type": "tool_call"} for c in call["tool_calls"]])
+        replies: list[BaseMessage] = [AIMessage(content=call["text"], tool_calls=[
+            {"id": c["id"], "name": c["name"], "args": c["args"], "type": "tool_call"} for c in call["tool_calls"]])]
         actions = [{"id": c["id"], "name": c["name"], "input": _native_input(c)} for c in call["tool_calls"]]
         final = None if actions else call["text"].strip()
     else:
-        reply = AIMessage(content=call["text"])
+        replies = [AIMessage(content=call["text"])]
         parsed = parse_reply(call["text"])
         actions = [{"id": f"step{step}", "name": parsed.action, "input": parsed.action_input}] if parsed.action else []
         final = parsed.final_answer
         reminders = sum(1 for m in messages if m.type == "human" and m.content == FORMAT_REMINDER)
         if not parsed.structured and reminders < MAX_FORMAT_REMINDERS and step < ctx.max_steps:
             final = None
-            reply = [reply, HumanMessage(FORMAT_REMINDER)]
+            replies.append(HumanMessage(FORMAT_REMINDER))
     record = {"step": step, "agent": agent, "kind": "model", "text": call["text"][:2000],
               "tool_calls": [{"name": a["name"], "input": a["input"][:2000]} for a in actions],
               "tokens": call["prompt_tokens"] + call["completion_tokens"]}
-    replies = reply if isinstance(reply, list) else [reply]
     update |= {"messages": [*messages, *replies], "steps": [record],
                "plan": state.get("plan") or candidates[0]["plan"]}
     if final is not None and not actions:
