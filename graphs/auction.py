@@ -77,6 +77,10 @@ def after_select_final(state: AuctionState) -> str:
     return "finish" if state.get("status") == "failed" else "record"
 
 
+def after_record(state: AuctionState) -> str:
+    return "finish" if get_runtime(AuctionContext).context.route_only else "execute"
+
+
 def build_auction_graph() -> StateGraph:
     """The uncompiled builder: compile it with your own checkpointer, or customise nodes before compiling."""
     builder = StateGraph(AuctionState, context_schema=AuctionContext, input_schema=AuctionInput,
@@ -98,7 +102,7 @@ def build_auction_graph() -> StateGraph:
     builder.add_conditional_edges("select_provisional", dispatch_refine, ["refine", "select_final", "finish"])
     builder.add_conditional_edges("refine", dispatch_jury, ["jury", "score"])
     builder.add_conditional_edges("select_final", after_select_final, ["record", "finish"])
-    builder.add_edge("record", "execute")
+    builder.add_conditional_edges("record", after_record, ["execute", "finish"])
     builder.add_edge("execute", "finish")
     builder.add_edge("finish", END)
     return builder

@@ -7,7 +7,7 @@ they are unset the plain fields decide, and with no pool at all the embedded loc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sale.cost import Weights
@@ -25,6 +25,10 @@ class AuctionContext:
     juror_weights: dict[str, float] = field(default_factory=dict)
     weights_file: str = ""
     """Learned weights (JSON with a `weights` object); overrides the three weights above when set."""
+    budget_bias: float = 1.0
+    """The cost-quality knob: multiplies the cost term against the value terms (0 = quality only, >1 = cheaper)."""
+    route_only: bool = False
+    """Stop after `select_final`: record the auction, return winner, plan and scores, execute nothing."""
     k: int = 8
     """Past auctions retrieved per refining agent."""
     refine: bool = True
@@ -62,7 +66,12 @@ class AuctionContext:
     model_factory: Any = None
 
     def weights(self) -> Weights:
+        """The scoring weights, with ``budget_bias`` applied to the cost weight."""
         if self.weights_file:
-            return Weights.from_file(self.weights_file)
-        return Weights(cost=self.weight_cost, entropy=self.weight_entropy, jury=self.weight_jury,
-                       jurors=dict(self.juror_weights))
+            base = Weights.from_file(self.weights_file)
+        else:
+            base = Weights(cost=self.weight_cost, entropy=self.weight_entropy, jury=self.weight_jury,
+                           jurors=dict(self.juror_weights))
+        if self.budget_bias == 1.0:
+            return base
+        return replace(base, cost=base.cost * self.budget_bias)

@@ -10,7 +10,9 @@ Layout of a memory directory::
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
+import threading
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -35,14 +37,27 @@ class Exemplar(TypedDict):
     winning: str
 
 
+def _serialised(method):
+    """One thread at a time inside the store: SQLite connections and Chroma clients are shared by threads
+    (concurrent auctions in one process, e.g. ``sale serve``), and the process is the directory's one writer."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class AuctionMemory:
-    """Open (and lock) a memory directory. Use as a context manager or call :meth:`close`."""
+    """Open (and lock) a memory directory. Use as a context manager or call :meth:`close`. Thread-safe."""
 
     def __init__(self, directory: str | os.PathLike[str], embedder: Embedder | None = None) -> None:
         self.directory = Path(directory).expanduser().resolve()
         if self.directory.exists() and not self.directory.is_dir():
             raise NotADirectoryError(f"memory path {self.directory} exists and is not a directory")
         self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
         self._lock_fd = _acquire_writer_lock(self.directory)
         try:
             self.log = AuctionLog(self.directory / "auctions.sqlite")
@@ -65,24 +80,30 @@ class AuctionMemory:
             self._embedder = Embedder()
         return self._embedder
 
+    @_serialised
     def size(self) -> int:
         return self.log.count()
 
+    @_serialised
     def max_seq(self) -> int:
         return self.log.max_seq()
 
+    @_serialised
     def add(self, record: dict[str, Any]) -> int:
         """Log the auction (idempotent by ``auction_id``), then index it. Returns its sequence number."""
         seq, _ = self.log.add(record)
         self._index_record(record, seq)
         return seq
 
+    @_serialised
     def set_outcome(self, auction_id: str, outcome: dict[str, Any]) -> None:
         self.log.set_outcome(auction_id, outcome)
 
+    @_serialised
     def get(self, auction_id: str) -> dict[str, Any] | None:
         return self.log.get(auction_id)
 
+    @_serialised
     def sync_index(self) -> int:
         """Bring the index in line with the log; returns how many entries were (re)indexed."""
         logged = {r["auction_id"]: r for r in self.log.all()}
@@ -95,13 +116,16 @@ class AuctionMemory:
             self._index_record(record, record["seq"])
         return len(missing)
 
+    @_serialised
     def rebuild_index(self) -> int:
         self.index.reset()
         return self.sync_index()
 
+    @_serialised
     def similar(self, task: str, k: int, max_seq: int) -> list[tuple[str, float]]:
         return self.index.query(self._embed(task), k, max_seq)
 
+    @_serialised
     def exemplars(self, agent: str, task: str, k: int, max_seq: int) -> list[Exemplar]:
         """The k most similar earlier auctions in which ``agent`` bid, as (losing, winning) strategy pairs with at
         least one side the agent's own: its losing bid against the winner, or its winning bid against the best
@@ -115,6 +139,7 @@ class AuctionMemory:
                                     **pair))
         return out
 
+    @_serialised
     def close(self) -> None:
         if self._lock_fd >= 0:
             self.log.close()

@@ -28,6 +28,8 @@ def usage_split(calls: list[dict[str, Any]]) -> dict[str, Any]:
     reported = [c["reported_usage"] for c in calls if c.get("reported_usage")]
     total = auction_tokens + execution_tokens
     return {
+        "prompt_tokens": sum(c["prompt_tokens"] for c in calls),
+        "completion_tokens": sum(c["completion_tokens"] for c in calls),
         "auction_tokens": auction_tokens,
         "execution_tokens": execution_tokens,
         "auction_usd": auction_usd,
@@ -80,6 +82,9 @@ def build_result(state: AuctionState, context: AuctionContext) -> dict[str, Any]
         "provisional_winner": agent_of(state.get("provisional_winner")),
         "winner": agent_of(state.get("winner")),
         "winner_bid": state.get("winner"),
+        "plan": by_id[state["winner"]]["text"] if state.get("winner") in by_id else None,
+        "route_only": context.route_only,
+        "budget_bias": context.budget_bias,
         "answer": state.get("answer", ""),
         "execution": state.get("execution", {}),
         "excluded": state.get("excluded", {}),
