@@ -1,6 +1,8 @@
 """The ``sale`` command line.
 
     sale run [--pool FILE] [--memory DIR] [--weights FILE] [--json] TASK     run one auction and execute the winner
+    sale route [same options] TASK                                         the auction only: winner, plan, scores
+    sale serve [--pool FILE] [--host H] [--port N]                         an OpenAI-compatible chat API
     sale sandbox [--timeout S] [--json] FILE                               run a file in the Python sandbox
     sale models prepare                                                    assemble and verify the bundled models
     sale memory info|rebuild [--memory DIR]                                inspect or rebuild the similarity index
@@ -43,23 +45,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="run one auction on a task and execute the winning plan")
-    run.add_argument("task", nargs="?", help="the task text; '-' reads it from standard input")
-    run.add_argument("--task-file", help="read the task from a UTF-8 text file")
-    run.add_argument("--pool", help="TOML pool file (default: the embedded local pool)")
-    run.add_argument("--memory", help="memory directory (default: the per-user data directory)")
-    run.add_argument("--weights", help="JSON weights file ({'weights': {...}}), e.g. from learn-weights")
-    run.add_argument("--k", type=int, default=8, help="past auctions retrieved per refining agent (default 8)")
-    run.add_argument("--no-refine", action="store_true", help="skip the memory-refinement round")
-    run.add_argument("--thread-id", help="resume (or name) this checkpoint thread; default: a new auction id")
-    run.add_argument("--jury-reason", action="store_true",
-                     help="jurors give one sentence of reasoning before each score (more tokens, better judging)")
-    run.add_argument("--search", choices=("ddgs", "bm25"), default="ddgs",
-                     help="executor web search: ddgs (live web) or bm25 (offline, over --corpus)")
-    run.add_argument("--corpus", help="directory of .txt/.md/.jsonl documents for --search bm25")
-    run.add_argument("--allow-weak-sandbox", action="store_true",
-                     help="let the Python tool run without namespaces where bubblewrap cannot (warns loudly)")
-    run.add_argument("--json", action="store_true", help="print one JSON object (schema in the README)")
-    run.set_defaults(handler=cmd_run)
+    add_auction_args(run)
+    run.set_defaults(handler=cmd_run, route_only=False)
+
+    route = sub.add_parser("route", help="run the auction only: print the winner, its plan and the scores")
+    add_auction_args(route)
+    route.set_defaults(handler=cmd_run, route_only=True)
+
+    serve = sub.add_parser("serve", help="serve the auction as an OpenAI-compatible chat API")
+    add_pool_args(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    serve.set_defaults(handler=cmd_serve)
 
     box = sub.add_parser("sandbox", help="run a Python file through the executor's sandbox")
     box.add_argument("file", help="Python source file ('-' reads standard input)")
@@ -84,6 +81,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_pool_args(p: argparse.ArgumentParser) -> None:
+    """Options shared by every command that runs auctions: pool, memory, weights, jury, tools."""
+    p.add_argument("--pool", help="TOML pool file (default: the embedded local pool)")
+    p.add_argument("--memory", help="memory directory (default: the per-user data directory)")
+    p.add_argument("--weights", help="JSON weights file ({'weights': {...}}), e.g. from learn-weights")
+    p.add_argument("--k", type=int, default=8, help="past auctions retrieved per refining agent (default 8)")
+    p.add_argument("--no-refine", action="store_true", help="skip the memory-refinement round")
+    p.add_argument("--jury-reason", action="store_true",
+                     help="jurors give one sentence of reasoning before each score (more tokens, better judging)")
+    p.add_argument("--search", choices=("ddgs", "bm25"), default="ddgs",
+                     help="executor web search: ddgs (live web) or bm25 (offline, over --corpus)")
+    p.add_argument("--corpus", help="directory of .txt/.md/.jsonl documents for --search bm25")
+    p.add_argument("--budget-bias", type=float, default=1.0,
+                   help="cost-quality knob: scales the cost term against the value terms (default 1; 0 = quality "
+                        "only, larger = cheaper agents)")
+    p.add_argument("--allow-weak-sandbox", action="store_true",
+                     help="let the Python tool run without namespaces where bubblewrap cannot (warns loudly)")
+
+
+def add_auction_args(p: argparse.ArgumentParser) -> None:
+    add_pool_args(p)
+    p.add_argument("task", nargs="?", help="the task text; '-' reads it from standard input")
+    p.add_argument("--task-file", help="read the task from a UTF-8 text file")
+    p.add_argument("--thread-id", help="resume (or name) this checkpoint thread; default: a new auction id")
+    p.add_argument("--json", action="store_true", help="print one JSON object (schema in the README)")
+
+
 def read_task(args: argparse.Namespace) -> str:
     if args.task_file and args.task:
         raise TaskError("give the task either as an argument or with --task-file, not both")
@@ -103,17 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     err = Console(stderr=True)
     try:
         task = read_task(args)
-        pool = load_pool(args.pool) if args.pool else None
-        from sale.cost import Weights
-
-        if args.weights:
-            Weights.from_file(args.weights)
-        if args.k < 1:
-            raise TaskError("--k must be at least 1")
-        if args.search == "bm25":
-            from tools.search import make_backend
-
-            make_backend("bm25", str(Path(args.corpus).resolve()) if args.corpus else "")
+        pool = check_pool_args(args)
     except (TaskError, PoolError, ValueError) as exc:
         return report_error(exc)
     try:
@@ -125,6 +139,68 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         print_result(result, Console(width=max(Console().width, 120)))
     return 0 if result["status"] == "ok" and not result.get("error") else EXIT_FAILED
+
+
+def check_pool_args(args: argparse.Namespace) -> Any:
+    """Validate every shared option before anything is created; returns the loaded pool (None = embedded)."""
+    from sale.cost import Weights
+
+    pool = load_pool(args.pool) if args.pool else None
+    if args.weights:
+        Weights.from_file(args.weights)
+    if args.k < 1:
+        raise ValueError("--k must be at least 1")
+    if not (args.budget_bias >= 0 and args.budget_bias != float("inf")):
+        raise ValueError("--budget-bias must be a finite number >= 0")
+    if args.search == "bm25":
+        from tools.search import make_backend
+
+        make_backend("bm25", str(Path(args.corpus).resolve()) if args.corpus else "")
+    return pool
+
+
+def open_memory(args: argparse.Namespace) -> Any:
+    from memory_store import AuctionMemory, MemoryLockedError
+    from sale.resources import default_memory_dir
+
+    try:
+        return AuctionMemory(Path(args.memory).expanduser() if args.memory else default_memory_dir())
+    except (MemoryLockedError, NotADirectoryError) as exc:
+        raise _BadInput(str(exc)) from None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        pool = check_pool_args(args)
+        if not 0 < args.port < 65536:
+            raise ValueError("--port must be in 1..65535")
+    except (PoolError, ValueError) as exc:
+        return report_error(exc)
+    try:
+        asyncio.run(_serve(args, pool))
+    except _BadInput as exc:
+        return report_error(exc)
+    return 0
+
+
+async def _serve(args: argparse.Namespace, pool: Any) -> None:
+    import uvicorn
+
+    from sale.server import create_app
+
+    memory = open_memory(args)
+    with contextlib.ExitStack() as stack:
+        stack.callback(memory.close)
+        if pool is None:
+            from sale.local_pool import embedded_pool
+
+            print("starting the embedded local models (llama.cpp)...", file=sys.stderr)
+            pool = stack.enter_context(embedded_pool())
+        app = create_app(context_from_args(args, pool, memory))
+        config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning")
+        print(f"serving models sale, sale-route, {', '.join(pool.names)} on http://{args.host}:{args.port}/v1",
+              file=sys.stderr, flush=True)
+        await uvicorn.Server(config).serve()
 
 
 def report_error(exc: Exception) -> int:
@@ -141,15 +217,8 @@ async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> 
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     from graphs.auction import build_auction_graph
-    from graphs.context import AuctionContext
-    from memory_store import AuctionMemory, MemoryLockedError
-    from sale.resources import default_memory_dir
 
-    memory_dir = Path(args.memory).expanduser() if args.memory else default_memory_dir()
-    try:
-        memory = AuctionMemory(memory_dir)
-    except (MemoryLockedError, NotADirectoryError) as exc:
-        raise _BadInput(str(exc)) from None
+    memory = open_memory(args)
     async with contextlib.AsyncExitStack() as stack:
         stack.callback(memory.close)
         if pool is None:
@@ -161,10 +230,7 @@ async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> 
             AsyncSqliteSaver.from_conn_string(str(memory.directory / "checkpoints.sqlite")))
         graph = build_auction_graph().compile(checkpointer=saver, name="auction")
         auction_id = args.thread_id or str(uuid.uuid4())
-        context = AuctionContext(pool=pool, memory=memory, weights_file=args.weights or "", k=args.k,
-                                 refine=not args.no_refine, search_backend=args.search,
-                                 search_corpus=str(Path(args.corpus).resolve()) if args.corpus else "",
-                                 sandbox_allow_weak=args.allow_weak_sandbox, jury_reason=args.jury_reason)
+        context = context_from_args(args, pool, memory)
         config = {"configurable": {"thread_id": auction_id}}
         state = await graph.aget_state(config)
         graph_input = None if state.next else {"task": task, "auction_id": auction_id}
@@ -178,6 +244,16 @@ async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> 
                     status.update(f"auction {auction_id[:8]}: {node} done")
         final = await graph.aget_state(config)
         return final.values["result"]
+
+
+def context_from_args(args: argparse.Namespace, pool: Any, memory: Any) -> Any:
+    from graphs.context import AuctionContext
+
+    return AuctionContext(pool=pool, memory=memory, weights_file=args.weights or "", k=args.k,
+                          refine=not args.no_refine, search_backend=args.search,
+                          search_corpus=str(Path(args.corpus).resolve()) if args.corpus else "",
+                          sandbox_allow_weak=args.allow_weak_sandbox, jury_reason=args.jury_reason,
+                          budget_bias=args.budget_bias, route_only=getattr(args, "route_only", False))
 
 
 def describe_progress(node: str, value: dict[str, Any]) -> str | None:
@@ -248,8 +324,12 @@ def print_result(result: dict[str, Any], out: Console) -> None:
                           highlight=False, markup=False)
         for switch in execution["fallbacks"]:
             out.print(f"  fallback: {switch['from']} -> {switch['to']} ({switch['reason']})", highlight=False)
-    out.rule("answer")
-    out.print(result["answer"] or "(none)", highlight=False, markup=False)
+    if result.get("route_only"):
+        out.rule(f"plan of {result['winner']} (route only: not executed)")
+        out.print(result.get("plan") or "(none)", highlight=False, markup=False)
+    else:
+        out.rule("answer")
+        out.print(result["answer"] or "(none)", highlight=False, markup=False)
     u = result["usage"]
     out.rule("usage")
     out.print(f"auction:   {u['auction_tokens']:>7} tokens  ${u['auction_usd']:.8f}\n"

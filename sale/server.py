@@ -1,0 +1,227 @@
+"""``sale serve``: the auction behind an OpenAI-compatible chat API (Starlette + uvicorn).
+
+Models served (``GET /v1/models``):
+
+* ``sale``: a full auction and execution; the answer is the executor's final answer. ``usage`` counts every
+  token of the auction and the execution. The auction record comes back in the extension field ``sale`` of
+  the response (and of the last stream chunk) and in ``X-Sale-*`` headers.
+* ``sale-route``: route only (the auction stops after ``select_final``); the content is the winner's plan and
+  ``sale.winner`` names the agent to call.
+* any pool agent's name: passed through to that agent's endpoint unchanged (only ``model`` is rewritten to the
+  agent's model id), streaming included.
+
+The task is the text of the last user message. The cost-quality knob ``budget_bias`` can be set per request as
+a top-level body field (``extra_body={"budget_bias": 2}`` with the openai client) or an ``X-Sale-Budget-Bias``
+header. Errors use OpenAI's error body ``{"error": {"message", "type", "param", "code"}}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from graphs.context import AuctionContext
+from sale.tasks import TaskError, validate_task
+
+MAX_BODY_BYTES = 1_000_000
+AUCTION_MODELS = ("sale", "sale-route")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, type_: str = "invalid_request_error", code: str | None = None,
+                 param: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.type, self.code, self.param = status, message, type_, code, param
+
+    def response(self) -> JSONResponse:
+        return JSONResponse({"error": {"message": self.message, "type": self.type, "param": self.param,
+                                       "code": self.code}}, status_code=self.status)
+
+
+def create_app(context: AuctionContext) -> Starlette:
+    """The ASGI app. ``context`` carries the pool and the one open memory all requests share."""
+    from graphs.auction import graph
+
+    pool = context.pool
+    created = int(time.time())
+
+    async def models(request: Request) -> JSONResponse:
+        ids = [*AUCTION_MODELS, *pool.names]
+        return JSONResponse({"object": "list", "data": [
+            {"id": m, "object": "model", "created": created, "owned_by": "sale"} for m in ids]})
+
+    async def chat(request: Request) -> Response:
+        try:
+            body = await read_body(request)
+            model = body.get("model")
+            if not isinstance(model, str) or not model:
+                raise ApiError(400, "`model` is required", param="model")
+            if model in AUCTION_MODELS:
+                return await auction_response(body, request, model == "sale-route")
+            if model in pool.names:
+                return await passthrough(body, model)
+            known = ", ".join([*AUCTION_MODELS, *pool.names])
+            raise ApiError(404, f"The model `{model}` does not exist. Models: {known}", code="model_not_found",
+                           param="model")
+        except ApiError as exc:
+            return exc.response()
+        except Exception as exc:  # never crash the server; report the failure OpenAI-style
+            return ApiError(500, f"internal error: {type(exc).__name__}: {exc}", type_="server_error").response()
+
+    async def auction_response(body: dict[str, Any], request: Request, route_only: bool) -> Response:
+        task = task_from_messages(body.get("messages"))
+        bias = budget_bias_of(body, request)
+        ctx = replace(context, route_only=route_only, budget_bias=bias)
+        out = await graph.ainvoke({"task": task, "auction_id": str(uuid.uuid4())}, context=ctx)
+        result = out["result"]
+        if result["status"] != "ok":
+            raise ApiError(503, f"the auction failed: {result['error']}", type_="server_error",
+                           code="auction_failed")
+        content = (result["plan"] or "") if route_only else result["answer"]
+        record = auction_record(result)
+        headers = record_headers(result)
+        usage = {"prompt_tokens": result["usage"]["prompt_tokens"],
+                 "completion_tokens": result["usage"]["completion_tokens"],
+                 "total_tokens": result["usage"]["prompt_tokens"] + result["usage"]["completion_tokens"]}
+        completion_id = f"chatcmpl-{result['auction_id']}"
+        model = "sale-route" if route_only else "sale"
+        if body.get("stream"):
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            return StreamingResponse(stream_chunks(completion_id, model, content, usage, record, include_usage),
+                                     media_type="text/event-stream", headers=headers)
+        return JSONResponse({
+            "id": completion_id, "object": "chat.completion", "created": int(time.time()), "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                         "finish_reason": "stop", "logprobs": None}],
+            "usage": usage, "sale": record,
+        }, headers=headers)
+
+    async def passthrough(body: dict[str, Any], name: str) -> Response:
+        spec = pool.get(name)
+        upstream = {**body, "model": spec.model}
+        headers = {"Authorization": f"Bearer {spec.api_key()}", "Content-Type": "application/json"}
+        url = f"{spec.base_url.rstrip('/')}/chat/completions"
+        client = httpx.AsyncClient(timeout=httpx.Timeout(spec.timeout_s))
+        try:
+            req = client.build_request("POST", url, json=upstream, headers=headers)
+            resp = await client.send(req, stream=True)
+        except httpx.HTTPError as exc:
+            await client.aclose()
+            raise ApiError(502, f"agent {name} is unreachable: {type(exc).__name__}", type_="server_error",
+                           code="upstream_unreachable") from None
+
+        async def relay() -> AsyncIterator[bytes]:
+            try:
+                async for chunk in resp.aiter_raw():
+                    yield chunk
+            finally:
+                await resp.aclose()
+                await client.aclose()
+
+        return StreamingResponse(relay(), status_code=resp.status_code,
+                                 media_type=resp.headers.get("content-type", "application/json"))
+
+    return Starlette(routes=[
+        Route("/v1/models", models, methods=["GET"]),
+        Route("/v1/chat/completions", chat, methods=["POST"]),
+    ])
+
+
+async def read_body(request: Request) -> dict[str, Any]:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise ApiError(413, f"request body over {MAX_BODY_BYTES} bytes", code="request_too_large")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            raise ApiError(413, f"request body over {MAX_BODY_BYTES} bytes", code="request_too_large")
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiError(400, "the request body is not valid JSON", code="invalid_json") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "the request body must be a JSON object", code="invalid_json")
+    return body
+
+
+def task_from_messages(messages: Any) -> str:
+    if not isinstance(messages, list) or not messages:
+        raise ApiError(400, "`messages` must be a non-empty array", param="messages")
+    users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+    if not users:
+        raise ApiError(400, "`messages` has no user message", param="messages")
+    content = users[-1].get("content")
+    if isinstance(content, list):
+        content = "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+    try:
+        return validate_task(content if isinstance(content, str) else "")
+    except TaskError as exc:
+        raise ApiError(400, f"the last user message: {exc}", param="messages") from None
+
+
+def budget_bias_of(body: dict[str, Any], request: Request) -> float:
+    raw = body.get("budget_bias", request.headers.get("x-sale-budget-bias", 1.0))
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ApiError(400, "`budget_bias` must be a number >= 0", param="budget_bias") from None
+    if not math.isfinite(value) or value < 0:
+        raise ApiError(400, "`budget_bias` must be a number >= 0", param="budget_bias")
+    return value
+
+
+def auction_record(result: dict[str, Any]) -> dict[str, Any]:
+    """The documented extension field: enough to explain the routing decision."""
+    return {
+        "auction_id": result["auction_id"], "winner": result["winner"],
+        "provisional_winner": result["provisional_winner"], "route_only": result["route_only"],
+        "budget_bias": result["budget_bias"], "simulated": result["simulated"], "plan": result["plan"],
+        "bids": [{k: b[k] for k in ("agent", "refined", "tokens", "entropy", "jury", "cost", "value", "score")}
+                 for b in result["bids"]],
+        "excluded": result["excluded"], "usage": result["usage"],
+        "execution": {k: v for k, v in (result.get("execution") or {}).items() if k != "steps"},
+    }
+
+
+def record_headers(result: dict[str, Any]) -> dict[str, str]:
+    scores = {b["id"]: b["score"] for b in result["bids"] if b["score"] is not None}
+    return {
+        "X-Sale-Auction-Id": result["auction_id"],
+        "X-Sale-Winner": result["winner"] or "",
+        "X-Sale-Provisional-Winner": result["provisional_winner"] or "",
+        "X-Sale-Scores": json.dumps(scores, separators=(",", ":")),
+    }
+
+
+async def stream_chunks(completion_id: str, model: str, content: str, usage: dict[str, int],
+                        record: dict[str, Any], include_usage: bool) -> AsyncIterator[bytes]:
+    created = int(time.time())
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
+        payload = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
+                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **extra}
+        return f"data: {json.dumps(payload)}\n\n".encode()
+
+    yield chunk({"role": "assistant", "content": ""})
+    for i in range(0, len(content), 32):
+        yield chunk({"content": content[i:i + 32]})
+        await asyncio.sleep(0)
+    yield chunk({}, "stop", sale=record)
+    if include_usage:
+        payload = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
+                   "choices": [], "usage": usage}
+        yield f"data: {json.dumps(payload)}\n\n".encode()
+    yield b"data: [DONE]\n\n"
