@@ -1,0 +1,167 @@
+"""`sale serve`: the official openai client and langchain-openai against the server on a free loopback port."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+import time
+
+import httpx
+import openai
+import pytest
+import uvicorn
+
+from graphs.context import AuctionContext
+from sale.local_pool import free_port
+from sale.server import create_app
+from tests.openai_stub import Behaviour, StubServer, stub_pool
+
+PRICES = {"small": 0.05, "big": 0.36}
+
+
+def prefer_big(body):
+    return '{"score": 5}' if "big plan" in body["messages"][1]["content"] else '{"score": 1}'
+
+
+@pytest.fixture
+def stub():
+    behaviours = {
+        "small": Behaviour(bid="small plan: guess the number quickly", jury=prefer_big, execute="Final: small did it"),
+        "big": Behaviour(bid="big plan: compute with Python and verify", jury=prefer_big,
+                         execute="Final: 391 from big"),
+    }
+    with StubServer(behaviours) as server:
+        yield server
+
+
+@pytest.fixture
+def server(stub, memory):
+    context = AuctionContext(pool=stub_pool(stub, PRICES), memory=memory)
+    port = free_port()
+    config = uvicorn.Config(create_app(context), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/v1"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def client(url):
+    return openai.OpenAI(base_url=url, api_key="unused", max_retries=0, timeout=60)
+
+
+MESSAGES = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "What is 17 * 23?"}]
+
+
+def test_models_lists_auction_models_and_agents(server):
+    ids = [m.id for m in client(server).models.list().data]
+    assert ids == ["sale", "sale-route", "small", "big"]
+
+
+def test_plain_completion_runs_a_real_auction_with_the_record_attached(server, stub, memory):
+    raw = client(server).chat.completions.with_raw_response.create(model="sale", messages=MESSAGES)
+    resp = raw.parse()
+    assert resp.choices[0].message.content == "Final: 391 from big"
+    record = resp.model_extra["sale"]
+    assert record["winner"] == "big" and {b["agent"] for b in record["bids"]} == {"small", "big"}
+    assert all(set(b["jury"]) == {"small", "big"} for b in record["bids"])
+    assert raw.headers["x-sale-winner"] == "big" and raw.headers["x-sale-auction-id"] == record["auction_id"]
+    assert json.loads(raw.headers["x-sale-scores"])
+    u = record["usage"]
+    assert resp.usage.total_tokens == u["auction_tokens"] + u["execution_tokens"] > 0
+    assert memory.get(record["auction_id"])["winner_agent"] == "big"
+    assert len(stub.calls("big", "execute")) == 1
+
+
+def test_streaming_completion(server):
+    stream = client(server).chat.completions.create(model="sale", messages=MESSAGES, stream=True,
+                                                    stream_options={"include_usage": True})
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "Final: 391 from big"
+    finals = [c for c in chunks if c.choices and c.choices[0].finish_reason == "stop"]
+    assert finals and finals[0].model_extra["sale"]["winner"] == "big"
+    assert chunks[-1].usage is not None and chunks[-1].usage.total_tokens > 0
+
+
+def test_route_only_returns_winner_and_plan_without_executing(server, stub, memory):
+    resp = client(server).chat.completions.create(model="sale-route", messages=MESSAGES)
+    record = resp.model_extra["sale"]
+    assert record["route_only"] and record["winner"] == "big"
+    assert resp.choices[0].message.content == "big plan: compute with Python and verify" == record["plan"]
+    assert not stub.calls("big", "execute") and not stub.calls("small", "execute")
+    assert memory.get(record["auction_id"]) is not None
+
+
+def test_pass_through_to_a_pool_agent(server, stub):
+    resp = client(server).chat.completions.create(model="small", messages=[{"role": "user", "content": "hi"}])
+    assert resp.choices[0].message.content == "small plan: guess the number quickly"
+    assert "sale" not in (resp.model_extra or {})
+    assert stub.requests[-1]["model"] == "small" and stub.requests[-1]["messages"][0]["content"] == "hi"
+
+
+def test_budget_bias_moves_the_auction_along_the_cost_curve(server):
+    c = client(server)
+    quality = c.chat.completions.create(model="sale-route", messages=MESSAGES, extra_body={"budget_bias": 0})
+    thrifty = c.chat.completions.create(model="sale-route", messages=MESSAGES, extra_body={"budget_bias": 1000})
+    assert quality.model_extra["sale"]["winner"] == "big" and quality.model_extra["sale"]["budget_bias"] == 0
+    assert thrifty.model_extra["sale"]["winner"] == "small"
+
+
+def test_concurrent_requests_share_one_memory_without_loss(server, memory):
+    async def run_all():
+        async with openai.AsyncOpenAI(base_url=server, api_key="unused", max_retries=0, timeout=120) as c:
+            return await asyncio.gather(*[
+                c.chat.completions.create(model="sale", messages=[{"role": "user", "content": f"What is {i} + 1?"}])
+                for i in range(8)])
+
+    responses = asyncio.run(run_all())
+    ids = [r.model_extra["sale"]["auction_id"] for r in responses]
+    assert len(set(ids)) == 8
+    rows = sqlite3.connect(memory.directory / "auctions.sqlite").execute("SELECT auction_id FROM auctions")
+    assert sorted(r[0] for r in rows) == sorted(ids) and memory.index.count() == 8
+
+
+def test_langchain_chat_openai_against_the_server(server):
+    from langchain_openai import ChatOpenAI
+
+    reply = ChatOpenAI(base_url=server, api_key="unused", model="sale", max_retries=0).invoke("What is 17 * 23?")
+    assert reply.content == "Final: 391 from big"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "code"),
+    [
+        ({"json": {"model": "gpt-9", "messages": MESSAGES}}, 404, "model_not_found"),
+        ({"json": {"model": "sale", "messages": []}}, 400, None),
+        ({"json": {"model": "sale", "messages": [{"role": "user", "content": "   "}]}}, 400, None),
+        ({"json": {"messages": MESSAGES}}, 400, None),
+        ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, "invalid_json"),
+        ({"content": b"[1, 2]", "headers": {"content-type": "application/json"}}, 400, "invalid_json"),
+        ({"content": b'{"model": "sale", "messages": [], "pad": "' + b"x" * 1_100_000 + b'"}'}, 413,
+         "request_too_large"),
+        ({"json": {"model": "sale", "messages": MESSAGES, "budget_bias": -1}}, 400, None),
+    ],
+)
+def test_bad_requests_get_openai_style_errors(server, kwargs, status, code):
+    resp = httpx.post(f"{server}/chat/completions", timeout=30, **kwargs)
+    assert resp.status_code == status
+    error = resp.json()["error"]
+    assert error["message"] and error["type"] == "invalid_request_error"
+    if code:
+        assert error["code"] == code
+    assert httpx.get(f"{server}/models", timeout=10).status_code == 200  # still serving
+
+
+def test_official_client_raises_typed_errors(server):
+    c = client(server)
+    with pytest.raises(openai.NotFoundError):
+        c.chat.completions.create(model="nope", messages=MESSAGES)
+    with pytest.raises(openai.BadRequestError):
+        c.chat.completions.create(model="sale", messages=[])
