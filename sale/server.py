@@ -18,6 +18,7 @@ header. Errors use OpenAI's error body ``{"error": {"message", "type", "param", 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import time
@@ -56,6 +57,18 @@ def create_app(context: AuctionContext) -> Starlette:
 
     pool = context.pool
     created = int(time.time())
+    upstream_clients: dict[str, httpx.AsyncClient] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        """One keep-alive HTTP client per pass-through agent for the server's lifetime."""
+        for spec in pool.agents:
+            upstream_clients[spec.name] = httpx.AsyncClient(timeout=httpx.Timeout(spec.timeout_s))
+        try:
+            yield
+        finally:
+            for c in upstream_clients.values():
+                await c.aclose()
 
     async def models(request: Request) -> JSONResponse:
         ids = [*AUCTION_MODELS, *pool.names]
@@ -113,12 +126,11 @@ def create_app(context: AuctionContext) -> Starlette:
         upstream = {**body, "model": spec.model}
         headers = {"Authorization": f"Bearer {spec.api_key()}", "Content-Type": "application/json"}
         url = f"{spec.base_url.rstrip('/')}/chat/completions"
-        client = httpx.AsyncClient(timeout=httpx.Timeout(spec.timeout_s))
+        client = upstream_clients[name]
         try:
             req = client.build_request("POST", url, json=upstream, headers=headers)
             resp = await client.send(req, stream=True)
         except httpx.HTTPError as exc:
-            await client.aclose()
             raise ApiError(502, f"agent {name} is unreachable: {type(exc).__name__}", type_="server_error",
                            code="upstream_unreachable") from None
 
@@ -128,7 +140,6 @@ def create_app(context: AuctionContext) -> Starlette:
                     yield chunk
             finally:
                 await resp.aclose()
-                await client.aclose()
 
         return StreamingResponse(relay(), status_code=resp.status_code,
                                  media_type=resp.headers.get("content-type", "application/json"))
@@ -136,7 +147,7 @@ def create_app(context: AuctionContext) -> Starlette:
     return Starlette(routes=[
         Route("/v1/models", models, methods=["GET"]),
         Route("/v1/chat/completions", chat, methods=["POST"]),
-    ])
+    ], lifespan=lifespan)
 
 
 async def read_body(request: Request) -> dict[str, Any]:
