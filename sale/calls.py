@@ -8,6 +8,8 @@ deadline wraps all attempts, so a slow or silent endpoint costs at most ``deadli
 from __future__ import annotations
 
 import asyncio
+import functools
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypedDict
@@ -55,17 +57,29 @@ class CallRecord(TypedDict):
     tool_calls: list[dict[str, Any]]
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """Loading the CA bundle costs ~20 ms; do it once per process (SSLContext is thread-safe once built)."""
+    return ssl.create_default_context()
+
+
 def openai_chat_model(spec: AgentSpec) -> BaseChatModel:
-    """The production client: langchain-openai with a finite timeout and the pool's retry budget."""
+    """The production client: langchain-openai with a finite timeout and the pool's retry budget.
+
+    Each call gets its own HTTP clients (sharing one TLS context), not langchain-openai's process-wide cached
+    ones: a cached async client stays bound to the event loop that first used it, and nodes run on more than
+    one loop (``invoke`` runs each async node in its own). :func:`call_model` closes them after the call.
+    """
+    timeout = httpx.Timeout(spec.timeout_s)
     return ChatOpenAI(
         model=spec.model,
         base_url=spec.base_url,
         api_key=spec.api_key(),
-        # An httpx.Timeout (unhashable) makes langchain-openai build a fresh HTTP client for this model instead
-        # of a process-wide cached one bound to whichever event loop used it first; call_model closes it.
-        timeout=httpx.Timeout(spec.timeout_s),
+        timeout=timeout,
         max_retries=spec.max_retries,
         temperature=0.0,
+        http_client=httpx.Client(timeout=timeout, verify=_tls_context()),
+        http_async_client=httpx.AsyncClient(timeout=timeout, verify=_tls_context()),
     )
 
 
@@ -123,9 +137,12 @@ async def call_model(
     except Exception as exc:  # every endpoint failure excludes the agent; none may stop the auction
         error = describe_error(exc)
     finally:
-        client = getattr(model, "root_async_client", None)
-        if client is not None:
-            await client.close()
+        for attr in ("http_async_client", "http_client"):
+            client = getattr(model, attr, None)
+            if isinstance(client, httpx.AsyncClient):
+                await client.aclose()
+            elif isinstance(client, httpx.Client):
+                client.close()
     n_completion, source = completion_tokens(text, content_logprobs)
     return CallRecord(
         agent=spec.name,

@@ -38,6 +38,7 @@ class Behaviour:
 
 
 class _QuietServer(ThreadingHTTPServer):
+    request_queue_size = 256  # concurrent auctions open many connections at once; the default backlog is 5
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that gave up (deadline tests) is expected; anything else is still reported."""
         import sys
