@@ -165,3 +165,35 @@ def test_official_client_raises_typed_errors(server):
         c.chat.completions.create(model="nope", messages=MESSAGES)
     with pytest.raises(openai.BadRequestError):
         c.chat.completions.create(model="sale", messages=[])
+
+
+def test_sale_serve_command(stub, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.openai_stub import pool_toml
+
+    pool = tmp_path / "pool.toml"
+    pool.write_text(pool_toml(stub.base_url, PRICES))
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "sale.cli", "serve", "--pool", str(pool), "--memory",
+                             str(tmp_path / "m"), "--port", str(port)], cwd=Path(__file__).resolve().parents[1],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}/v1"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        resp = client(url).chat.completions.create(model="sale", messages=MESSAGES)
+        assert resp.choices[0].message.content == "Final: 391 from big"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+    assert (tmp_path / "m" / "auctions.sqlite").exists() and os.path.exists(tmp_path / "m" / "chroma")
