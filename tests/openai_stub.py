@@ -32,7 +32,7 @@ class Behaviour:
     """A reply, or a list consumed one per execute call: a string, {"tool_calls": [(name, args), ...]},
     or {"http": status} to fail that call."""
     spread: float = 1.0
-    fault: str | None = None  # "non_json" | "empty_length" | "no_logprobs" | "http_500" | "slow"
+    fault: str | None = None  # "non_json" | "empty_length" | "no_logprobs" | "http_NNN" (429 adds Retry-After)
     delay_s: float = 0.0
     delays: dict[str, float] = field(default_factory=dict)  # per kind of call: bid, jury, rebid, execute
 
@@ -75,9 +75,12 @@ class StubServer:
                     return
                 stub.respond(self, body, behaviour)
 
-            def _send(self, status: int, payload: Any, raw: bytes | None = None) -> None:
+            def _send(self, status: int, payload: Any, raw: bytes | None = None,
+                      headers: dict[str, str] | None = None) -> None:
                 data = raw if raw is not None else json.dumps(payload).encode()
                 self.send_response(status)
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -113,8 +116,10 @@ class StubServer:
         kind = kind_of_request(body)
         if b.delay_s or b.delays.get(kind):
             time.sleep(b.delay_s or b.delays[kind])
-        if b.fault == "http_500":
-            handler._send(500, {"error": {"message": "scripted failure"}})
+        if b.fault and b.fault.startswith("http_"):
+            status = int(b.fault.removeprefix("http_"))
+            extra = {"Retry-After": "0"} if status == 429 else {}
+            handler._send(status, {"error": {"message": f"scripted {status}"}}, headers=extra)
             return
         if b.fault == "non_json" and kind == "bid":
             handler._send(200, None, raw=b"<html>definitely not json</html>")

@@ -100,3 +100,28 @@ async def test_f15_slow_agent_is_cut_by_the_bid_deadline(stub, memory):
     assert "deadline" in r["excluded"]["big"] and r["winner"] == "small"
     # bid deadline + jury deadline (the slow juror) + fast calls; never the slow agent's 4 s per call
     assert elapsed < 1.0 + 1.0 + 1.5, elapsed
+
+
+async def test_f1_silent_endpoint_returns_within_its_timeout(stub, memory):
+    stub.behaviours["big"].delay_s = 30.0
+    pool = Pool.of(stub_pool(stub, PRICES).get("small"),
+                   AgentSpec(name="big", model="big", base_url=stub.base_url, price_per_mtok=0.36, timeout_s=1.0,
+                             max_retries=0))
+    started = time.monotonic()
+    r = await run(pool, memory, bid_deadline_s=60, jury_deadline_s=60)
+    elapsed = time.monotonic() - started
+    assert "timed out" in r["excluded"]["big"] and r["winner"] == "small"
+    # the silent agent's bid and its two jury calls each end by the client timeout (1 s), never the 30 s reply
+    assert elapsed < (1.0 + 1.0) * 2 + 1.0, elapsed
+
+
+@pytest.mark.parametrize(("fault", "retries", "attempts"), [("http_429", 2, 3), ("http_429", 0, 1),
+                                                            ("http_400", 3, 1)])
+async def test_f2_f3_attempts_per_logical_call_equal_the_budget(stub, memory, fault, retries, attempts):
+    stub.behaviours["big"].fault = fault
+    pool = Pool.of(stub_pool(stub, PRICES).get("small"),
+                   AgentSpec(name="big", model="big", base_url=stub.base_url, price_per_mtok=0.36, timeout_s=5,
+                             max_retries=retries))
+    r = await run(pool, memory)
+    assert f"HTTP {fault.removeprefix('http_')}" in r["excluded"]["big"]
+    assert len(stub.calls("big", "bid")) == attempts  # 1 + max_retries for 429; never a retry for 400
