@@ -17,6 +17,11 @@ CREATE TABLE IF NOT EXISTS auctions (
     record     TEXT    NOT NULL,
     outcome    TEXT
 );
+CREATE TABLE IF NOT EXISTS failed_auctions (
+    auction_id TEXT    PRIMARY KEY,
+    created_at TEXT    NOT NULL,
+    record     TEXT    NOT NULL
+);
 """
 
 
@@ -38,6 +43,16 @@ class AuctionLog:
             )
             inserted = cur.rowcount == 1
         return self.seq_of(record["auction_id"]), inserted
+
+    def add_failure(self, auction_id: str, created_at: str, record: dict[str, Any]) -> None:
+        """Keep a failed auction for inspection; it never enters the auctions table or the index."""
+        with self._db:
+            self._db.execute("INSERT OR IGNORE INTO failed_auctions (auction_id, created_at, record) VALUES (?,?,?)",
+                             (auction_id, created_at, json.dumps(record, sort_keys=True)))
+
+    def failures(self) -> list[dict[str, Any]]:
+        rows = self._db.execute("SELECT record FROM failed_auctions ORDER BY created_at").fetchall()
+        return [json.loads(r[0]) for r in rows]
 
     def set_outcome(self, auction_id: str, outcome: dict[str, Any]) -> None:
         with self._db:

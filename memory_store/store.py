@@ -96,6 +96,16 @@ class AuctionMemory:
         return seq
 
     @_serialised
+    def add_failure(self, auction_id: str, record: dict[str, Any]) -> None:
+        from datetime import UTC, datetime
+
+        self.log.add_failure(auction_id, datetime.now(UTC).isoformat(timespec="seconds"), record)
+
+    @_serialised
+    def failures(self) -> list[dict[str, Any]]:
+        return self.log.failures()
+
+    @_serialised
     def set_outcome(self, auction_id: str, outcome: dict[str, Any]) -> None:
         self.log.set_outcome(auction_id, outcome)
 

@@ -12,6 +12,7 @@ from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
 from graphs.state import AuctionState
+from nodes.record import auction_id_for
 from sale.resources import memory_of, pool_of
 
 AUCTION_PURPOSES = ("bid", "jury", "rebid", "rejury")
@@ -96,8 +97,15 @@ def build_result(state: AuctionState, context: AuctionContext) -> dict[str, Any]
 
 
 def finish(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
+    """Store the outcome; a failed auction (no valid bid) is kept in the log's failures table only, so it is
+    never retrieved as an exemplar."""
+    if state.get("status") == "failed":
+        state = {**state, "auction_id": auction_id_for(state)}
+        result = build_result(state, runtime.context)
+        memory_of(runtime.context).add_failure(result["auction_id"], result)
+        return {"result": result, "auction_id": result["auction_id"]}
     result = build_result(state, runtime.context)
-    if result["status"] == "ok" and state.get("auction_id"):
+    if state.get("auction_id"):
         outcome = {"answer": result["answer"], "usage": result["usage"], "error": result["error"]}
         memory_of(runtime.context).set_outcome(state["auction_id"], outcome)
     return {"result": result}

@@ -78,7 +78,9 @@ async def test_all_agents_down_fails_closed_and_writes_nothing(context, scripts,
         s.bid = down
     r = (await graph.ainvoke({"task": "anything at all"}, context=context))["result"]
     assert r["status"] == "failed" and r["winner"] is None and set(r["excluded"]) == {"small", "big"}
-    assert memory.size() == 0
+    assert memory.size() == 0 and memory.index.count() == 0
+    (kept,) = memory.failures()
+    assert kept["auction_id"] == r["auction_id"] and kept["status"] == "failed"
 
 
 @pytest.mark.parametrize("task", ["", "   ", "x" * 20_001, "bin\x00ary"])
