@@ -57,6 +57,11 @@ class AuctionContext:
     """Allow the Python tool to run without namespaces where bubblewrap cannot (loud warning)."""
     tool_prices: dict[str, float] = field(default_factory=lambda: {"python": 0.00002, "search": 0.005})
     """USD per tool call, counted in the task's execution cost."""
+    breakers: Any = None
+    """Per-agent circuit breakers (sale.breaker.Breakers); one set per process when unset."""
+    breaker_threshold: int = 3
+    """Consecutive failed calls that open an agent's circuit (it is then skipped until the cooldown)."""
+    breaker_cooldown_s: float = 30.0
     search: Any = None
     """A search backend object (see tools/search.py); wins over `search_backend` when set."""
     fallback: str = "next_best"

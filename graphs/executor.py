@@ -35,7 +35,7 @@ from sale.prompts import (
     TOOL_SPECS,
 )
 from sale.react_text import TEXT_STOP, parse_reply
-from sale.resources import pool_of
+from sale.resources import breaker_for, pool_of
 from tools.python import python_observation
 from tools.sandbox import SandboxConfig
 from tools.search import make_backend, search_observation
@@ -82,7 +82,8 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     call = await call_model(spec, messages, purpose="execute", deadline_s=ctx.execute_deadline_s,
                             max_tokens=ctx.exec_max_tokens, factory=ctx.model_factory,
                             tools=TOOL_SPECS if spec.tool_protocol == "native" else None,
-                            stop=TEXT_STOP if spec.tool_protocol == "text" else None)
+                            stop=TEXT_STOP if spec.tool_protocol == "text" else None,
+                            breaker=breaker_for(ctx, agent))
     used = state.get("tokens_used", 0) + call["prompt_tokens"] + call["completion_tokens"]
     update: dict[str, Any] = {"calls": [ledger_entry(call)], "model_steps": step, "tokens_used": used,
                               "agent": agent}

@@ -11,7 +11,7 @@ from sale.calls import CallRecord, call_model, ledger_entry
 from sale.entropy import plan_entropy
 from sale.pool import AgentSpec
 from sale.prompts import BID_SYSTEM, BID_USER, TOOLS_DESCRIPTION
-from sale.resources import pool_of
+from sale.resources import breaker_for, pool_of
 
 MIN_BID_TOKENS = 2
 
@@ -34,7 +34,7 @@ async def strategy_call(spec: AgentSpec, messages: list, purpose: str, ctx: Auct
     return await call_model(
         spec, messages, purpose=purpose, deadline_s=ctx.bid_deadline_s,
         max_tokens=min(ctx.bid_max_tokens, spec.max_tokens), factory=ctx.model_factory,
-        logprobs=True, top_logprobs=ctx.top_logprobs,
+        logprobs=True, top_logprobs=ctx.top_logprobs, breaker=breaker_for(ctx, spec.name),
     )
 
 

@@ -16,7 +16,7 @@ from graphs.context import AuctionContext
 from graphs.state import JuryTask, Verdict
 from sale.calls import JURY_REASON_SCHEMA, JURY_SCORE_SCHEMA, call_model, ledger_entry, response_format_for
 from sale.prompts import JURY_REPLY_REASON, JURY_REPLY_SCORE, JURY_SYSTEM, JURY_USER, data_block
-from sale.resources import pool_of
+from sale.resources import breaker_for, pool_of
 
 MAX_REPLY_CHARS = 64
 MAX_REASON_CHARS = 600
@@ -59,7 +59,7 @@ async def jury(task: JuryTask, runtime: Runtime[AuctionContext]) -> dict:
     call = await call_model(
         spec, messages, purpose="jury" if bid["round"] == 0 else "rejury", deadline_s=ctx.jury_deadline_s,
         max_tokens=ctx.jury_reason_max_tokens if ctx.jury_reason else ctx.jury_max_tokens,
-        factory=ctx.model_factory,
+        factory=ctx.model_factory, breaker=breaker_for(ctx, spec.name),
         response_format=response_format_for(spec, JURY_REASON_SCHEMA if ctx.jury_reason else JURY_SCORE_SCHEMA,
                                             "jury_score"),
     )

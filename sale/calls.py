@@ -19,6 +19,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langchain_openai import ChatOpenAI
 
+from sale.breaker import Breaker
 from sale.cost import usd
 from sale.pool import AgentSpec
 from sale.tokens import completion_tokens, estimate_message_tokens
@@ -104,7 +105,11 @@ async def call_model(
     response_format: dict[str, Any] | None = None,
     tools: list[dict[str, Any]] | None = None,
     stop: list[str] | None = None,
+    breaker: Breaker | None = None,
 ) -> CallRecord:
+    if breaker is not None and not breaker.allow():
+        return _refused(spec, purpose, messages, f"circuit open after {breaker.failures} consecutive failures; "
+                                                 f"probed again {breaker.cooldown_s:g}s after opening")
     model = (factory or openai_chat_model)(spec)
     kwargs: dict[str, Any] = {"extra_body": {"max_tokens": max_tokens}}
     if response_format is not None:
@@ -143,6 +148,8 @@ async def call_model(
                 await client.aclose()
             elif isinstance(client, httpx.Client):
                 client.close()
+    if breaker is not None:
+        breaker.record(ok=error is None)
     n_completion, source = completion_tokens(text, content_logprobs)
     return CallRecord(
         agent=spec.name,
@@ -159,6 +166,13 @@ async def call_model(
         error=error,
         tool_calls=tool_calls,
     )
+
+
+def _refused(spec: AgentSpec, purpose: str, messages: Sequence[BaseMessage], error: str) -> CallRecord:
+    """A call the breaker did not let out: no tokens, no cost."""
+    return CallRecord(agent=spec.name, purpose=purpose, text="", logprobs=None, finish_reason=None, prompt_tokens=0,
+                      completion_tokens=0, token_source="none", reported_usage=None, usd=0.0, latency_s=0.0,
+                      error=error, tool_calls=[])
 
 
 def ledger_entry(call: CallRecord) -> dict[str, Any]:

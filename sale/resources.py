@@ -17,6 +17,7 @@ import platformdirs
 
 from graphs.context import AuctionContext
 from memory_store import AuctionMemory
+from sale.breaker import Breaker, Breakers
 from sale.pool import Pool, load_pool
 
 
@@ -47,6 +48,20 @@ def memory_of(context: AuctionContext) -> AuctionMemory:
     if context.memory is not None:
         return context.memory
     return process_memory(str(Path(context.memory_dir or default_memory_dir()).expanduser().resolve()))
+
+
+def breaker_for(context: AuctionContext, agent: str) -> Breaker:
+    """The agent's breaker; without injected ``breakers``, one per endpoint (base URL + model) per process."""
+    if context.breakers is not None:
+        return context.breakers.get(agent)
+    spec = pool_of(context).get(agent)
+    breakers = process_breakers(context.breaker_threshold, context.breaker_cooldown_s)
+    return breakers.get(f"{spec.base_url.rstrip('/')}#{spec.model}")
+
+
+@functools.cache
+def process_breakers(threshold: int, cooldown_s: float) -> Breakers:
+    return Breakers(threshold, cooldown_s)
 
 
 @functools.cache

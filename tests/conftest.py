@@ -28,3 +28,13 @@ def scripts() -> dict[str, Script]:
 def context(scripts, memory) -> AuctionContext:
     return AuctionContext(pool=scripted_pool({"small": 0.05, "big": 0.36}), memory=memory,
                           model_factory=factory_for(scripts))
+
+
+@pytest.fixture(autouse=True)
+def fresh_breakers():
+    """Circuit breakers are per process and per endpoint; each test starts with all circuits closed."""
+    from sale.resources import process_breakers
+
+    process_breakers.cache_clear()
+    yield
+    process_breakers.cache_clear()

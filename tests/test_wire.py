@@ -125,3 +125,35 @@ async def test_f2_f3_attempts_per_logical_call_equal_the_budget(stub, memory, fa
     r = await run(pool, memory)
     assert f"HTTP {fault.removeprefix('http_')}" in r["excluded"]["big"]
     assert len(stub.calls("big", "bid")) == attempts  # 1 + max_retries for 429; never a retry for 400
+
+
+async def test_f4_repeated_5xx_opens_the_circuit_then_a_probe_readmits(stub, memory):
+    stub.behaviours["big"].fault = "http_500"
+    pool = stub_pool(stub, PRICES)
+    first = await run(pool, memory, breaker_threshold=2, breaker_cooldown_s=0.5)
+    assert "HTTP 500" in first["excluded"]["big"] and first["winner"] == "small"
+    before = len(stub.calls("big"))
+    second = await run(pool, memory, breaker_threshold=2, breaker_cooldown_s=0.5)
+    assert "circuit open" in second["excluded"]["big"]
+    assert len(stub.calls("big")) == before  # not called at all while open
+    stub.behaviours["big"].fault = None
+    time.sleep(0.6)
+    third = await run(pool, memory, breaker_threshold=2, breaker_cooldown_s=0.5)
+    assert "big" not in third["excluded"] and {b["agent"] for b in third["bids"]} == {"small", "big"}
+
+
+def test_breaker_state_machine():
+    from sale.breaker import Breaker
+
+    b = Breaker(threshold=2, cooldown_s=10)
+    assert b.allow(0) and b.state == "closed"
+    b.record(False, 0)
+    assert b.allow(1)
+    b.record(False, 1)
+    assert not b.allow(2) and not b.allow(10.9)
+    assert b.allow(11.5) and not b.allow(11.6)  # one probe at a time in half-open
+    b.record(False, 12)
+    assert not b.allow(13)  # the probe failed: open again
+    assert b.allow(22.5)
+    b.record(True, 23)
+    assert b.allow(23) and b.failures == 0 and b.opened_at is None
