@@ -16,6 +16,13 @@ class IndexError_(RuntimeError):
     """The Chroma index is unusable (wrong metric, wrong dimension); the message says how to rebuild it."""
 
 
+def release_clients() -> None:
+    """Drop Chroma's in-process client cache (one system per path), e.g. before reopening a replaced index."""
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+
+
 def bidder_key(agent: str) -> str:
     return f"bidder_{agent}"
 
@@ -37,6 +44,17 @@ class TaskIndex:
 
     def count(self) -> int:
         return self._collection.count()
+
+    def verify(self) -> None:
+        """Raise if the index cannot be read back: every stored entry must find itself as its nearest neighbour
+        (a sample of one suffices to touch the SQLite metadata and the HNSW segment)."""
+        if self.count() == 0:
+            return
+        sample = self._collection.get(limit=1, include=["embeddings"])
+        found = self._collection.query(query_embeddings=[list(sample["embeddings"][0])], n_results=1,
+                                       include=["distances"])
+        if found["ids"][0] != sample["ids"] or found["distances"][0][0] > 1e-3:
+            raise IndexError_("the index does not return a stored entry as its own nearest neighbour")
 
     def ids(self) -> set[str]:
         return set(self._collection.get(include=[])["ids"])

@@ -13,11 +13,13 @@ import fcntl
 import functools
 import os
 import threading
+import time
+import warnings
 from pathlib import Path
 from typing import Any, TypedDict
 
 from memory_store.embeddings import Embedder
-from memory_store.index import TaskIndex
+from memory_store.index import TaskIndex, release_clients
 from memory_store.log import AuctionLog
 
 EMBED_CHARS = 2000
@@ -61,12 +63,30 @@ class AuctionMemory:
         self._lock_fd = _acquire_writer_lock(self.directory)
         try:
             self.log = AuctionLog(self.directory / "auctions.sqlite")
-            self.index = TaskIndex(self.directory / "chroma")
             self._embedder = embedder
+            self.index_damage: str | None = None
+            self.index = self._open_index()
             self.sync_index()
         except BaseException:
             os.close(self._lock_fd)
             raise
+
+    def _open_index(self) -> TaskIndex:
+        """Open the Chroma index; if it is damaged, move it aside and start an empty one (synced from the log)."""
+        path = self.directory / "chroma"
+        try:
+            index = TaskIndex(path)
+            index.verify()
+            return index
+        except Exception as exc:  # any failure to read the index back means: rebuild it from the log
+            self.index_damage = f"{type(exc).__name__}: {str(exc)[:200]}"
+        release_clients()
+        if path.exists():
+            aside = path.with_name(f"chroma.damaged.{int(time.time())}")
+            path.rename(aside)
+            warnings.warn(f"auction index under {path} was damaged ({self.index_damage}); moved to {aside} and "
+                          "rebuilt from the log", RuntimeWarning, stacklevel=3)
+        return TaskIndex(path)
 
     def __enter__(self) -> AuctionMemory:
         return self
