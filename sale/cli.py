@@ -214,9 +214,11 @@ class _BadInput(Exception):
 
 
 async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> dict[str, Any]:
+    import aiosqlite
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     from graphs.auction import build_auction_graph
+    from sale.checkpoints import strict_serializer
 
     memory = open_memory(args)
     async with contextlib.AsyncExitStack() as stack:
@@ -226,8 +228,8 @@ async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> 
 
             with err.status("starting the embedded local models (llama.cpp)..."):
                 pool = stack.enter_context(embedded_pool())
-        saver = await stack.enter_async_context(
-            AsyncSqliteSaver.from_conn_string(str(memory.directory / "checkpoints.sqlite")))
+        conn = await stack.enter_async_context(aiosqlite.connect(memory.directory / "checkpoints.sqlite"))
+        saver = AsyncSqliteSaver(conn, serde=strict_serializer())
         graph = build_auction_graph().compile(checkpointer=saver, name="auction")
         auction_id = args.thread_id or str(uuid.uuid4())
         context = context_from_args(args, pool, memory)

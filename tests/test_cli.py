@@ -234,3 +234,30 @@ def test_bm25_search_needs_a_corpus(tmp_path, capsys):
     assert main(["run", "--memory", str(tmp_path / "m"), "--search", "bm25", "--corpus", str(tmp_path / "nope"),
                  "a task"]) == 2
     assert "is not a directory" in capsys.readouterr().err and not (tmp_path / "m").exists()
+
+
+def test_d8_tampered_checkpoint_blob_runs_no_code(stub, tmp_path):
+    """Replace a checkpoint blob with a msgpack payload naming os.system; resuming must not run it."""
+    import sqlite3
+
+    import ormsgpack
+    from langgraph.checkpoint.serde.jsonplus import EXT_CONSTRUCTOR_SINGLE_ARG
+
+    pool = tmp_path / "pool.toml"
+    pool.write_text(pool_toml(stub.base_url, {"small": 0.05, "big": 0.36}))
+    memory = tmp_path / "memory"
+    args = [*SALE, "run", "--json", "--pool", str(pool), "--memory", str(memory), "--thread-id", "t-9", "Add 2+2"]
+    assert subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=ROOT).returncode == 0
+    canary = tmp_path / "pwned"
+    evil = ormsgpack.packb(ormsgpack.Ext(EXT_CONSTRUCTOR_SINGLE_ARG,
+                                         ormsgpack.packb(("os", "system", f"touch {canary}"))))
+    db = sqlite3.connect(memory / "checkpoints.sqlite")
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "writes" in tables and "checkpoints" in tables
+    changed = db.execute("UPDATE writes SET type = 'msgpack', value = ? WHERE thread_id = 't-9'", (evil,)).rowcount
+    changed += db.execute("UPDATE checkpoints SET type = 'msgpack', checkpoint = ? WHERE thread_id = 't-9' AND "
+                          "rowid = (SELECT MAX(rowid) FROM checkpoints WHERE thread_id = 't-9')", (evil,)).rowcount
+    db.commit()
+    assert changed > 0
+    subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=ROOT)  # may fail; must not run code
+    assert not canary.exists()
