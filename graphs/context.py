@@ -25,6 +25,13 @@ class AuctionContext:
     juror_weights: dict[str, float] = field(default_factory=dict)
     weights_file: str = ""
     """Learned weights (JSON with a `weights` object); overrides the three weights above when set."""
+    jury_mode: str = "paper"
+    """Jury aggregation: `paper` (weighted sum, self-scores included), `peer` (no self-scores), `median`,
+    `trimmed` (mean without the extremes). The last three are the robust modes."""
+    juror_weight_cap: float = 1.0
+    """Largest share of the jury weight any one juror may hold (1.0 = no cap)."""
+    entropy_range: list[float] = field(default_factory=list)
+    """[low, high]: clip H to this calibration range before weighting (empty = no clipping)."""
     budget_bias: float = 1.0
     """The cost-quality knob: multiplies the cost term against the value terms (0 = quality only, >1 = cheaper)."""
     route_only: bool = False

@@ -45,7 +45,9 @@ def score(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
     for b in bids:
         jury = {j: valid[(b["id"], j)] for j in pool.names if (b["id"], j) in valid}
         cost = bid_cost(weights, pool.get(b["agent"]).price_per_mtok, b["tokens"])
-        value = bid_value(weights, b["entropy"], jury, jurors)
+        value = bid_value(weights, b["entropy"], jury, jurors, mode=ctx.jury_mode, bidder=b["agent"],
+                          weight_cap=ctx.juror_weight_cap,
+                          entropy_range=tuple(ctx.entropy_range) if ctx.entropy_range else None)
         total = cost - value
         scores[b["id"]] = Score(cost=cost, value=value, score=total if math.isfinite(total) else math.inf,
                                 jury=jury)

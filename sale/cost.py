@@ -64,10 +64,56 @@ def bid_cost(weights: Weights, price_per_mtok: float, tokens: int) -> float:
     return weights.cost * price_per_mtok * tokens
 
 
-def bid_value(weights: Weights, entropy: float, jury: Mapping[str, int], jurors: list[str]) -> float:
-    """Value over an explicit juror set, so every compared bid is judged by the same jurors."""
+JURY_MODES = ("paper", "peer", "median", "trimmed")
+
+
+def bid_value(weights: Weights, entropy: float, jury: Mapping[str, int], jurors: list[str], *,
+              mode: str = "paper", bidder: str | None = None, weight_cap: float = 1.0,
+              entropy_range: tuple[float, float] | None = None) -> float:
+    """Value over an explicit juror set, so every compared bid is judged by the same jurors.
+
+    ``mode`` is how the jury term aggregates: ``paper`` (weighted sum over all jurors, self-scores included),
+    ``peer`` (the bidder's own score left out, weights renormalised), ``median`` or ``trimmed`` (mean without
+    the highest and lowest score) times the total jury weight. ``weight_cap`` bounds any one juror's share of the
+    jury weight (excess goes to the others). ``entropy_range`` clips H before weighting. The robust settings
+    keep one self-serving, colluding or erratic juror, or an endpoint faking flat logprobs, from deciding.
+    """
+    if mode not in JURY_MODES:
+        raise ValueError(f"unknown jury mode {mode!r} ({', '.join(JURY_MODES)})")
+    h = min(max(entropy, entropy_range[0]), entropy_range[1]) if entropy_range else entropy
+    voters = [j for j in jurors if not (mode == "peer" and j == bidder)] or list(jurors)
     per_juror = weights.juror_weights(jurors)
-    return weights.entropy * entropy + sum(per_juror[j] * jury[j] for j in jurors)
+    total = sum(per_juror[j] for j in jurors)
+    if not voters or total == 0:
+        return weights.entropy * h
+    if mode in ("median", "trimmed"):
+        scores = sorted(jury[j] for j in voters)
+        if mode == "median":
+            mid = len(scores) // 2
+            agg = scores[mid] if len(scores) % 2 else (scores[mid - 1] + scores[mid]) / 2
+        else:
+            kept = scores[1:-1] if len(scores) >= 3 else scores
+            agg = sum(kept) / len(kept)
+        return weights.entropy * h + total * agg
+    shares = capped_shares({j: per_juror[j] for j in voters}, weight_cap)
+    return weights.entropy * h + total * sum(shares[j] * jury[j] for j in voters)
+
+
+def capped_shares(raw: Mapping[str, float], cap: float) -> dict[str, float]:
+    """Normalise weights to shares summing to 1 with no share above ``cap`` (excess redistributed)."""
+    total = sum(raw.values())
+    shares = {j: (w / total if total else 1 / len(raw)) for j, w in raw.items()}
+    cap = max(cap, 1 / len(shares))
+    for _ in range(len(shares)):
+        over = {j: s for j, s in shares.items() if s > cap + 1e-12}
+        if not over:
+            break
+        excess = sum(s - cap for s in over.values())
+        under = {j: s for j, s in shares.items() if j not in over}
+        base = sum(under.values())
+        shares = {j: cap if j in over else s + excess * (s / base if base else 1 / len(under))
+                  for j, s in shares.items()}
+    return shares
 
 
 def usd(price_per_mtok: float, tokens: int) -> float:

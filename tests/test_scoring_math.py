@@ -78,3 +78,28 @@ def test_reasoned_jury_replies_are_parsed_as_strictly():
                 '{"reason": "x", "score": 4, "extra": 1}', '{"reason": "' + "y" * 700 + '", "score": 3}',
                 '{"reason": "x", "score": 4} trailing']:
         assert parse_score(bad, with_reason=True) is None, bad
+
+
+def test_robust_jury_modes():
+    w = Weights(entropy=0.0, jury=1.0)
+    jury = {"self": 5, "a": 1, "b": 2, "c": 3}
+    jurors = list(jury)
+    assert bid_value(w, 0, jury, jurors) == pytest.approx(11 / 4)
+    assert bid_value(w, 0, jury, jurors, mode="peer", bidder="self") == pytest.approx(2.0)
+    assert bid_value(w, 0, jury, jurors, mode="median") == pytest.approx(2.5)
+    assert bid_value(w, 0, jury, jurors, mode="trimmed") == pytest.approx(2.5)
+    with pytest.raises(ValueError, match="unknown jury mode"):
+        bid_value(w, 0, jury, jurors, mode="vote")
+
+
+def test_juror_weight_cap_and_entropy_clipping():
+    from sale.cost import capped_shares
+
+    shares = capped_shares({"a": 8.0, "b": 1.0, "c": 1.0}, 0.5)
+    assert shares["a"] == pytest.approx(0.5) and shares["b"] == pytest.approx(0.25)
+    assert sum(shares.values()) == pytest.approx(1.0)
+    w = Weights(entropy=1.0, jury=0.0)
+    assert bid_value(w, 9.0, {}, [], entropy_range=(0.0, 1.6)) == pytest.approx(1.6)
+    heavy = Weights(entropy=0.0, jury=1.0, jurors={"a": 8.0, "b": 1.0, "c": 1.0})
+    capped = bid_value(heavy, 0, {"a": 5, "b": 0, "c": 0}, ["a", "b", "c"], weight_cap=0.5)
+    assert capped == pytest.approx(10.0 * 0.5 * 5)  # total weight 10, a's share capped at 0.5
