@@ -1,21 +1,26 @@
-"""The auction under attack (A1-A3): scripted agents over a deterministic stream of tasks.
+"""The auction under attack (A1-A3): scripted agents over a deterministic stream of 200 tasks.
 
-Each task has a hidden quality per agent; honest jurors report it. An adversarial juror then lies. In robust mode
-(median jury) the adversary's win rate may rise by at most 2 points and the winner may change in at most 5% of
-auctions, against the same stream judged honestly. Paper mode (weighted sum, self-scores included) is reported.
+Each task has a hidden quality per agent's bid; honest jurors report it, the adversary lies. Every task runs
+through the real graph in robust mode (median jury); the same auctions are then re-scored with the score
+node's own value function as the paper mode (weighted sum, self-scores included) and as an all-honest jury,
+the baseline. Robust mode may raise the adversary's win rate by at most 2 points and change the winner in at
+most 5% of auctions; the paper mode's figures are printed.
 """
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
 
 from graphs.auction import graph
 from graphs.context import AuctionContext
+from sale.cost import Weights, bid_cost, bid_value
 from tests.scripted import Script, factory_for, scripted_pool
 
 N_TASKS = 200
+PRICE = 0.1
 
 
 def stream(agents: list[str], seed: int = 7) -> list[tuple[str, dict[str, int]]]:
@@ -24,46 +29,50 @@ def stream(agents: list[str], seed: int = 7) -> list[tuple[str, dict[str, int]]]
             for i in range(N_TASKS)]
 
 
-def run_stream(memory, agents, adversary, behaviour, mode):
-    tasks = stream(agents)
-    quality = {}
+def winner(result: dict, jury_of, mode: str) -> str:
+    """Re-score one finished auction's bids under another jury/mode with the score node's value function."""
+    weights = Weights()
+    jurors = result["jurors"]
+    best = min(result["bids"], key=lambda b: (
+        bid_cost(weights, PRICE, b["tokens"])
+        - bid_value(weights, b["entropy"], jury_of(b), jurors, mode=mode, bidder=b["agent"]), b["agent"]))
+    return best["agent"]
+
+
+def run_attack(memory, agents, adversary, behaviour):
+    quality: dict[str, dict[str, int]] = {}
 
     def juror(name):
         def reply(messages, kwargs):
             text = messages[1].content
             task = text.split("Task:\n", 1)[1].split("\n", 1)[0]
             bidder = next(a for a in agents if f"plan by {a}." in text)
-            honest = quality[task][bidder]
-            if name in adversary:
-                honest = behaviour(name, bidder, honest)
-            return '{"score": %d}' % honest
+            score = quality[task][bidder]
+            given = behaviour(name, bidder, score) if name in adversary else score
+            return json.dumps({"score": given})
         return reply
 
     scripts = {a: Script(bid=f"plan by {a}. steps one two three", jury=juror(a), spread=1.0) for a in agents}
-    ctx = AuctionContext(pool=scripted_pool({a: 0.1 for a in agents}), memory=memory, refine=False,
-                         model_factory=factory_for(scripts), jury_mode=mode)
-    winners = []
-    for task, q in tasks:
+    ctx = AuctionContext(pool=scripted_pool({a: PRICE for a in agents}), memory=memory, refine=False,
+                         model_factory=factory_for(scripts), jury_mode="median")
+    rows = []
+    for task, q in stream(agents):
         quality[task] = q
-        winners.append(graph.invoke({"task": task}, context=ctx)["result"]["winner"])
-    return winners
+        result = graph.invoke({"task": task}, context=ctx)["result"]
+        assert result["status"] == "ok" and set(result["jurors"]) == set(agents)
+        honest = winner(result, lambda b, q=q: dict.fromkeys(agents, q[b["agent"]]), "paper")
+        paper = winner(result, lambda b: b["jury"], "paper")
+        robust = winner(result, lambda b: b["jury"], "median")
+        assert robust == result["winner"]  # the re-scoring agrees with the graph's own decision
+        rows.append((honest, paper, robust))
+    return rows
 
 
-_HONEST: dict[tuple[str, ...], list[str]] = {}
-
-
-def honest_run(memory, agents):
-    """Winners of the stream with every juror honest (the same for every mode: all jurors agree)."""
-    key = tuple(agents)
-    if key not in _HONEST:
-        _HONEST[key] = run_stream(memory, agents, set(), lambda j, b, s: s, "paper")
-    return _HONEST[key]
-
-
-def figures(honest, attacked, adversary):
-    rate = lambda ws: sum(w in adversary for w in ws) / len(ws)  # noqa: E731
-    change = sum(h != a for h, a in zip(honest, attacked, strict=True)) / len(honest)
-    return rate(attacked) - rate(honest), change
+def figures(rows, column, adversary):
+    base = sum(r[0] in adversary for r in rows) / len(rows)
+    attacked = sum(r[column] in adversary for r in rows) / len(rows)
+    changed = sum(r[0] != r[column] for r in rows) / len(rows)
+    return attacked - base, changed
 
 
 CASES = {
@@ -76,12 +85,10 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_robust_mode_bounds_the_adversary(memory, case, capsys):
     agents, adversary, behaviour = CASES[case]
-    honest = honest_run(memory, agents)
-    paper = run_stream(memory, agents, adversary, behaviour, "paper")
-    robust = run_stream(memory, agents, adversary, behaviour, "median")
-    paper_gain, paper_change = figures(honest, paper, adversary)
-    robust_gain, robust_change = figures(honest, robust, adversary)
+    rows = run_attack(memory, agents, adversary, behaviour)
+    paper_gain, paper_change = figures(rows, 1, adversary)
+    robust_gain, robust_change = figures(rows, 2, adversary)
     with capsys.disabled():
-        print(f"\n{case}: paper mode win-rate change {paper_gain:+.1%}, winner changed {paper_change:.1%}; "
-              f"robust (median) {robust_gain:+.1%}, {robust_change:.1%}")
+        print(f"\n{case} ({N_TASKS} tasks): paper mode win-rate change {paper_gain:+.1%}, winner changed "
+              f"{paper_change:.1%}; robust (median) {robust_gain:+.1%}, winner changed {robust_change:.1%}")
     assert robust_gain <= 0.02 and robust_change <= 0.05
