@@ -31,6 +31,21 @@ def context(scripts, memory) -> AuctionContext:
 
 
 @pytest.fixture(autouse=True)
+def no_live_web(monkeypatch):
+    """Tests reach nothing but loopback: a live web search attempted in-process fails the test loudly."""
+    from tools.search import DdgsBackend
+
+    live = DdgsBackend.search
+
+    def guarded(self, query, k):
+        if self._factory is None:  # the real ddgs client would go to the internet
+            raise AssertionError(f"a test tried a live web search ({query!r}); use search_backend='bm25'")
+        return live(self, query, k)
+
+    monkeypatch.setattr(DdgsBackend, "search", guarded)
+
+
+@pytest.fixture(autouse=True)
 def fresh_breakers():
     """Circuit breakers are per process and per endpoint; each test starts with all circuits closed."""
     from sale.resources import process_breakers

@@ -11,6 +11,7 @@ from memory_store import AuctionMemory
 from sale.local_pool import QWEN_CODER, SMOLLM2, embedded_pool
 
 pytestmark = pytest.mark.embedded
+CORPUS = Path(__file__).resolve().parents[1] / "examples" / "corpus"
 
 TASKS = (
     "Write a Python function is_palindrome(s) that ignores case and spaces, and say how you would test it.",
@@ -40,7 +41,7 @@ async def test_two_auctions_share_memory(pool, tmp_path, embedder):
     agents = [SMOLLM2.name, QWEN_CODER.name]
     assert pool.names == agents and SMOLLM2.price_per_mtok < QWEN_CODER.price_per_mtok
     with AuctionMemory(tmp_path / "memory", embedder=embedder) as memory:
-        ctx = AuctionContext(pool=pool, memory=memory)
+        ctx = AuctionContext(pool=pool, memory=memory, search_backend="bm25", search_corpus=str(CORPUS))
         first = (await graph.ainvoke({"task": TASKS[0], "auction_id": "first"}, context=ctx))["result"]
         check_complete(first, agents)
         assert first["memory_size_before"] == 0 and first["retrieved"] == []
@@ -58,9 +59,6 @@ async def test_two_auctions_share_memory(pool, tmp_path, embedder):
             assert second["retrieved"] == []
         print({"first": (first["provisional_winner"], first["winner"], first["usage"]),
                "second": (second["provisional_winner"], second["winner"], second["usage"])})
-
-
-CORPUS = Path(__file__).resolve().parents[1] / "examples" / "corpus"
 
 
 async def test_executor_on_the_embedded_model_uses_offline_search(pool, tmp_path, embedder):

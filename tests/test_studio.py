@@ -72,7 +72,8 @@ async def test_studio_serves_both_graphs_and_runs_an_auction(studio, tmp_path):
         thread = await client.threads.create()
         out = await client.runs.wait(
             thread["thread_id"], "auction", input={"task": "What is 17 * 23?"},
-            context={"pool_file": str(pool), "memory_dir": str(tmp_path / "memory")},
+            context={"pool_file": str(pool), "memory_dir": str(tmp_path / "memory"), "search_backend": "bm25",
+                     "search_corpus": str(ROOT / "examples" / "corpus")},
         )
     result = out["result"]
     assert result["status"] == "ok", out
@@ -90,7 +91,8 @@ async def test_studio_without_a_pool_uses_the_embedded_models(studio, tmp_path):
     client = get_client(url=studio)
     thread = await client.threads.create()
     out = await client.runs.wait(thread["thread_id"], "auction", input={"task": "What is 17 * 23?"},
-                                 context={"memory_dir": str(tmp_path / "memory")})
+                                 context={"memory_dir": str(tmp_path / "memory"), "search_backend": "bm25",
+                                          "search_corpus": str(ROOT / "examples" / "corpus")})
     result = out["result"]
     assert result["status"] == "ok", out
     assert result["pool"]["source"] == "embedded"
