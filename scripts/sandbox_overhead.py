@@ -8,24 +8,14 @@ Prints the median wall time of N calls (default 50) of `print(1)` through tools.
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sale.timing import median_ms
 from tools.sandbox import PYTHON, SandboxConfig, probe, run_python
-
-
-def median_ms(fn, n: int) -> float:
-    samples = []
-    for _ in range(n):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
 
 
 def main() -> None:

@@ -10,7 +10,6 @@ difference is the orchestration's own cost: HTTP, the graph, the N^2 jury fan-ou
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
 import threading
@@ -26,18 +25,10 @@ from graphs.context import AuctionContext
 from memory_store import AuctionMemory
 from sale.local_pool import free_port
 from sale.server import create_app
+from sale.timing import median_ms
 from tests.openai_stub import Behaviour, StubServer, stub_pool
 
 MESSAGES = [{"role": "user", "content": "What is 17 * 23?"}]
-
-
-def median_ms(fn, n: int) -> float:
-    samples = []
-    for _ in range(n):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
 
 
 def main() -> None:
