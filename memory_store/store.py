@@ -23,6 +23,7 @@ from memory_store.index import TaskIndex, release_clients
 from memory_store.log import AuctionLog
 
 EMBED_CHARS = 2000
+EMBED_CACHE = 64
 
 
 class MemoryLockedError(RuntimeError):
@@ -64,6 +65,7 @@ class AuctionMemory:
         try:
             self.log = AuctionLog(self.directory / "auctions.sqlite")
             self._embedder = embedder
+            self._embedded: dict[str, list[float]] = {}
             self.index_damage: str | None = None
             self.index = self._open_index()
             self.sync_index()
@@ -177,7 +179,14 @@ class AuctionMemory:
             self._lock_fd = -1
 
     def _embed(self, task: str) -> list[float]:
-        return self.embedder.embed([task[:EMBED_CHARS]])[0]
+        """One embedding per task text: an auction embeds its task for every refining agent and for the record,
+        so the last few are kept (calls hold the store's lock)."""
+        key = task[:EMBED_CHARS]
+        if key not in self._embedded:
+            if len(self._embedded) >= EMBED_CACHE:
+                self._embedded.pop(next(iter(self._embedded)))
+            self._embedded[key] = self.embedder.embed([key])[0]
+        return self._embedded[key]
 
     def _index_record(self, record: dict[str, Any], seq: int) -> None:
         bidders = sorted({b["agent"] for b in record["bids"] if b.get("label") in ("win", "loss")})

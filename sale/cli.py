@@ -380,18 +380,14 @@ def cmd_models_prepare(args: argparse.Namespace) -> int:
 
 
 def cmd_memory(args: argparse.Namespace) -> int:
-    from memory_store import AuctionMemory, MemoryLockedError
-    from sale.resources import default_memory_dir
-
-    directory = Path(args.memory).expanduser() if args.memory else default_memory_dir()
     try:
-        with AuctionMemory(directory) as memory:
-            if args.action == "rebuild":
-                print(f"reindexed {memory.rebuild_index()} auction(s)")
-            print(json.dumps({"directory": str(memory.directory), "log": memory.size(),
-                              "index": memory.index.count()}))
-    except MemoryLockedError as exc:
+        memory = open_memory(args)
+    except _BadInput as exc:
         return report_error(exc)
+    with memory:
+        if args.action == "rebuild":
+            print(f"reindexed {memory.rebuild_index()} auction(s)")
+        print(json.dumps({"directory": str(memory.directory), "log": memory.size(), "index": memory.index.count()}))
     return 0
 
 

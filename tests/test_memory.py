@@ -118,3 +118,20 @@ def test_d5_damaged_index_is_detected_and_rebuilt_with_identical_top_k(tmp_path,
         after = m.similar("multiply two numbers", 4, m.max_seq())
     assert [i for i, _ in after] == [i for i, _ in before]
     assert [s for _, s in after] == pytest.approx([s for _, s in before], abs=1e-5)
+
+
+def test_a_task_is_embedded_once_per_auction(tmp_path, embedder):
+    class Counting:
+        calls = 0
+
+        def embed(self, texts):
+            Counting.calls += 1
+            return embedder.embed(texts)
+
+    with AuctionMemory(tmp_path / "m", embedder=Counting()) as m:
+        m.add(rec("a", TASKS[0]))
+        before = Counting.calls
+        m.exemplars("small", TASKS[1], 8, m.max_seq())  # a refining agent
+        m.exemplars("mid", TASKS[1], 8, m.max_seq())  # another one
+        m.add(rec("b", TASKS[1]))  # the record
+        assert Counting.calls - before == 1
