@@ -330,3 +330,28 @@ def test_refuses_without_namespaces_unless_weak_mode_is_configured(monkeypatch):
 
 def test_orchestrator_python_is_not_the_sandbox_interpreter():
     assert sandbox.PYTHON == "/usr/bin/python3" and not sys.executable.startswith("/usr/bin/")
+
+
+def test_many_calls_leave_no_zombies_behind():
+    """bwrap orphans its namespace init on every call; unreaped, those zombies hit RLIMIT_NPROC after ~60 calls
+    on hosts whose PID 1 does not reap (this one). 150 calls, sequential and 4 at once, must all run under a
+    32-process limit (4 live sandboxes are 12 processes of the uid)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    config = SandboxConfig(max_processes=32)
+    results = [run_python("print('x')", config) for _ in range(50)]
+    with ThreadPoolExecutor(4) as pool:
+        results += list(pool.map(lambda i: run_python(f"print({i})", config), range(100)))
+    failed = [r for r in results if not r["ok"]]
+    assert not failed, failed[:2]
+    zombies = [pid for pid in os.listdir("/proc") if pid.isdigit() and _is_zombie_bwrap(pid)]
+    assert len(zombies) <= 8, f"{len(zombies)} bwrap zombies left"
+
+
+def _is_zombie_bwrap(pid: str) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    comm, _, rest = stat.partition(" (")[2].rpartition(") ")
+    return comm == "bwrap" and rest.startswith("Z")

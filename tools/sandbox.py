@@ -19,6 +19,8 @@ mode is configured explicitly (``allow_weak=True``: uid drop and limits, no name
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import functools
 import json
 import os
@@ -26,6 +28,7 @@ import selectors
 import shutil
 import signal
 import subprocess
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -147,6 +150,8 @@ def probe() -> str | None:
                               capture_output=True, text=True, timeout=30, env={}, **_drop_privileges())
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bubblewrap failed to start: {exc}"
+    finally:
+        _orphans.finished(-1)
     if proc.returncode != 0 or proc.stdout.strip() != "42":
         return f"bubblewrap cannot create namespaces here: {proc.stderr.strip()[:300] or proc.returncode}"
     return None
@@ -155,6 +160,7 @@ def probe() -> str | None:
 def run_python(code: str, config: SandboxConfig | None = None) -> SandboxResult:
     """Run ``code`` in a fresh sandbox. The value of a trailing expression is the JSON ``result``."""
     config = config or SandboxConfig()
+    _orphans.enable()
     problem = probe()
     if problem is None:
         inner = [*bwrap_command(config), PYTHON, "-I", "-S", "-c", RUNNER]
@@ -170,10 +176,12 @@ def run_python(code: str, config: SandboxConfig | None = None) -> SandboxResult:
 def _execute(cmd: list[str], code: str, config: SandboxConfig) -> SandboxResult:
     result_r, result_w = os.pipe()
     started = time.monotonic()
-    proc = subprocess.Popen(
-        [*cmd, str(result_w)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        pass_fds=(result_w,), env={}, cwd="/", start_new_session=True, close_fds=True, **_drop_privileges(),
-    )
+    with _orphans.lock:  # registered before a concurrent reaper could see it as a zombie
+        proc = subprocess.Popen(
+            [*cmd, str(result_w)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            pass_fds=(result_w,), env={}, cwd="/", start_new_session=True, close_fds=True, **_drop_privileges(),
+        )
+        _orphans.outer.add(proc.pid)
     os.close(result_w)
     streams = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray(), result_r: bytearray()}
     limits = {proc.stdout.fileno(): config.max_output_bytes, proc.stderr.fileno(): config.max_output_bytes,
@@ -206,7 +214,10 @@ def _execute(cmd: list[str], code: str, config: SandboxConfig) -> SandboxResult:
             if truncated:
                 break
     finally:
+        if not (timed_out or truncated):
+            _wait_briefly(proc)
         _kill_tree(proc)
+        _orphans.finished(proc.pid)
         selector.close()
         os.close(result_r)
         proc.stdout.close()
@@ -250,6 +261,70 @@ def _parse_payload(raw: bytes, config: SandboxConfig) -> tuple[dict | None, str 
 def _text(raw: bytes, limit: int) -> str:
     text = raw[:limit].decode("utf-8", errors="replace")
     return text + (f"\n[... output truncated at {limit} bytes]" if len(raw) > limit else "")
+
+
+def _wait_briefly(proc: subprocess.Popen, timeout_s: float = 2.0) -> None:
+    """Let bubblewrap finish on its own before anything is killed."""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=timeout_s)
+
+
+class _Orphans:
+    """Reaps the namespace-init processes bubblewrap leaves behind.
+
+    bwrap's outer process exits without waiting for the PID-namespace init it forked, so every call orphans one
+    process of the unprivileged uid. On hosts whose PID 1 does not reap (containers, microVM init agents) those
+    zombies pile up and count against ``RLIMIT_NPROC`` until forks fail. This process becomes a child subreaper
+    so the orphans come back to it, and they are reaped by pid (never ``waitpid(-1)``, which would steal the
+    exit status of subprocess' own children).
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.outer: set[int] = set()
+        self.enabled = False
+
+    def enable(self) -> None:
+        with self.lock:
+            if not self.enabled:
+                libc = ctypes.CDLL(None, use_errno=True)
+                self.enabled = libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+
+    def finished(self, pid: int) -> None:
+        with self.lock:
+            self.outer.discard(pid)
+            outer = set(self.outer)
+        for child in _zombie_children():
+            if child not in outer:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(child, os.WNOHANG)
+
+
+def _zombie_children() -> list[int]:
+    pids: list[int] = []
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return pids
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/children") as fh:
+                children = [int(p) for p in fh.read().split()]
+        except OSError:
+            continue
+        for pid in children:
+            try:
+                with open(f"/proc/{pid}/stat") as fh:
+                    stat = fh.read()
+            except OSError:
+                continue
+            comm, _, rest = stat.partition(" (")[2].rpartition(") ")
+            if comm == "bwrap" and rest[:1] == "Z":
+                pids.append(pid)
+    return pids
+
+
+_orphans = _Orphans()
 
 
 def _kill_tree(proc: subprocess.Popen) -> None:
