@@ -28,6 +28,9 @@ def usage_split(calls: list[dict[str, Any]]) -> dict[str, Any]:
     tools = [c for c in calls if c["purpose"] == "tool"]
     reported = [c["reported_usage"] for c in calls if c.get("reported_usage")]
     total = auction_tokens + execution_tokens
+    def generated(purposes: tuple[str, ...]) -> int:
+        return sum(c["completion_tokens"] for c in calls if c["purpose"] in purposes)
+
     return {
         "prompt_tokens": sum(c["prompt_tokens"] for c in calls),
         "completion_tokens": sum(c["completion_tokens"] for c in calls),
@@ -36,6 +39,8 @@ def usage_split(calls: list[dict[str, Any]]) -> dict[str, Any]:
         "auction_usd": auction_usd,
         "execution_usd": execution_usd,
         "auction_token_share": auction_tokens / total if total else 0.0,
+        "auction_completion_tokens": generated(AUCTION_PURPOSES),
+        "execution_completion_tokens": generated(("execute",)),
         "tool_calls": len(tools),
         "tool_usd": sum(c["usd"] for c in tools),
         "calls": len(calls),

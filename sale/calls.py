@@ -142,12 +142,7 @@ async def call_model(
     except Exception as exc:  # every endpoint failure excludes the agent; none may stop the auction
         error = describe_error(exc)
     finally:
-        for attr in ("http_async_client", "http_client"):
-            client = getattr(model, attr, None)
-            if isinstance(client, httpx.AsyncClient):
-                await client.aclose()
-            elif isinstance(client, httpx.Client):
-                client.close()
+        await close_clients(model)
     if breaker is not None:
         breaker.record(ok=error is None)
     n_completion, source = completion_tokens(text, content_logprobs)
@@ -166,6 +161,19 @@ async def call_model(
         error=error,
         tool_calls=tool_calls,
     )
+
+
+async def close_clients(model: BaseChatModel) -> None:
+    """Close the per-call HTTP clients of :func:`openai_chat_model` (and of wrappers that hold one)."""
+    for attr in ("http_async_client", "http_client"):
+        client = getattr(model, attr, None)
+        if isinstance(client, httpx.AsyncClient):
+            await client.aclose()
+        elif isinstance(client, httpx.Client):
+            client.close()
+    inner = getattr(model, "inner", None)
+    if isinstance(inner, BaseChatModel):
+        await close_clients(inner)
 
 
 def _refused(spec: AgentSpec, purpose: str, messages: Sequence[BaseMessage], error: str) -> CallRecord:

@@ -3,6 +3,7 @@
     sale run [--pool FILE] [--memory DIR] [--weights FILE] [--json] TASK     run one auction and execute the winner
     sale route [same options] TASK                                         the auction only: winner, plan, scores
     sale serve [--pool FILE] [--host H] [--port N]                         an OpenAI-compatible chat API
+    sale bench --suite NAME|FILE [--pool FILE|sim:qwen3-ladder] [...]       SALE beside single agents and routers
     sale sandbox [--timeout S] [--json] FILE                               run a file in the Python sandbox
     sale models prepare                                                    assemble and verify the bundled models
     sale memory info|rebuild [--memory DIR]                                inspect or rebuild the similarity index
@@ -57,6 +58,37 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     serve.set_defaults(handler=cmd_serve)
+
+    bench = sub.add_parser("bench", help="benchmark SALE against single agents and routers on a suite")
+    bench.add_argument("--suite", default="deep-search",
+                       help="deep-search, coding (generated from --seed) or a JSONL file of your own tasks")
+    bench.add_argument("--pool", default="",
+                       help="TOML pool file, sim:qwen3-ladder (simulated Qwen3 ladder), or empty for the embedded pool")
+    bench.add_argument("--routers", default=",".join(DEFAULT_ROUTER_LIST),
+                       help="comma-separated: sale, sale-nomem, single:NAME, single:largest, wtp, carrot, "
+                            "to-router, frugalgpt, oracle (default: all)")
+    bench.add_argument("--seed", type=int, default=0, help="suite, split and stream order seed (default 0)")
+    bench.add_argument("--size", type=int, default=100, help="tasks generated for a shipped suite (default 100)")
+    bench.add_argument("--limit", type=int, help="use only the first N tasks (bins stay balanced)")
+    bench.add_argument("--orders", type=int, default=1, help="stream orderings SALE is averaged over (default 1)")
+    bench.add_argument("--out", default="bench-out", help="output directory (default bench-out)")
+    bench.add_argument("--train-share", type=float, default=0.4,
+                       help="share of tasks the predictive routers train on (default 0.4)")
+    bench.add_argument("--signal", help="simulated pool only: one value sets the agents' signal; several "
+                                        "(comma-separated) are swept and reported")
+    bench.add_argument("--sweep", action="append", default=[], metavar="budget_bias=V1,V2,...",
+                       help="sweep the cost-quality knob and calibrate it to --target-quality")
+    bench.add_argument("--target-quality", type=float, default=0.95,
+                       help="knob calibration target: share of the largest agent's pass@1 (default 0.95)")
+    bench.add_argument("--weights", default="", help="JSON weights file for SALE (e.g. from learn-weights)")
+    bench.add_argument("--jury-mode", default="paper", choices=("paper", "peer", "median", "trimmed"))
+    bench.add_argument("--corpus", default="", help="search corpus for a JSONL suite (deep-search brings its own)")
+    bench.add_argument("--judge", default="", help="pool agent that grades llm_judge tasks")
+    bench.add_argument("--replay", help="re-run exactly from a previous run's DIR/calls.jsonl, calling no model")
+    bench.add_argument("--concurrency", type=int, default=0, help="single-agent runs at once (default 8 sim, 1 real)")
+    bench.add_argument("--no-progress", action="store_true", help="no progress bar")
+    bench.add_argument("--json", action="store_true", help="print results.json to stdout")
+    bench.set_defaults(handler=cmd_bench)
 
     box = sub.add_parser("sandbox", help="run a Python file through the executor's sandbox")
     box.add_argument("file", help="Python source file ('-' reads standard input)")
@@ -201,6 +233,82 @@ async def _serve(args: argparse.Namespace, pool: Any) -> None:
         print(f"serving models sale, sale-route, {', '.join(pool.names)} on http://{args.host}:{args.port}/v1",
               file=sys.stderr, flush=True)
         await uvicorn.Server(config).serve()
+
+
+DEFAULT_ROUTER_LIST = ("sale", "sale-nomem", "single:largest", "wtp", "carrot", "to-router", "frugalgpt", "oracle")
+
+
+def bench_config(args: argparse.Namespace) -> Any:
+    from sale.bench import BenchConfig, BenchError, parse_floats
+    from sale.sim import SIM_POOL, SimParams
+
+    if args.pool and args.pool != SIM_POOL:
+        load_pool(args.pool)
+    if args.weights:
+        from sale.cost import Weights
+
+        Weights.from_file(args.weights)
+    signals: tuple[float, ...] = ()
+    sim = SimParams()
+    if args.signal:
+        values = parse_floats(args.signal, "--signal")
+        if args.pool != SIM_POOL:
+            raise BenchError("--signal needs --pool sim:qwen3-ladder")
+        if len(values) == 1:
+            sim = SimParams(signal=values[0])
+        else:
+            signals = values
+    biases: tuple[float, ...] = ()
+    for sweep in args.sweep:
+        knob, _, values = sweep.partition("=")
+        if knob != "budget_bias":
+            raise BenchError(f"--sweep {sweep!r}: only budget_bias=V1,V2,... can be swept")
+        biases += parse_floats(values, "--sweep budget_bias")
+    if args.size < 5:
+        raise BenchError("--size must be >= 5 (one task per bin)")
+    return BenchConfig(
+        suite=args.suite, pool=args.pool, routers=tuple(r.strip() for r in args.routers.split(",") if r.strip()),
+        seed=args.seed, size=args.size, limit=args.limit, orders=args.orders, out=Path(args.out),
+        train_share=args.train_share, signals=signals, budget_biases=biases, target_quality=args.target_quality,
+        weights_file=args.weights, jury_mode=args.jury_mode, corpus=args.corpus, judge=args.judge,
+        replay=Path(args.replay) if args.replay else None, concurrency=args.concurrency, sim=sim,
+        progress=not args.no_progress and not args.json,
+    )
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from sale.bench import BenchError, check_config, run_bench
+    from sale.suites import SuiteError
+
+    try:
+        cfg = bench_config(args)
+        check_config(cfg)
+    except (BenchError, PoolError, SuiteError, ValueError) as exc:
+        return report_error(exc)
+    try:
+        results = asyncio.run(run_bench(cfg))
+    except (BenchError, SuiteError, FileNotFoundError) as exc:
+        return report_error(exc)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        print_bench(results, cfg.out)
+    return 0
+
+
+def print_bench(results: dict[str, Any], out: Path) -> None:
+    console = Console(width=max(Console().width, 120))
+    title = f"{results['suite']} · {results['label']} · {results['n_test']} test tasks"
+    table = Table(title=title)
+    for col in ("router", "pass@1", "cost USD", "x largest", "largest share", "auction tokens", "wall s"):
+        table.add_column(col, justify="left" if col == "router" else "right")
+    for name, f in results["routers"].items():
+        if f:
+            table.add_row(name, f"{100 * f['pass_at_1']:.1f}%", f"{f['cost_usd']:.5f}",
+                          f"{f.get('cost_vs_largest', 0):.2f}", f"{100 * f['largest_share']:.0f}%",
+                          f"{100 * f['auction_token_share']:.1f}%", f"{f['wall_s']:.1f}")
+    console.print(table)
+    console.print(f"results: {out / 'results.json'} · report: {out / 'report.md'}")
 
 
 def report_error(exc: Exception) -> int:

@@ -1,0 +1,133 @@
+"""Record and replay every model call of a run, so a benchmark can be re-run exactly and offline.
+
+:class:`Recorder` wraps a model factory: each call's request (agent, messages, tools, sampling options) is
+hashed, and the reply (text, tool calls, logprobs, finish reason, usage) is appended to a JSONL file.
+:class:`Replayer` serves those replies from the file without touching any endpoint; a request that was never
+recorded is a miss, counted and reported, because a replay that silently diverges is worse than none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from sale.pool import AgentSpec
+
+Factory = Callable[[AgentSpec], BaseChatModel]
+_REQUEST_KEYS = ("tools", "stop", "logprobs", "top_logprobs", "extra_body")
+
+
+class ReplayMiss(LookupError):
+    """The replayed run asked for a call the recording does not have."""
+
+
+def request_key(agent: str, messages: list[BaseMessage], kwargs: dict[str, Any]) -> str:
+    body = {
+        "agent": agent,
+        "messages": [[m.type, m.content, getattr(m, "tool_calls", None) or None, getattr(m, "tool_call_id", None)]
+                     for m in messages],
+        "options": {k: kwargs.get(k) for k in _REQUEST_KEYS if kwargs.get(k) is not None},
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _reply_dict(message: AIMessage) -> dict[str, Any]:
+    return {"content": message.content, "tool_calls": message.tool_calls,
+            "response_metadata": message.response_metadata}
+
+
+class Recorder:
+    """A factory wrapper that appends every call and its reply to ``path`` (JSONL, thread-safe)."""
+
+    def __init__(self, inner: Factory, path: Path) -> None:
+        self.inner = inner
+        self.path = path
+        self.lock = threading.Lock()
+        self.count = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("", encoding="utf-8")
+
+    def factory(self, spec: AgentSpec) -> BaseChatModel:
+        return RecordingChatModel(inner=self.inner(spec), agent=spec.name, recorder=self)
+
+    def write(self, key: str, agent: str, message: AIMessage) -> None:
+        line = json.dumps({"key": key, "agent": agent, "reply": _reply_dict(message)}, default=str) + "\n"
+        with self.lock, self.path.open("a", encoding="utf-8") as fh:
+            fh.write(line)
+            self.count += 1
+
+
+class RecordingChatModel(BaseChatModel):
+    inner: Any
+    agent: str
+    recorder: Any
+
+    @property
+    def _llm_type(self) -> str:
+        return "sale-recording"
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        message = self.inner.invoke(messages, stop=stop, **kwargs)
+        self.recorder.write(request_key(self.agent, messages, {**kwargs, "stop": stop}), self.agent, message)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        message = await self.inner.ainvoke(messages, stop=stop, **kwargs)
+        self.recorder.write(request_key(self.agent, messages, {**kwargs, "stop": stop}), self.agent, message)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+class Replayer:
+    """Serves recorded replies by request hash; identical requests get their recorded replies in turn."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise FileNotFoundError(f"no recording at {path} (record one with `sale bench ... --out DIR`)")
+        self.replies: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                try:
+                    row = json.loads(line)
+                    self.replies[row["key"]].append(row["reply"])
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    raise ValueError(f"recording {path}: line {n} is not a recorded call") from None
+        self.served: dict[str, int] = defaultdict(int)
+        self.misses = 0
+        self.lock = threading.Lock()
+
+    def factory(self, spec: AgentSpec) -> BaseChatModel:
+        return ReplayChatModel(agent=spec.name, replayer=self)
+
+    def reply(self, key: str) -> AIMessage:
+        with self.lock:
+            options = self.replies.get(key)
+            if not options:
+                self.misses += 1
+                raise ReplayMiss(f"call {key[:12]} was not recorded")
+            i = self.served[key]
+            self.served[key] += 1
+            data = options[min(i, len(options) - 1)]
+        return AIMessage(content=data["content"], tool_calls=data.get("tool_calls") or [],
+                         response_metadata=data.get("response_metadata") or {})
+
+
+class ReplayChatModel(BaseChatModel):
+    agent: str
+    replayer: Any
+
+    @property
+    def _llm_type(self) -> str:
+        return "sale-replay"
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        message = self.replayer.reply(request_key(self.agent, messages, {**kwargs, "stop": stop}))
+        return ChatResult(generations=[ChatGeneration(message=message)])

@@ -1,0 +1,111 @@
+"""Verifiers: did an answer solve its benchmark task? One function per verifier kind of a suite.
+
+``unit_tests`` never runs model code in-process: the answer's code and the hidden tests go through the same
+sandbox as the executor's Python tool. ``llm_judge`` asks a pool agent through the normal client, strictly parsed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from collections.abc import Awaitable, Callable
+from typing import TypedDict
+
+from sale.suites import BenchTask
+from tools.sandbox import SandboxConfig, SandboxUnavailable, run_python
+
+PASS_SENTINEL = "ALL_HIDDEN_TESTS_PASSED"
+_CODE_BLOCK = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL)
+_ANSWER_LEAD = re.compile(r"^(?:final answer|answer)\s*(?:is)?\s*[:\-]?\s*", re.IGNORECASE)
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+
+Judge = Callable[[BenchTask, str], Awaitable[bool | None]]
+
+
+class Verdict(TypedDict):
+    passed: bool
+    detail: str
+
+
+def normalise(text: str) -> str:
+    """SQuAD-style normalisation: lower case, no punctuation, no articles, single spaces."""
+    text = text.lower()
+    text = "".join(ch for ch in text if ch not in string.punctuation)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def exact(task: BenchTask, answer: str) -> Verdict:
+    """Normalised exact match against the whole answer, its last line, or the text after 'Answer:'."""
+    target = normalise(task.answer)
+    lines = [ln.strip() for ln in answer.strip().splitlines() if ln.strip()]
+    candidates = {normalise(answer)}
+    if lines:
+        candidates |= {normalise(lines[-1]), normalise(_ANSWER_LEAD.sub("", lines[-1]))}
+    ok = bool(target) and target in candidates
+    return Verdict(passed=ok, detail="exact match" if ok else f"expected {task.answer!r}")
+
+
+def regex(task: BenchTask, answer: str) -> Verdict:
+    ok = re.search(task.pattern, answer) is not None
+    return Verdict(passed=ok, detail="pattern found" if ok else f"no match for /{task.pattern}/")
+
+
+def extract_code(answer: str) -> str:
+    """The last fenced code block, else the whole answer."""
+    blocks = _CODE_BLOCK.findall(answer)
+    return blocks[-1] if blocks else answer
+
+
+def unit_tests(task: BenchTask, answer: str, config: SandboxConfig | None = None) -> Verdict:
+    code = extract_code(answer)
+    if task.entry_point not in code:
+        return Verdict(passed=False, detail=f"no function {task.entry_point!r} in the answer")
+    harness = (
+        f"{code}\n\nimport json as _json\n_cases = _json.loads({json.dumps(json.dumps(task.tests))})\n"
+        f"for _args, _expected in _cases:\n"
+        f"    _got = _json.loads(_json.dumps({task.entry_point}(*_args)))\n"
+        f"    assert _got == _expected, f'{task.entry_point}{{tuple(_args)}} returned {{_got!r}}, "
+        f"expected {{_expected!r}}'\n"
+        f"print({PASS_SENTINEL!r})\n"
+    )
+    try:
+        result = run_python(harness, config or SandboxConfig(timeout_s=10.0))
+    except SandboxUnavailable as exc:
+        raise RuntimeError(f"cannot verify coding answers: {exc}") from None
+    if result["ok"] and PASS_SENTINEL in result["stdout"]:
+        return Verdict(passed=True, detail=f"{len(task.tests)} hidden tests passed")
+    reason = result["error"] or result["stderr"].strip().splitlines()[-1:] or ["no pass line"]
+    return Verdict(passed=False, detail=str(reason if isinstance(reason, str) else reason[0])[:300])
+
+
+async def verify(task: BenchTask, answer: str, *, sandbox: SandboxConfig | None = None,
+                 judge: Judge | None = None) -> Verdict:
+    if not answer.strip():
+        return Verdict(passed=False, detail="empty answer")
+    if task.verifier == "exact":
+        return exact(task, answer)
+    if task.verifier == "regex":
+        return regex(task, answer)
+    if task.verifier == "unit_tests":
+        import asyncio
+
+        return await asyncio.to_thread(unit_tests, task, answer, sandbox)
+    if task.verifier == "llm_judge":
+        if judge is None:
+            raise ValueError("verifier llm_judge needs a judge agent (sale bench --judge NAME)")
+        ok = await judge(task, answer)
+        return Verdict(passed=bool(ok), detail="judge: pass" if ok else
+                       ("judge: fail" if ok is False else "judge: invalid reply, counted as fail"))
+    raise ValueError(f"unknown verifier {task.verifier!r}")
+
+
+def parse_judgement(reply: str) -> bool | None:
+    """Exactly ``{"pass": true|false}``; anything else is invalid (None)."""
+    try:
+        obj = json.loads(reply.strip())
+    except (json.JSONDecodeError, ValueError):
+        return None
+    if isinstance(obj, dict) and list(obj) == ["pass"] and isinstance(obj["pass"], bool):
+        return obj["pass"]
+    return None

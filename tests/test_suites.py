@@ -1,0 +1,111 @@
+"""Generated suites, JSONL user suites and the verifiers (coding answers are checked in the real sandbox)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from sale.coding_templates import TEMPLATES
+from sale.suites import BINS, BenchTask, SuiteError, coding_suite, deep_search_suite, load_jsonl_suite, load_suite
+from sale.verify import exact, normalise, parse_judgement, regex, verify
+
+
+def test_suites_are_reproducible_from_the_seed(tmp_path):
+    a = load_suite("coding", 5, tmp_path / "a", size=25)
+    b = load_suite("coding", 5, tmp_path / "b", size=25)
+    c = load_suite("coding", 6, tmp_path / "c", size=25)
+    assert [t.to_json() for t in a.tasks] == [t.to_json() for t in b.tasks]
+    assert [t.task for t in a.tasks] != [t.task for t in c.tasks]
+    d1 = deep_search_suite(5, tmp_path / "d1", per_bin=4)
+    d2 = deep_search_suite(5, tmp_path / "d2", per_bin=4)
+    assert [t.to_json() for t in d1.tasks] == [t.to_json() for t in d2.tasks]
+    assert sorted(p.read_text() for p in (tmp_path / "d1").iterdir()) == \
+        sorted(p.read_text() for p in (tmp_path / "d2").iterdir())
+
+
+def test_deep_search_hops_follow_the_bin_and_the_corpus_holds_every_fact(tmp_path):
+    suite = deep_search_suite(11, tmp_path, per_bin=6)
+    assert [sum(t.bin == b for t in suite.tasks) for b in BINS] == [6] * 5
+    corpus = "\n".join(p.read_text() for p in tmp_path.iterdir())
+    for task in suite.tasks:
+        assert task.hops == task.bin and task.verifier == "exact"
+        assert f"# {task.answer}\n" in corpus, task.answer
+        assert task.wrong != task.answer
+    distractors = [p for p in tmp_path.iterdir() if p.name.startswith("d")]
+    assert distractors, "harder bins must add near-namesake distractor documents"
+
+
+def test_every_coding_template_reference_passes_and_its_wrong_solution_fails_in_the_sandbox():
+    suite = coding_suite(3, per_bin=3)
+    names = {n: t.name for t in TEMPLATES for n in (t.name, *t.aliases)}
+    assert {names[t.entry_point] for t in suite.tasks} == {t.name for t in TEMPLATES}
+    for task in suite.tasks:
+        good = asyncio.run(verify(task, f"Here you go:\n```python\n{task.solution}```"))
+        bad = asyncio.run(verify(task, f"```python\n{task.wrong}```"))
+        assert good["passed"], (task.id, good)
+        assert not bad["passed"], (task.id, bad)
+
+
+def test_unit_test_verifier_rejects_code_that_cheats_or_escapes():
+    task = coding_suite(1, per_bin=1).tasks[0]
+    hostile = f"```python\nimport os\ndef {task.entry_point}(*a):\n    os.system('true')\n    return 0\n```"
+    assert not asyncio.run(verify(task, hostile))["passed"]
+    assert not asyncio.run(verify(task, "no code at all"))["passed"]
+    assert asyncio.run(verify(task, ""))["detail"] == "empty answer"
+
+
+def test_exact_match_normalises_and_reads_the_last_line():
+    task = BenchTask(id="x", task="q", domain="d", bin=1, verifier="exact", answer="Kalvex Works")
+    assert normalise("The  Kalvex-Works!") == "kalvexworks"
+    assert exact(task, "kalvex works")["passed"]
+    assert exact(task, "I searched twice.\nAnswer: Kalvex Works.")["passed"]
+    assert exact(task, "Final answer: the Kalvex Works")["passed"]
+    assert not exact(task, "Kalvex")["passed"]
+    assert not exact(task, "Kalvex Works or Drumo Mills")["passed"]
+    r = BenchTask(id="y", task="q", domain="d", bin=1, verifier="regex", pattern=r"\b42\b")
+    assert regex(r, "it is 42.")["passed"] and not regex(r, "420")["passed"]
+
+
+def test_judgement_replies_are_parsed_strictly():
+    assert parse_judgement('{"pass": true}') is True
+    assert parse_judgement(' {"pass": false} ') is False
+    for bad in ('{"pass": "yes"}', "true", '{"pass": true, "x": 1}', "PASS"):
+        assert parse_judgement(bad) is None
+
+
+def test_llm_judge_needs_a_judge():
+    task = BenchTask(id="x", task="q", domain="d", bin=1, verifier="llm_judge", answer="a")
+    with pytest.raises(ValueError, match="judge"):
+        asyncio.run(verify(task, "a"))
+
+
+def test_jsonl_suite_round_trip_and_one_error_listing_every_bad_line(tmp_path):
+    good = tmp_path / "mine.jsonl"
+    rows = [{"id": "a", "task": "Capital of France?", "verifier": "exact", "answer": "Paris", "bin": 1},
+            {"id": "b", "task": "Say 42", "verifier": "regex", "pattern": "42"},
+            {"id": "c", "task": "add", "verifier": "unit_tests", "entry_point": "add", "tests": [[[1, 2], 3]]},
+            {"id": "d", "task": "Explain", "verifier": "llm_judge", "answer": "because", "domain": "qa"}]
+    good.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    suite = load_suite(str(good), 0, tmp_path)
+    assert [t.id for t in suite.tasks] == ["a", "b", "c", "d"] and suite.tasks[1].bin == 3
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join([
+        "{not json",
+        json.dumps({"id": "a", "task": "t", "verifier": "fuzzy"}),
+        json.dumps({"id": "b", "task": "t", "verifier": "exact"}),
+        json.dumps({"id": "c", "task": "t", "verifier": "regex", "pattern": "("}),
+        json.dumps({"id": "d", "task": "t", "verifier": "exact", "answer": "x", "bin": 9}),
+        json.dumps({"id": "e", "task": "t", "verifier": "unit_tests", "entry_point": "f", "tests": [1]}),
+        json.dumps({"id": "f", "task": "", "verifier": "exact", "answer": "x", "colour": "red"}),
+    ]))
+    with pytest.raises(SuiteError) as err:
+        load_jsonl_suite(bad)
+    message = str(err.value)
+    for needle in ("line 1: invalid JSON", "line 2: unknown verifier 'fuzzy'", "line 3: verifier exact needs `answer`",
+                   "line 4: `pattern` is not a valid regex", "line 5: `bin` must be", "line 6: `tests` must be",
+                   "line 7: unknown key(s) colour", "line 7: `task` must be a non-empty string"):
+        assert needle in message, needle
+    with pytest.raises(SuiteError, match="unknown suite"):
+        load_suite("nope", 0, tmp_path)
