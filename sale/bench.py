@@ -107,6 +107,8 @@ def check_config(cfg: BenchConfig) -> None:
         problems.append("--signal sweeps need --pool sim:qwen3-ladder (it sets the simulated agents' signal)")
     if not 0 < cfg.target_quality <= 1.5:
         problems.append("--target-quality must be in (0, 1.5]")
+    if cfg.budget_biases and cfg.train_share <= 0:
+        problems.append("--sweep budget_bias calibrates on the train split: --train-share must be > 0")
     if problems:
         raise BenchError("\n".join(problems))
 
@@ -343,10 +345,14 @@ def win_stream(runs: list[Run], agent: str) -> list[float]:
     return out
 
 
-def calibrate_knob(curve: list[dict[str, Any]], target_pass: float) -> dict[str, Any] | None:
-    """Like RouteLLM's threshold calibration: the cheapest knob setting whose pass@1 reaches the target."""
+def choose_knob(curve: list[dict[str, Any]], target_pass: float) -> dict[str, Any]:
+    """Like RouteLLM's threshold calibration: the cheapest knob setting whose pass@1 reaches the target; if none
+    does, the setting with the best pass@1 (cheapest among ties), flagged as short of the target."""
     ok = [p for p in curve if p["pass_at_1"] >= target_pass - 1e-9]
-    return min(ok, key=lambda p: p["cost_usd"]) if ok else None
+    if ok:
+        return {"target_pass_at_1": target_pass, "reached": True, "chosen": min(ok, key=lambda p: p["cost_usd"])}
+    best = max(curve, key=lambda p: (p["pass_at_1"], -p["cost_usd"]))
+    return {"target_pass_at_1": target_pass, "reached": False, "chosen": best}
 
 
 # --- the run --------------------------------------------------------------------------------------------------
@@ -392,18 +398,27 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     need_singles = any(r.startswith("single:") or r in (*R.PREDICTIVE, "oracle") for r in cfg.routers) or \
         any(r in AUCTION_ROUTERS for r in cfg.routers)
     n_auction = sum(r in AUCTION_ROUTERS for r in cfg.routers) * cfg.orders * len(test)
-    n_sweeps = (len(cfg.signals) + len(cfg.budget_biases)) * len(test)
+    n_sweeps = len(cfg.signals) * len(test) + len(cfg.budget_biases) * len(train)
     total = (len(tasks) * len(bench.agents) if need_singles else 0) + n_auction + n_sweeps
     started = time.monotonic()
     with _progress(cfg.progress, total, "simulated" if pool.simulated else "real") as (progress, bar):
         bench.progress, bench.task_bar = progress, bar
         singles = await bench.singles(tasks) if need_singles else {}
+        budget_sweep, knob = [], None
+        if cfg.budget_biases:
+            budget_sweep = await _budget_sweep(bench, cfg, train)
+            largest_train = float(np.mean([singles[(bench.largest, t.id)].passed for t in train]))
+            knob = choose_knob(budget_sweep, cfg.target_quality * largest_train)
+            knob |= {"calibrated_on": "train", "largest_train_pass_at_1": largest_train,
+                     "target_share_of_largest": cfg.target_quality}
+        bias = {"budget_bias": knob["chosen"]["budget_bias"]} if knob and knob["chosen"] else {}
         runs: dict[str, list[Run]] = {}
         for router in cfg.routers:
             if router in AUCTION_ROUTERS:
                 runs[router] = []
                 for order in range(cfg.orders):
-                    runs[router] += await bench.auction_stream(router, _stream(test, cfg.seed, order), order, router)
+                    runs[router] += await bench.auction_stream(router, _stream(test, cfg.seed, order), order, router,
+                                                               **bias)
         for router in cfg.routers:
             if router.startswith("single:"):
                 name = bench.largest if router == "single:largest" else router.removeprefix("single:")
@@ -431,14 +446,13 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
                 else:
                     continue
                 runs[router] = routed_runs(router, routes, test, singles, agents_order)
-        signal_sweep = await _signal_sweep(bench, cfg, test, singles) if cfg.signals else []
-        budget_sweep = await _budget_sweep(bench, cfg, test) if cfg.budget_biases else []
+        signal_sweep = await _signal_sweep(bench, cfg, test, singles, bias) if cfg.signals else []
     if replayer is not None and replayer.misses:
         raise BenchError(f"replay diverged: {replayer.misses} model call(s) were not in the recording "
                          f"{cfg.replay}/calls.jsonl")
 
     results = assemble(cfg, suite, pool, tasks, train, test, runs, singles, agents_order, signal_sweep,
-                       budget_sweep, time.monotonic() - started)
+                       budget_sweep, knob, time.monotonic() - started)
     (cfg.out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     with (cfg.out / "tasks.jsonl").open("w", encoding="utf-8") as fh:
         for router_runs in runs.values():
@@ -451,24 +465,25 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
 
 
 async def _signal_sweep(bench: Bench, cfg: BenchConfig, test: list[BenchTask],
-                        singles: dict[tuple[str, str], Run]) -> list[dict[str, Any]]:
+                        singles: dict[tuple[str, str], Run], bias: dict[str, float]) -> list[dict[str, Any]]:
     points = []
     original_world, original_factory = bench.world, bench.factory
     for signal in cfg.signals:
         world = SimWorld(bench.suite.tasks, cfg.seed, replace(cfg.sim, signal=signal))
         recorder = Recorder(world.factory, cfg.out / "sweeps" / f"signal-{signal:g}.calls.jsonl")
         bench.world, bench.factory = world, recorder.factory
-        runs = await bench.auction_stream("sale", _stream(test, cfg.seed, 0), 0, f"signal-{signal:g}")
+        runs = await bench.auction_stream("sale", _stream(test, cfg.seed, 0), 0, f"signal-{signal:g}", **bias)
         points.append({"signal": signal, **summarise(runs, bench.agents, 1),
                        **diagnostics(runs, singles, bench.agents)})
     bench.world, bench.factory = original_world, original_factory
     return points
 
 
-async def _budget_sweep(bench: Bench, cfg: BenchConfig, test: list[BenchTask]) -> list[dict[str, Any]]:
+async def _budget_sweep(bench: Bench, cfg: BenchConfig, train: list[BenchTask]) -> list[dict[str, Any]]:
+    """SALE at each knob value on the train split (the calibration set; the test split stays held out)."""
     points = []
     for bias in cfg.budget_biases:
-        runs = await bench.auction_stream("sale", _stream(test, cfg.seed, 0), 0, f"budget-{bias:g}",
+        runs = await bench.auction_stream("sale", _stream(train, cfg.seed, 0), 0, f"budget-{bias:g}",
                                           budget_bias=bias)
         points.append({"budget_bias": bias, **summarise(runs, bench.agents, 1)})
     return points
@@ -477,11 +492,13 @@ async def _budget_sweep(bench: Bench, cfg: BenchConfig, test: list[BenchTask]) -
 def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask], train: list[BenchTask],
              test: list[BenchTask], runs: dict[str, list[Run]], singles: dict[tuple[str, str], Run],
              agents: list[str], signal_sweep: list[dict[str, Any]], budget_sweep: list[dict[str, Any]],
-             wall_s: float) -> dict[str, Any]:
+             knob: dict[str, Any] | None, wall_s: float) -> dict[str, Any]:
     routers: dict[str, Any] = {}
     for name, router_runs in runs.items():
         orders = cfg.orders if name in AUCTION_ROUTERS else 1
         routers[name] = with_bins(router_runs, agents, orders)
+        if name in AUCTION_ROUTERS:
+            routers[name]["budget_bias"] = knob["chosen"]["budget_bias"] if knob and knob["chosen"] else 1.0
         if name in AUCTION_ROUTERS and singles:
             routers[name]["diagnostics"] = diagnostics(router_runs, singles, agents)
             routers[name]["win_stream_smallest"] = win_stream(router_runs, agents[0])
@@ -492,11 +509,6 @@ def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask],
             figures["cost_vs_largest"] = figures["cost_usd"] / strong["cost_usd"]
         if strong and weak and strong["pass_at_1"] != weak["pass_at_1"]:
             figures["apgr"] = (figures["pass_at_1"] - weak["pass_at_1"]) / (strong["pass_at_1"] - weak["pass_at_1"])
-    knob = None
-    if budget_sweep and strong:
-        target = cfg.target_quality * strong["pass_at_1"]
-        knob = {"target_pass_at_1": target, "target_share_of_largest": cfg.target_quality,
-                "chosen": calibrate_knob(budget_sweep, target)}
     return {
         "simulated": pool.simulated,
         "label": "SIMULATED agents (sim:qwen3-ladder)" if pool.simulated else "real agents",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-PLOTS = ("pareto.png", "workload.png", "win_share.png")
+PLOTS = ("pareto.png", "workload.png", "win_share.png", "knob.png")
 
 
 def _pct(x: float | None) -> str:
@@ -72,18 +72,19 @@ def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path)
                          f"{_pct(p['largest_share'])} | {_pct(p['smallest_pick_precision'])} |")
         lines.append("")
     if results.get("budget_sweep"):
-        lines += ["## budget_bias sweep (the cost-quality knob)", "", "| budget_bias | pass@1 | cost | largest share |",
-                  "|---|---|---|---|"]
+        knob = results.get("budget_knob") or {}
+        lines += ["## budget_bias: the cost-quality knob, calibrated on the train split", "",
+                  "| budget_bias | pass@1 (train) | cost (train) | largest share |", "|---|---|---|---|"]
         for p in results["budget_sweep"]:
             lines.append(f"| {p['budget_bias']:g} | {_pct(p['pass_at_1'])} | {_usd(p['cost_usd'])} | "
                          f"{_pct(p['largest_share'])} |")
-        knob = results.get("budget_knob") or {}
-        chosen = knob.get("chosen")
-        lines += ["", f"Target: {_pct(knob.get('target_share_of_largest'))} of the largest agent's pass@1 "
+        chosen = knob.get("chosen") or {}
+        lines += ["", f"Target: {_pct(knob.get('target_share_of_largest'))} of the largest agent's train pass@1 "
                   f"({_pct(knob.get('target_pass_at_1'))}). "
-                  + (f"Cheapest setting reaching it: budget_bias = {chosen['budget_bias']:g} "
-                     f"(pass@1 {_pct(chosen['pass_at_1'])}, cost {_usd(chosen['cost_usd'])})."
-                     if chosen else "No swept setting reaches it."), ""]
+                  + (f"Cheapest setting reaching it: budget_bias = {chosen.get('budget_bias', 1):g}; "
+                     if knob.get("reached") else
+                     f"No setting reaches it; the best, budget_bias = {chosen.get('budget_bias', 1):g}, is used; ")
+                  + "the SALE rows above ran on the test split with that value.", ""]
     lines += ["## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
     (out / "report.md").write_text("\n".join(lines), encoding="utf-8")
 
@@ -107,8 +108,6 @@ def write_plots(results: dict[str, Any], out: Path) -> list[str]:
     singles = sorted((f["cost_usd"], 100 * f["pass_at_1"]) for n, f in routers.items() if n.startswith("single:"))
     if singles:
         ax.plot(*zip(*singles, strict=True), linestyle=":", color="grey", linewidth=1)
-    for p in results.get("budget_sweep") or []:
-        ax.scatter(p["cost_usd"], 100 * p["pass_at_1"], marker="x", color="black", s=25)
     ax.set_xlabel("cost on the test split (USD, tokens)")
     ax.set_ylabel("pass@1 (%)")
     ax.set_title(f"{results['suite']}: cost vs pass@1{tag}")
@@ -150,4 +149,25 @@ def write_plots(results: dict[str, Any], out: Path) -> list[str]:
         fig.savefig(out / "win_share.png", dpi=110)
         plt.close(fig)
         written.append("win_share.png")
+    sweep = results.get("budget_sweep") or []
+    if sweep:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        xs = [p["cost_usd"] for p in sweep]
+        ys = [100 * p["pass_at_1"] for p in sweep]
+        ax.plot(xs, ys, marker="o")
+        for p, x, y in zip(sweep, xs, ys, strict=True):
+            ax.annotate(f"{p['budget_bias']:g}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+        knob = results.get("budget_knob") or {}
+        if knob.get("target_pass_at_1") is not None:
+            ax.axhline(100 * knob["target_pass_at_1"], color="grey", linestyle="--", linewidth=1,
+                       label="target pass@1")
+            ax.legend(fontsize=8)
+        ax.set_xlabel("cost on the train split (USD)")
+        ax.set_ylabel("pass@1 (%)")
+        ax.set_title(f"budget_bias sweep (labels = knob value){tag}")
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(out / "knob.png", dpi=110)
+        plt.close(fig)
+        written.append("knob.png")
     return written

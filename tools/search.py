@@ -4,7 +4,8 @@
   a small in-process cache. Rate limits, timeouts and any other failure become the observation
   "search unavailable: ..." so the agent goes on instead of crashing.
 * ``bm25``: Okapi BM25 over a local corpus directory (``*.txt``/``*.md`` files are one document each; ``*.jsonl``
-  lines are ``{"title", "text", "url"?}``). Offline, deterministic; used by the tests and the benchmarks.
+  lines are ``{"title", "text", "url"?}``). Offline, deterministic; used by the tests and the benchmarks. A
+  file's URL is ``corpus:<path inside the corpus>``, so results do not depend on where the corpus lives.
 
 Results reach the model inside a ``<search_results>`` block marked as untrusted data.
 """
@@ -95,13 +96,13 @@ def _load_corpus(root: Path):
     for path in sorted(root.rglob("*")):
         if path.suffix in (".txt", ".md") and path.is_file():
             yield Document(title=path.stem, text=path.read_text(encoding="utf-8", errors="replace"),
-                           url=f"file://{path}")
+                           url=f"corpus:{path.relative_to(root)}")
         elif path.suffix == ".jsonl" and path.is_file():
             for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines()):
                 if line.strip():
                     row = json.loads(line)
                     yield Document(title=str(row.get("title", f"{path.stem}#{n}")), text=str(row.get("text", "")),
-                                   url=str(row.get("url", f"file://{path}#{n}")))
+                                   url=str(row.get("url", f"corpus:{path.relative_to(root)}#{n}")))
 
 
 class DdgsBackend:

@@ -1,0 +1,169 @@
+"""``sale bench``: every router side by side, results.json schema, report and plots, record and replay, the
+simulated ladder through the real graph, and a real-HTTP run against the loopback stub server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sale.bench import BenchConfig, BenchError, run_bench
+from sale.cli import main
+from sale.sim import SIM_POOL
+from tests.openai_stub import Behaviour, StubServer, pool_toml
+
+FIGURES = ("pass_at_1", "cost_usd", "usd_per_mtok", "largest_share", "auction_token_share", "wall_s")
+SHARES = ("pass_at_1", "largest_share", "auction_token_share", "auction_completion_share", "auction_usd_share")
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def sim_run(tmp_path_factory) -> tuple[dict, Path]:
+    out = tmp_path_factory.mktemp("bench")
+    cfg = BenchConfig(suite="deep-search", pool=SIM_POOL, seed=3, size=25, orders=2, out=out,
+                      signals=(0.1, 1.0), budget_biases=(0.0, 1.0), progress=False)
+    return asyncio_run(run_bench(cfg)), out
+
+
+def asyncio_run(coro):
+    import asyncio
+
+    return asyncio.run(coro)
+
+
+def test_results_json_has_every_router_and_figure(sim_run):
+    results, out = sim_run
+    assert json.loads((out / "results.json").read_text()) == results
+    assert results["simulated"] is True and "SIMULATED" in results["label"]
+    assert results["suite"] == "deep-search" and results["seed"] == 3
+    assert results["n_train"] == 10 and results["n_test"] == 15 and results["orders"] == 2
+    expected = {"sale", "sale-nomem", "single:largest", "wtp", "carrot", "to-router", "frugalgpt", "oracle",
+                "single:sim-qwen3-4b", "single:sim-qwen3-32b"}
+    assert expected <= set(results["routers"])
+    for name, f in results["routers"].items():
+        for key in FIGURES:
+            assert isinstance(f[key], float | int), (name, key)
+        for key in SHARES:
+            assert 0.0 <= f[key] <= 1.0, (name, key, f[key])
+        assert f["cost_usd"] > 0 and f["wall_s"] > 0
+        assert set(f["bins"]) == {"1", "2", "3", "4", "5"}
+        for b in f["bins"].values():
+            assert 0 <= b["pass_at_1"] <= 1 and b["cost_usd"] > 0
+    assert results["routers"]["single:largest"]["largest_share"] == 1.0
+    assert results["routers"]["sale"]["auction_token_share"] > 0
+    assert results["routers"]["single:largest"]["auction_token_share"] == 0
+
+
+def test_the_oracle_bounds_every_router(sim_run):
+    results, _ = sim_run
+    oracle = results["routers"]["oracle"]["pass_at_1"]
+    for name, f in results["routers"].items():
+        assert f["pass_at_1"] <= oracle + 1e-9, name
+    largest = results["routers"]["single:largest"]
+    assert results["routers"]["oracle"]["cost_usd"] <= largest["cost_usd"]
+
+
+def test_sale_runs_are_averaged_over_orders_and_sweeps_are_reported(sim_run):
+    results, out = sim_run
+    tasks = [json.loads(line) for line in (out / "tasks.jsonl").read_text().splitlines()]
+    sale = [t for t in tasks if t["router"] == "sale"]
+    assert {t["order"] for t in sale} == {0, 1} and len(sale) == 30
+    assert len(results["routers"]["sale"]["win_stream_smallest"]) == 15
+    assert [p["signal"] for p in results["signal_sweep"]] == [0.1, 1.0]
+    assert [p["budget_bias"] for p in results["budget_sweep"]] == [0.0, 1.0]
+    knob = results["budget_knob"]
+    assert knob["calibrated_on"] == "train" and knob["chosen"]["budget_bias"] in (0.0, 1.0)
+    assert results["routers"]["sale"]["budget_bias"] == knob["chosen"]["budget_bias"]
+    sweep = {p["budget_bias"]: p for p in results["budget_sweep"]}
+    assert sweep[0.0]["largest_share"] >= sweep[1.0]["largest_share"], "a lower budget_bias buys more quality"
+    diag = results["routers"]["sale"]["diagnostics"]
+    assert set(diag) == {"smallest_pick_precision", "smallest_share", "over_escalation_rate", "missed_rate"}
+
+
+def test_report_and_plots_are_written_and_labelled(sim_run):
+    _, out = sim_run
+    report = (out / "report.md").read_text()
+    assert "**SIMULATED**" in report and "| sale |" in report and "budget_bias" in report
+    for name in ("pareto.png", "workload.png", "win_share.png", "knob.png"):
+        data = (out / name).read_bytes()
+        assert data.startswith(PNG) and len(data) > 5000, name
+        assert f"![{name}]({name})" in report
+
+
+def test_replay_reproduces_the_run_without_calling_a_model(tmp_path):
+    first = tmp_path / "first"
+    cfg = BenchConfig(suite="deep-search", pool=SIM_POOL, seed=5, size=10, out=first, progress=False,
+                      routers=("sale", "single:largest", "oracle"))
+    recorded = asyncio_run(run_bench(cfg))
+    calls = (first / "calls.jsonl").read_text().splitlines()
+    assert len(calls) > 50
+    again = asyncio_run(run_bench(BenchConfig(**{**cfg.__dict__, "out": tmp_path / "again", "replay": first})))
+    assert again["replayed"] is True
+    for name, figures in recorded["routers"].items():
+        for key in ("pass_at_1", "cost_usd", "largest_share", "auction_token_share", "tokens"):
+            assert again["routers"][name][key] == figures[key], (name, key)
+    with pytest.raises(BenchError, match="replay diverged"):
+        asyncio_run(run_bench(BenchConfig(**{**cfg.__dict__, "seed": 6, "out": tmp_path / "other",
+                                             "replay": first})))
+
+
+def test_user_jsonl_suite_with_every_verifier_on_the_simulated_pool(tmp_path):
+    suite = tmp_path / "mine.jsonl"
+    rows = [{"id": f"q{i}", "task": f"What is the code word number {i}?", "verifier": "exact",
+             "answer": f"word{i}", "bin": 1 + i % 5} for i in range(6)]
+    rows += [{"id": "r", "task": "Name the colour of the sky.", "verifier": "regex", "pattern": "(?i)blue",
+              "answer": "blue", "solution": "blue"},
+             {"id": "j", "task": "Which city hosts the tower?", "verifier": "llm_judge", "answer": "Paris"},
+             {"id": "u", "task": "Write add(a, b).", "verifier": "unit_tests", "entry_point": "add",
+              "tests": [[[1, 2], 3], [[0, 0], 0]], "solution": "def add(a, b):\n    return a + b\n",
+              "wrong": "def add(a, b):\n    return a - b\n"}]
+    suite.write_text("\n".join(json.dumps(r) for r in rows))
+    results = asyncio_run(run_bench(BenchConfig(suite=str(suite), pool=SIM_POOL, out=tmp_path / "o",
+                                                judge="sim-qwen3-32b", train_share=0.3, progress=False,
+                                                routers=("sale", "single:largest", "oracle", "wtp"))))
+    assert results["suite"] == "mine" and results["n_test"] == 6
+    tasks = [json.loads(line) for line in (tmp_path / "o" / "tasks.jsonl").read_text().splitlines()]
+    judged = [t for t in tasks if t["task_id"] == "j"]
+    assert judged and all(t["detail"].startswith("judge:") for t in judged if t["router"].startswith("single"))
+    assert results["routers"]["oracle"]["pass_at_1"] > 0
+
+
+def test_real_http_pool_is_labelled_real_and_replays_offline(tmp_path):
+    suite = tmp_path / "arith.jsonl"
+    suite.write_text("\n".join(json.dumps({"id": f"t{i}", "task": f"What is 17*23? (variant {i})",
+                                           "verifier": "exact", "answer": "391", "bin": 1 + i % 5})
+                               for i in range(5)))
+    stub = StubServer({"small": Behaviour(execute="Computed.\nFinal answer: 390"),
+                       "large": Behaviour(execute="Computed.\nFinal answer: 391")})
+    with stub:
+        pool = tmp_path / "pool.toml"
+        pool.write_text(pool_toml(stub.base_url, {"small": 0.1, "large": 1.0}))
+        cfg = BenchConfig(suite=str(suite), pool=str(pool), out=tmp_path / "o", train_share=0.4, progress=False,
+                          routers=("sale", "single:largest", "single:small", "oracle"))
+        results = asyncio_run(run_bench(cfg))
+        served = len(stub.requests)
+    assert served > 0 and results["simulated"] is False and results["label"] == "real agents"
+    r = results["routers"]
+    assert r["single:largest"]["pass_at_1"] == 1.0 and r["single:small"]["pass_at_1"] == 0.0
+    assert r["oracle"]["pass_at_1"] == 1.0 and r["oracle"]["workload"] == {"small": 0.0, "large": 1.0}
+    replayed = asyncio_run(run_bench(BenchConfig(**{**cfg.__dict__, "out": tmp_path / "r",
+                                                    "replay": tmp_path / "o"})))
+    assert replayed["routers"]["sale"]["pass_at_1"] == r["sale"]["pass_at_1"]
+    assert replayed["routers"]["sale"]["cost_usd"] == r["sale"]["cost_usd"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--routers", "sale,magic"], "unknown router 'magic'"),
+    (["--signal", "0.5"], "--signal needs --pool sim:qwen3-ladder"),
+    (["--pool", SIM_POOL, "--sweep", "weight_cost=1,2"], "only budget_bias"),
+    (["--pool", SIM_POOL, "--sweep", "budget_bias=a,b"], "expected comma-separated numbers"),
+    (["--pool", SIM_POOL, "--limit", "1"], "--limit must be >= 2"),
+    (["--pool", SIM_POOL, "--suite", "nothing-here"], "unknown suite"),
+    (["--pool", SIM_POOL, "--routers", "single:gpt-9"], "no agent 'gpt-9'"),
+])
+def test_bench_bad_input_is_one_clear_error(tmp_path, capsys, args, message):
+    code = main(["bench", "--out", str(tmp_path / "o"), "--no-progress", *args])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err, err
+    assert not (tmp_path / "o" / "results.json").exists()
