@@ -1,0 +1,113 @@
+"""Benchmark: the auction graph's own overhead, printed (never asserted).
+
+    .venv/bin/python scripts/bench_overhead.py [N] [LATENCY_S]
+
+1. Zero-latency models (the simulated ladder, in process): median time of one auction through the compiled graph
+   (route-only, no refinement, memory write included) against a bare asyncio loop that makes the same model calls
+   (4 bids in parallel, then 16 jury calls in parallel) and scores them with the same functions. The ratio is
+   LangGraph's and our bookkeeping's cost per auction.
+2. Injected per-call latency L (default 0.2 s): the wall time of full auctions (bid, jury, memory refinement,
+   re-jury; route-only, so no execution) against their critical path, L per sequential round (2 rounds, or 4
+   when a refinement round ran).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from graphs.auction import graph
+from graphs.context import AuctionContext
+from memory_store import AuctionMemory
+from memory_store.embeddings import Embedder
+from sale.calls import call_model, response_format_for
+from sale.cost import Weights, bid_cost, bid_value
+from sale.entropy import plan_entropy
+from sale.prompts import BID_SYSTEM, BID_USER, JURY_REPLY_SCORE, JURY_SYSTEM, JURY_USER, TOOLS_DESCRIPTION, data_block
+from sale.sim import SimParams, SimWorld, sim_pool
+from sale.suites import coding_suite
+
+
+async def bare_auction(task: str, ctx: AuctionContext) -> str:
+    pool = ctx.pool
+    bids = await asyncio.gather(*[call_model(
+        spec, [SystemMessage(BID_SYSTEM.format(agent=spec.name, tools=TOOLS_DESCRIPTION, max_words=80)),
+               HumanMessage(BID_USER.format(task=task))], purpose="bid", deadline_s=60, max_tokens=160,
+        factory=ctx.model_factory, logprobs=True, top_logprobs=5) for spec in pool.agents])
+    jury = await asyncio.gather(*[call_model(
+        juror, [SystemMessage(JURY_SYSTEM.format(reply_format=JURY_REPLY_SCORE)),
+                HumanMessage(JURY_USER.format(task=task, bid_block=data_block(b["text"]),
+                                              reply_format=JURY_REPLY_SCORE))],
+        purpose="jury", deadline_s=60, max_tokens=16, factory=ctx.model_factory,
+        response_format=response_format_for(juror, {"type": "object"}, "jury_score"))
+        for b in bids for juror in pool.agents])
+    weights, names = Weights(), pool.names
+    best, best_score = "", float("inf")
+    for i, (spec, b) in enumerate(zip(pool.agents, bids, strict=True)):
+        import json
+
+        scores = {j: json.loads(jury[i * len(names) + k]["text"])["score"] for k, j in enumerate(names)}
+        s = bid_cost(weights, spec.price_per_mtok, b["completion_tokens"]) - bid_value(
+            weights, plan_entropy(b["logprobs"]).value, scores, names)
+        if s < best_score:
+            best, best_score = spec.name, s
+    return best
+
+
+def timed(coro_fn, n: int) -> list[float]:
+    samples = []
+    for i in range(n):
+        started = time.perf_counter()
+        asyncio.run(coro_fn(i))
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    latency = float(sys.argv[2]) if len(sys.argv) > 2 else 0.2
+    suite = coding_suite(0, per_bin=(n + 10) // 5 + 1)
+    tasks = [t.task for t in suite.tasks]
+    embedder = Embedder()
+    world = SimWorld(suite.tasks, seed=0)
+    with tempfile.TemporaryDirectory() as tmp:
+        memory = AuctionMemory(Path(tmp) / "m", embedder=embedder)
+        ctx = AuctionContext(pool=sim_pool(), memory=memory, model_factory=world.factory, route_only=True,
+                             refine=False)
+        graph_s = timed(lambda i: graph.ainvoke({"task": tasks[i]}, context=ctx), n)
+        bare_s = timed(lambda i: bare_auction(tasks[i], ctx), n)
+        g, b = statistics.median(graph_s), statistics.median(bare_s)
+        print(f"zero-latency models, {n} auctions each (4 agents, 4 bids + 16 jury calls):")
+        print(f"  graph (route-only, no refine, memory write incl.): {1000 * g:7.1f} ms per auction (median)")
+        print(f"  bare asyncio loop, same calls and scoring:         {1000 * b:7.1f} ms per auction (median)")
+        print(f"  ratio graph / bare: {g / b:.2f}x  (graph's own cost: {1000 * (g - b):.1f} ms per auction)")
+
+        slow = SimWorld(suite.tasks, seed=0, params=replace(SimParams(), latency_s=latency))
+        lctx = replace(ctx, model_factory=slow.factory, refine=True)
+        walls, paths = [], []
+        for i in range(min(n, 10)):
+            started = time.perf_counter()
+            result = asyncio.run(graph.ainvoke({"task": tasks[n + i]}, context=lctx))["result"]
+            walls.append(time.perf_counter() - started)
+            rounds = 4 if any(b["refined"] for b in result["bids"]) else 2
+            paths.append(rounds * latency)
+        memory.close()
+    ratio = [w / p for w, p in zip(walls, paths, strict=True)]
+    print(f"\ninjected latency L = {latency:g} s per call, {len(walls)} auctions with memory refinement enabled:")
+    print(f"  wall time per auction: median {statistics.median(walls):.3f} s; critical path (L per round): "
+          f"median {statistics.median(paths):.3f} s")
+    print(f"  wall / critical path: median {statistics.median(ratio):.3f}x (max {max(ratio):.3f}x); "
+          f"refinement ran in {sum(p > 2 * latency for p in paths)} of {len(paths)}")
+
+
+if __name__ == "__main__":
+    main()
