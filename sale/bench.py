@@ -65,6 +65,8 @@ class BenchConfig:
     replay: Path | None = None
     judge: str = ""
     concurrency: int = 0
+    max_steps: int = 0
+    """Executor model calls per task (0 = 24 for the simulated pool, 6 for real ones)."""
     sim: SimParams = field(default_factory=SimParams)
     progress: bool = True
 
@@ -155,10 +157,23 @@ class Bench:
             pool=self.pool, model_factory=self.factory, breakers=self.breakers, search_backend="bm25",
             search_corpus=self.cfg.corpus or self.suite.corpus, weights_file=self.cfg.weights_file,
             jury_mode=self.cfg.jury_mode,
-            max_steps=24 if simulated else 8, exec_token_budget=2_000_000 if simulated else 12_000,
+            max_steps=self.cfg.max_steps or (24 if simulated else 6),
+            exec_token_budget=2_000_000 if simulated else 12_000,
             exec_max_tokens=8192 if simulated else 512,
         )
         return replace(base, **overrides)
+
+    def log_auction(self, label: str, order: int, position: int, task: BenchTask, result: dict[str, Any],
+                    verdict: Verdict) -> None:
+        """Every bid's features and the outcome, for weight learning and analysis (``DIR/auctions.jsonl``)."""
+        keep = ("auction_id", "status", "bids", "jurors", "provisional_winner", "winner", "winner_bid", "budget_bias",
+                "usage",
+                "memory_size_before", "retrieved")
+        row = {"run": label, "order": order, "position": position, "task_id": task.id, "bin": task.bin,
+               "domain": task.domain, "passed": verdict["passed"], "weights": result.get("weights"),
+               **{k: result.get(k) for k in keep}}
+        with (self.cfg.out / "auctions.jsonl").open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row) + "\n")
 
     def tick(self) -> None:
         if self.progress is not None:
@@ -232,6 +247,7 @@ class Bench:
                 result = (await graph.ainvoke({"task": task.task}, context=ctx))["result"]
                 wall = time.monotonic() - started
                 verdict = await self.check(task, result.get("answer") or "")
+                self.log_auction(label, order, position, task, result, verdict)
                 u = result["usage"]
                 exec_model_usd = u["execution_usd"] - u["tool_usd"]
                 runs.append(Run(
@@ -367,6 +383,7 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     if predictive and not train:
         raise BenchError(f"routers {', '.join(predictive)} need a train split (--train-share > 0)")
     write_jsonl(tasks, cfg.out / "suite.jsonl")
+    (cfg.out / "auctions.jsonl").write_text("", encoding="utf-8")
 
     world = None
     if cfg.pool == SIM_POOL:

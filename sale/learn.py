@@ -1,0 +1,223 @@
+"""Weight learning from recorded auctions (``sale learn-weights``): the paper's min-max program, made well posed.
+
+Data: a ``sale bench`` output directory. Each recorded auction (``auctions.jsonl``) gives, for every first-round
+bid, its cost feature ``price x tokens``, its entropy ``H`` and one jury score per juror. The label of a task is
+the cheapest agent that passed it when run alone (``tasks.jsonl``, the ``single:*`` rows), or the cheapest agent
+if none did: the outcome the auction should have chosen.
+
+Scores are linear in the weights, ``S_i = w_c c_i - w_h H_i - sum_j w_j g_ij`` (lower wins), so the program is a
+MILP solved with HiGHS (``scipy.optimize.milp``):
+
+    minimise   z + mu * sum_t (1 - a_t)                      (min-max; ``mean`` uses (1/T) sum_t xi_t instead of z)
+    s.t.       S_y(t) - S_i + delta <= xi_t                    for every task t and bid i that is not the label's
+               S_y(t) - S_i + delta <= M (1 - a_t)             a_t = 1 only if the label is the strict argmin
+               xi_t <= z,  xi_t >= 0,  a_t in {0, 1}
+               w_h + sum_j w_j = 1                             (fixes the scale; the paper's program is unbounded)
+               w_j <= cap * sum_k w_k                          (no juror holds more than ``cap`` of the jury)
+               0 <= w_c <= 10,  0 <= w_h, w_j <= 1
+
+with M = 1e4 as in the paper, delta = 0.01 and mu = 1e-3 (a tie-break toward more consistent tasks).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+BIG_M = 1e4
+MARGIN = 0.01
+TIE_BREAK = 1e-3
+MAX_COST_WEIGHT = 10.0
+
+
+class LearnError(ValueError):
+    """The directory has nothing to learn from, or a bad option; the message says which."""
+
+
+@dataclass
+class Example:
+    """One task's first-round bids: features per bid, and which bid the label agent made."""
+
+    task_id: str
+    agents: list[str]
+    cost: np.ndarray
+    entropy: np.ndarray
+    jury: np.ndarray
+    label: int
+    passed: dict[str, bool]
+    usd: dict[str, float]
+
+
+def load_examples(directory: Path, run: str = "sale") -> tuple[list[Example], list[str], dict[str, float]]:
+    results_path, auctions_path, tasks_path = (directory / n for n in ("results.json", "auctions.jsonl",
+                                                                        "tasks.jsonl"))
+    for path in (results_path, auctions_path, tasks_path):
+        if not path.is_file():
+            raise LearnError(f"{path} is missing: point --from at a `sale bench --out` directory")
+    results = json.loads(results_path.read_text(encoding="utf-8"))
+    prices = {a["name"]: a["price_per_mtok"] for a in results["pool"]["agents"]}
+    agents = sorted(prices, key=lambda a: prices[a])
+    passed: dict[str, dict[str, bool]] = {}
+    usd: dict[str, dict[str, float]] = {}
+    for line in tasks_path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["router"].startswith("single:") and row["router"] != "single:largest":
+            passed.setdefault(row["task_id"], {})[row["agent"]] = row["passed"]
+            usd.setdefault(row["task_id"], {})[row["agent"]] = row["usd"]
+    if not passed:
+        raise LearnError(f"{tasks_path} has no single-agent runs: run the bench with the default routers")
+    jurors = agents
+    examples: list[Example] = []
+    seen: set[str] = set()
+    for line in auctions_path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["run"] != run or row["task_id"] in seen or row["task_id"] not in passed:
+            continue
+        bids = [b for b in row["bids"] if b["round"] == 0 and not b["disqualified"]
+                and all(j in b["jury"] for j in jurors)]
+        if len(bids) < 2:
+            continue
+        outcome = passed[row["task_id"]]
+        label_agent = next((a for a in agents if outcome.get(a)), agents[0])
+        names = [b["agent"] for b in bids]
+        if label_agent not in names:
+            continue
+        seen.add(row["task_id"])
+        examples.append(Example(
+            task_id=row["task_id"], agents=names,
+            cost=np.array([prices[b["agent"]] * b["tokens"] for b in bids], dtype=float),
+            entropy=np.array([b["entropy"] for b in bids], dtype=float),
+            jury=np.array([[b["jury"][j] for j in jurors] for b in bids], dtype=float),
+            label=names.index(label_agent), passed=outcome, usd=usd[row["task_id"]]))
+    if not examples:
+        raise LearnError(f"{auctions_path} has no usable `{run}` auctions (first-round bids scored by every juror)")
+    return examples, jurors, prices
+
+
+def fit(examples: list[Example], jurors: list[str], objective: str = "minmax", cap: float = 0.5
+        ) -> dict[str, float]:
+    """Solve the MILP; returns ``{"cost", "entropy", "juror:NAME"...}``."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    if objective not in ("minmax", "mean"):
+        raise LearnError(f"unknown objective {objective!r} (minmax or mean)")
+    n_j, n_t = len(jurors), len(examples)
+    n_w = 2 + n_j
+    # variables: [w_c, w_h, w_j..., xi_t..., a_t..., z]
+    n = n_w + 2 * n_t + 1
+    xi0, a0, z = n_w, n_w + n_t, n_w + 2 * n_t
+    rows, lo, hi = [], [], []
+
+    def score_row(ex: Example, i: int) -> np.ndarray:
+        r = np.zeros(n)
+        r[0], r[1] = ex.cost[i], -ex.entropy[i]
+        r[2:n_w] = -ex.jury[i]
+        return r
+
+    for t, ex in enumerate(examples):
+        y = score_row(ex, ex.label)
+        for i in range(len(ex.agents)):
+            if i == ex.label:
+                continue
+            diff = y - score_row(ex, i)
+            r = diff.copy()
+            r[xi0 + t] = -1
+            rows.append(r)
+            lo.append(-np.inf)
+            hi.append(-MARGIN)
+            r = diff.copy()
+            r[a0 + t] = BIG_M
+            rows.append(r)
+            lo.append(-np.inf)
+            hi.append(BIG_M - MARGIN)
+        r = np.zeros(n)
+        r[xi0 + t], r[z] = 1, -1
+        rows.append(r)
+        lo.append(-np.inf)
+        hi.append(0.0)
+    r = np.zeros(n)
+    r[1:n_w] = 1
+    rows.append(r)
+    lo.append(1.0)
+    hi.append(1.0)
+    for j in range(n_j):
+        r = np.zeros(n)
+        r[2:n_w] = -cap
+        r[2 + j] += 1
+        rows.append(r)
+        lo.append(-np.inf)
+        hi.append(0.0)
+    c = np.zeros(n)
+    if objective == "minmax":
+        c[z] = 1.0
+    else:
+        c[xi0:xi0 + n_t] = 1.0 / n_t
+    c[a0:a0 + n_t] = -TIE_BREAK
+    lower = np.zeros(n)
+    upper = np.concatenate([[MAX_COST_WEIGHT], np.ones(1 + n_j), np.full(n_t, np.inf), np.ones(n_t), [np.inf]])
+    integrality = np.zeros(n)
+    integrality[a0:a0 + n_t] = 1
+    res = milp(c, constraints=LinearConstraint(np.array(rows), lo, hi), bounds=Bounds(lower, upper),
+               integrality=integrality, options={"time_limit": 120.0, "mip_rel_gap": 1e-4})
+    if res.x is None:
+        raise LearnError(f"the solver found no solution: {res.message}")
+    w = res.x
+    out = {"cost": float(w[0]), "entropy": float(w[1])}
+    out |= {f"juror:{j}": float(w[2 + k]) for k, j in enumerate(jurors)}
+    return {k: round(v, 6) for k, v in out.items()}
+
+
+def choose(ex: Example, weights: dict[str, float], jurors: list[str]) -> int:
+    scores = (weights["cost"] * ex.cost - weights["entropy"] * ex.entropy
+              - ex.jury @ np.array([weights.get(f"juror:{j}", 0.0) for j in jurors]))
+    best = scores.min()
+    ties = [i for i, s in enumerate(scores) if s <= best + 1e-12]
+    return min(ties, key=lambda i: ex.cost[i])
+
+
+def evaluate(examples: list[Example], weights: dict[str, float], jurors: list[str]) -> dict[str, float]:
+    """Routing accuracy against the label, and pass@1 / cost if these weights had picked (the picked agent's own
+    run on the task, which is what executing its first-round plan gives in the recorded setting)."""
+    if not examples:
+        return {"routing_accuracy": 0.0, "pass_at_1": 0.0, "cost_usd": 0.0, "tasks": 0}
+    picks = [choose(ex, weights, jurors) for ex in examples]
+    return {
+        "routing_accuracy": float(np.mean([p == ex.label for p, ex in zip(picks, examples, strict=True)])),
+        "pass_at_1": float(np.mean([ex.passed.get(ex.agents[p], False) for p, ex in zip(picks, examples,
+                                                                                        strict=True)])),
+        "cost_usd": float(sum(ex.usd.get(ex.agents[p], 0.0) for p, ex in zip(picks, examples, strict=True))),
+        "tasks": len(examples),
+    }
+
+
+def default_weights(jurors: list[str]) -> dict[str, float]:
+    from sale.cost import Weights
+
+    w = Weights()
+    return {"cost": w.cost, "entropy": w.entropy} | {f"juror:{j}": w.jury / len(jurors) for j in jurors}
+
+
+def learn(directory: Path, objective: str = "minmax", cap: float = 0.5, holdout: float = 0.3, seed: int = 0
+          ) -> dict[str, Any]:
+    examples, jurors, _ = load_examples(directory)
+    order = list(examples)
+    random.Random(f"learn/{seed}").shuffle(order)
+    n_test = max(1, round(holdout * len(order))) if len(order) > 1 else 0
+    test, train = order[:n_test], order[n_test:]
+    weights = fit(train, jurors, objective, cap)
+    baseline = default_weights(jurors)
+    return {
+        "weights": weights,
+        "objective": objective,
+        "juror_cap": cap,
+        "source": str(directory),
+        "n_train": len(train),
+        "n_test": len(test),
+        "fit": {"learned": {"train": evaluate(train, weights, jurors), "test": evaluate(test, weights, jurors)},
+                "default": {"train": evaluate(train, baseline, jurors), "test": evaluate(test, baseline, jurors)}},
+    }

@@ -1,0 +1,103 @@
+"""Weight learning (min-max MILP), Shapley values and workload dynamics on a recorded simulated bench run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import numpy as np
+import pytest
+
+from sale.analysis import dynamics, shapley
+from sale.bench import BenchConfig, run_bench
+from sale.cli import main
+from sale.cost import Weights
+from sale.learn import Example, evaluate, fit
+from sale.sim import SIM_POOL
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("recorded")
+    results = asyncio.run(run_bench(BenchConfig(suite="deep-search", pool=SIM_POOL, seed=2, size=50, out=out,
+                                                progress=False, train_share=0.2,
+                                                routers=("sale", "sale-nomem", "oracle"))))
+    return out, results
+
+
+def test_learned_weights_are_bounded_capped_and_accepted_everywhere(run_dir, tmp_path, capsys):
+    out, _ = run_dir
+    target = tmp_path / "w.json"
+    assert main(["learn-weights", "--from", str(out), "--out", str(target), "--cap", "0.4"]) == 0
+    learned = json.loads(target.read_text())
+    w = learned["weights"]
+    assert all(np.isfinite(v) for v in w.values())
+    assert 0 <= w["cost"] <= 10 and 0 <= w["entropy"] <= 1
+    jurors = {k: v for k, v in w.items() if k.startswith("juror:")}
+    assert len(jurors) == 4 and all(0 <= v <= 1 for v in jurors.values())
+    assert w["entropy"] + sum(jurors.values()) == pytest.approx(1.0, abs=1e-5)
+    assert all(v <= 0.4 * sum(jurors.values()) + 1e-6 for v in jurors.values())
+    assert learned["n_train"] + learned["n_test"] >= 35
+    for split in ("train", "test"):
+        for name in ("learned", "default"):
+            fig = learned["fit"][name][split]
+            assert 0 <= fig["routing_accuracy"] <= 1 and 0 <= fig["pass_at_1"] <= 1
+    assert "held-out" in capsys.readouterr().out
+    weights = Weights.from_file(target)
+    assert weights.cost == w["cost"] and set(weights.jurors) == {k[6:] for k in jurors}
+    bench = asyncio.run(run_bench(BenchConfig(suite="deep-search", pool=SIM_POOL, seed=2, size=10, limit=4,
+                                              out=tmp_path / "b", progress=False, routers=("sale",),
+                                              weights_file=str(target), train_share=0.0)))
+    recorded = [json.loads(line) for line in (tmp_path / "b" / "auctions.jsonl").read_text().splitlines()]
+    assert recorded and recorded[0]["weights"]["cost"] == pytest.approx(w["cost"])
+    assert bench["routers"]["sale"]["pass_at_1"] >= 0
+    mean = tmp_path / "mean.json"
+    assert main(["learn-weights", "--from", str(out), "--out", str(mean), "--objective", "mean"]) == 0
+    assert json.loads(mean.read_text())["objective"] == "mean"
+
+
+def test_the_milp_recovers_a_separable_labelling():
+    rng = np.random.default_rng(0)
+    examples = []
+    for t in range(30):
+        jury = rng.integers(0, 6, size=(3, 3)).astype(float)
+        label = int(rng.integers(0, 3))
+        jury[label] = 5.0
+        jury[[i for i in range(3) if i != label]] = np.minimum(jury[[i for i in range(3) if i != label]], 3)
+        examples.append(Example(task_id=str(t), agents=["a", "b", "c"], cost=np.array([1.0, 2.0, 3.0]),
+                                entropy=rng.uniform(0.5, 1.0, 3), jury=jury, label=label,
+                                passed={"a": label == 0, "b": label == 1, "c": label == 2},
+                                usd={"a": 1.0, "b": 2.0, "c": 3.0}))
+    for objective in ("minmax", "mean"):
+        w = fit(examples, ["a", "b", "c"], objective, cap=1.0)
+        assert evaluate(examples, w, ["a", "b", "c"])["routing_accuracy"] == 1.0, objective
+
+
+def test_shapley_values_are_efficient_and_replay_the_recorded_run(run_dir, capsys):
+    out, results = run_dir
+    s = shapley(out)
+    for label, run in (("with_memory", "sale"), ("without_memory", "sale-nomem")):
+        part = s[label]
+        assert sum(part["shapley"].values()) == pytest.approx(part["v_full"] - part["v_empty"], abs=1e-5)
+        assert part["v_full"] == pytest.approx(results["routers"][run]["pass_at_1"], abs=1e-9), label
+    assert main(["analyze", "shapley", "--from", str(out), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert set(printed["shapley"]) == {"sim-qwen3-4b", "sim-qwen3-8b", "sim-qwen3-14b", "sim-qwen3-32b"}
+    assert {"v_full", "v_empty"} <= set(printed)
+    adjusted = shapley(out, "cost-adjusted")["with_memory"]
+    assert sum(adjusted["shapley"].values()) == pytest.approx(adjusted["v_full"], abs=1e-5)
+
+
+def test_dynamics_plot_and_shares(run_dir, tmp_path):
+    out, _ = run_dir
+    d = dynamics(out, tmp_path / "dyn.png")
+    assert (tmp_path / "dyn.png").read_bytes().startswith(b"\x89PNG")
+    for shares in d["final_share"].values():
+        assert sum(shares.values()) == pytest.approx(1.0)
+
+
+def test_analysis_of_a_directory_without_a_run_is_one_clear_error(tmp_path, capsys):
+    assert main(["analyze", "shapley", "--from", str(tmp_path)]) == 2
+    assert "results.json is missing" in capsys.readouterr().err
+    assert main(["learn-weights", "--from", str(tmp_path), "--out", str(tmp_path / "w.json")]) == 2
+    assert not (tmp_path / "w.json").exists()
