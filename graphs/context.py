@@ -19,6 +19,9 @@ class AuctionContext:
     """TOML pool file; empty = the embedded local pool (two bundled models served by llama.cpp)."""
     memory_dir: str = ""
     """Auction memory directory; empty = the per-user data directory."""
+    memory_policy: str = ""
+    """Retention, e.g. `max_entries=10000,half_life=500` (also `window`, `digest_after`); empty = unbounded.
+    See memory_store/policy.py."""
     weight_cost: float = 0.1
     weight_entropy: float = 1.0
     weight_jury: float = 1.0

@@ -1,5 +1,6 @@
 """Auction memory: a SQLite log (source of truth) and a Chroma similarity index rebuilt from it."""
 
+from memory_store.policy import RetentionPolicy
 from memory_store.store import AuctionMemory, Exemplar, MemoryLockedError
 
-__all__ = ["AuctionMemory", "Exemplar", "MemoryLockedError"]
+__all__ = ["AuctionMemory", "Exemplar", "MemoryLockedError", "RetentionPolicy"]

@@ -65,18 +65,30 @@ class TaskIndex:
         metadata.update({bidder_key(a): True for a in bidders})
         self._collection.upsert(ids=[auction_id], documents=[task], embeddings=[embedding], metadatas=[metadata])
 
-    def query(self, embedding: list[float], k: int, max_seq: int, bidder: str | None = None
+    def query(self, embedding: list[float], k: int, max_seq: int, bidder: str | None = None, min_seq: int = 0
               ) -> list[tuple[str, float]]:
-        """Up to k (auction id, cosine similarity) pairs among auctions with seq <= max_seq."""
+        """Up to k (auction id, cosine similarity) pairs among auctions with min_seq <= seq <= max_seq."""
         if k <= 0 or self.count() == 0:
             return []
         clauses: list[dict[str, Any]] = [{"seq": {"$lte": max_seq}}]
+        if min_seq > 0:
+            clauses.append({"seq": {"$gte": min_seq}})
         if bidder is not None:
             clauses.append({bidder_key(bidder): True})
         where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
         found = self._collection.query(query_embeddings=[embedding], n_results=k, where=where,
                                        include=["distances"])
         return [(i, 1.0 - float(d)) for i, d in zip(found["ids"][0], found["distances"][0], strict=True)]
+
+    def seqs(self, ids: list[str]) -> dict[str, int]:
+        if not ids:
+            return {}
+        got = self._collection.get(ids=ids, include=["metadatas"])
+        return {i: int(m["seq"]) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+
+    def delete(self, ids: list[str]) -> None:
+        if ids:
+            self._collection.delete(ids=ids)
 
     def reset(self) -> None:
         self._client.delete_collection(COLLECTION)

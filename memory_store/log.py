@@ -81,6 +81,26 @@ class AuctionLog:
     def max_seq(self) -> int:
         return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM auctions").fetchone()[0])
 
+    def drop_oldest(self, n: int) -> list[str]:
+        """Delete the n oldest auctions (retention); returns their ids."""
+        with self._db:
+            rows = self._db.execute("SELECT auction_id FROM auctions ORDER BY seq LIMIT ?", (n,)).fetchall()
+            ids = [r[0] for r in rows]
+            self._db.executemany("DELETE FROM auctions WHERE auction_id = ?", [(i,) for i in ids])
+        return ids
+
+    def undigested_before(self, seq: int, since: int = 0) -> list[dict[str, Any]]:
+        """Auctions with since < seq' <= seq whose record is not a digest yet."""
+        rows = self._db.execute(
+            "SELECT seq, record, outcome FROM auctions WHERE seq <= ? AND seq > ? "
+            "AND record NOT LIKE '%\"digest\": true%' ORDER BY seq", (seq, since)).fetchall()
+        return [_decode(r) for r in rows]
+
+    def replace_record(self, auction_id: str, record: dict[str, Any]) -> None:
+        with self._db:
+            self._db.execute("UPDATE auctions SET record = ? WHERE auction_id = ?",
+                             (json.dumps(record, sort_keys=True), auction_id))
+
     def close(self) -> None:
         self._db.close()
 

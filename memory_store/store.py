@@ -21,6 +21,7 @@ from typing import Any, TypedDict
 from memory_store.embeddings import Embedder
 from memory_store.index import TaskIndex, release_clients
 from memory_store.log import AuctionLog
+from memory_store.policy import DECAY_POOL, RetentionPolicy, digest
 
 EMBED_CHARS = 2000
 EMBED_CACHE = 64
@@ -55,8 +56,10 @@ def _serialised(method):
 class AuctionMemory:
     """Open (and lock) a memory directory. Use as a context manager or call :meth:`close`. Thread-safe."""
 
-    def __init__(self, directory: str | os.PathLike[str], embedder: Embedder | None = None) -> None:
+    def __init__(self, directory: str | os.PathLike[str], embedder: Embedder | None = None,
+                 policy: RetentionPolicy | None = None) -> None:
         self.directory = Path(directory).expanduser().resolve()
+        self.policy = policy or RetentionPolicy()
         if self.directory.exists() and not self.directory.is_dir():
             raise NotADirectoryError(f"memory path {self.directory} exists and is not a directory")
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -69,6 +72,8 @@ class AuctionMemory:
             self.index_damage: str | None = None
             self.index = self._open_index()
             self.sync_index()
+            if self.policy.digest_after or self.policy.max_entries:
+                self._retain(self.log.max_seq(), full=True)
         except BaseException:
             os.close(self._lock_fd)
             raise
@@ -115,7 +120,20 @@ class AuctionMemory:
         """Log the auction (idempotent by ``auction_id``), then index it. Returns its sequence number."""
         seq, _ = self.log.add(record)
         self._index_record(record, seq)
+        self._retain(seq)
         return seq
+
+    def _retain(self, newest: int, full: bool = False) -> None:
+        """Apply the retention policy after a write (``full``: on open, over the whole log): drop beyond
+        ``max_entries``, digest beyond ``digest_after``."""
+        policy = self.policy
+        if policy.max_entries and self.log.count() > policy.max_entries:
+            dropped = self.log.drop_oldest(self.log.count() - policy.max_entries)
+            self.index.delete(dropped)
+        if policy.digest_after:
+            cutoff = newest - policy.digest_after
+            for record in self.log.undigested_before(cutoff, since=0 if full else cutoff - 8):
+                self.log.replace_record(record["auction_id"], digest(record))
 
     @_serialised
     def add_failure(self, auction_id: str, record: dict[str, Any]) -> None:
@@ -155,7 +173,19 @@ class AuctionMemory:
 
     @_serialised
     def similar(self, task: str, k: int, max_seq: int) -> list[tuple[str, float]]:
-        return self.index.query(self._embed(task), k, max_seq)
+        return self._retrieve(task, k, max_seq)
+
+    def _retrieve(self, task: str, k: int, max_seq: int, bidder: str | None = None) -> list[tuple[str, float]]:
+        """Top-k by cosine similarity among auctions <= max_seq, within the policy's window, age-decayed."""
+        policy = self.policy
+        min_seq = max_seq - policy.window + 1 if policy.window else 0
+        fetch = k * DECAY_POOL if policy.half_life else k
+        found = self.index.query(self._embed(task), fetch, max_seq, bidder=bidder, min_seq=min_seq)
+        if not policy.half_life:
+            return found
+        seqs = self.index.seqs([a for a, _ in found])
+        rescored = [(a, s * policy.decay(max_seq - seqs.get(a, max_seq))) for a, s in found]
+        return sorted(rescored, key=lambda x: -x[1])[:k]
 
     @_serialised
     def exemplars(self, agent: str, task: str, k: int, max_seq: int) -> list[Exemplar]:
@@ -163,7 +193,7 @@ class AuctionMemory:
         least one side the agent's own: its losing bid against the winner, or its winning bid against the best
         loser."""
         out: list[Exemplar] = []
-        for auction_id, similarity in self.index.query(self._embed(task), k, max_seq, bidder=agent):
+        for auction_id, similarity in self._retrieve(task, k, max_seq, bidder=agent):
             record = self.log.get(auction_id)
             pair = _pair_for(agent, record) if record else None
             if pair:

@@ -65,6 +65,8 @@ class BenchConfig:
     replay: Path | None = None
     judge: str = ""
     concurrency: int = 0
+    memory_policy: str = ""
+    """SALE's memory retention (memory_store/policy.py); empty = unbounded."""
     max_steps: int = 0
     """Executor model calls per task (0 = 24 for the simulated pool, 6 for real ones)."""
     sim: SimParams = field(default_factory=SimParams)
@@ -238,7 +240,9 @@ class Bench:
             import shutil
 
             shutil.rmtree(directory)
-        memory = AuctionMemory(directory, embedder=self.embedder)
+        from memory_store import RetentionPolicy
+
+        memory = AuctionMemory(directory, embedder=self.embedder, policy=RetentionPolicy.parse(self.cfg.memory_policy))
         runs = []
         try:
             ctx = self.context(memory=memory, refine=router != "sale-nomem", **overrides)

@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--judge", default="", help="pool agent that grades llm_judge tasks")
     bench.add_argument("--replay", help="re-run exactly from a previous run's DIR/calls.jsonl, calling no model")
     bench.add_argument("--concurrency", type=int, default=0, help="single-agent runs at once (default 8 sim, 1 real)")
+    bench.add_argument("--memory-policy", default="",
+                       help="SALE's memory retention (see memory_store/policy.py); default unbounded")
     bench.add_argument("--max-steps", type=int, default=0,
                        help="executor model calls per task (default 24 simulated, 6 real)")
     bench.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -145,6 +147,8 @@ def add_pool_args(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that runs auctions: pool, memory, weights, jury, tools."""
     p.add_argument("--pool", help="TOML pool file (default: the embedded local pool)")
     p.add_argument("--memory", help="memory directory (default: the per-user data directory)")
+    p.add_argument("--memory-policy", default="",
+                   help="retention: max_entries=N,window=W,half_life=H,digest_after=D (default unbounded)")
     p.add_argument("--weights", help="JSON weights file ({'weights': {...}}), e.g. from learn-weights")
     p.add_argument("--k", type=int, default=8, help="past auctions retrieved per refining agent (default 8)")
     p.add_argument("--no-refine", action="store_true", help="skip the memory-refinement round")
@@ -203,9 +207,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def check_pool_args(args: argparse.Namespace) -> Any:
     """Validate every shared option before anything is created; returns the loaded pool (None = embedded)."""
+    from memory_store import RetentionPolicy
     from sale.cost import Weights
 
     pool = load_pool(args.pool) if args.pool else None
+    RetentionPolicy.parse(args.memory_policy)
     if args.weights:
         Weights.from_file(args.weights)
     if args.k < 1:
@@ -224,8 +230,11 @@ def open_memory(args: argparse.Namespace) -> Any:
     from sale.resources import default_memory_dir
 
     try:
-        return AuctionMemory(Path(args.memory).expanduser() if args.memory else default_memory_dir())
-    except (MemoryLockedError, NotADirectoryError) as exc:
+        from memory_store import RetentionPolicy
+
+        policy = RetentionPolicy.parse(getattr(args, "memory_policy", "") or "")
+        return AuctionMemory(Path(args.memory).expanduser() if args.memory else default_memory_dir(), policy=policy)
+    except (MemoryLockedError, NotADirectoryError, ValueError) as exc:
         raise _BadInput(str(exc)) from None
 
 
@@ -294,6 +303,9 @@ def bench_config(args: argparse.Namespace) -> Any:
         biases += parse_floats(values, "--sweep budget_bias")
     if args.size < 5:
         raise BenchError("--size must be >= 5 (one task per bin)")
+    from memory_store import RetentionPolicy
+
+    RetentionPolicy.parse(args.memory_policy)
     if args.max_steps < 0:
         raise BenchError("--max-steps must be >= 1 (or 0 for the default)")
     return BenchConfig(
@@ -302,7 +314,7 @@ def bench_config(args: argparse.Namespace) -> Any:
         train_share=args.train_share, signals=signals, budget_biases=biases, target_quality=args.target_quality,
         weights_file=args.weights, jury_mode=args.jury_mode, corpus=args.corpus, judge=args.judge,
         replay=Path(args.replay) if args.replay else None, concurrency=args.concurrency, sim=sim,
-        max_steps=args.max_steps,
+        max_steps=args.max_steps, memory_policy=args.memory_policy,
         progress=not args.no_progress and not args.json,
     )
 

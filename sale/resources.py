@@ -47,7 +47,8 @@ def _pool_file(path: str, mtime_ns: int, size: int) -> Pool:
 def memory_of(context: AuctionContext) -> AuctionMemory:
     if context.memory is not None:
         return context.memory
-    return process_memory(str(Path(context.memory_dir or default_memory_dir()).expanduser().resolve()))
+    return process_memory(str(Path(context.memory_dir or default_memory_dir()).expanduser().resolve()),
+                          context.memory_policy)
 
 
 def breaker_for(context: AuctionContext, agent: str) -> Breaker:
@@ -65,8 +66,10 @@ def process_breakers(threshold: int, cooldown_s: float) -> Breakers:
 
 
 @functools.cache
-def process_memory(directory: str) -> AuctionMemory:
-    memory = AuctionMemory(directory)
+def process_memory(directory: str, policy: str = "") -> AuctionMemory:
+    from memory_store import RetentionPolicy
+
+    memory = AuctionMemory(directory, policy=RetentionPolicy.parse(policy))
     atexit.register(memory.close)
     return memory
 
