@@ -80,6 +80,13 @@ class TaskIndex:
                                        include=["distances"])
         return [(i, 1.0 - float(d)) for i, d in zip(found["ids"][0], found["distances"][0], strict=True)]
 
+    def upsert_many(self, rows: list[tuple[str, str, list[float], int, list[str], str]]) -> None:
+        """Batch form of :meth:`upsert` (bulk loads, benchmarks)."""
+        if rows:
+            self._collection.upsert(
+                ids=[r[0] for r in rows], documents=[r[1] for r in rows], embeddings=[r[2] for r in rows],
+                metadatas=[{"seq": r[3], "winner": r[5], **{bidder_key(a): True for a in r[4]}} for r in rows])
+
     def seqs(self, ids: list[str]) -> dict[str, int]:
         if not ids:
             return {}

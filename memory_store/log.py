@@ -44,6 +44,15 @@ class AuctionLog:
             inserted = cur.rowcount == 1
         return self.seq_of(record["auction_id"]), inserted
 
+    def add_many(self, records: list[dict[str, Any]]) -> list[int]:
+        """Bulk form of :meth:`add` in one transaction (bulk loads, benchmarks); returns the sequence numbers."""
+        with self._db:
+            self._db.executemany(
+                "INSERT OR IGNORE INTO auctions (auction_id, created_at, task, winner, record) VALUES (?,?,?,?,?)",
+                [(r["auction_id"], r["created_at"], r["task"], r["winner_agent"], json.dumps(r, sort_keys=True))
+                 for r in records])
+        return [self.seq_of(r["auction_id"]) for r in records]
+
     def add_failure(self, auction_id: str, created_at: str, record: dict[str, Any]) -> None:
         """Keep a failed auction for inspection; it never enters the auctions table or the index."""
         with self._db:
