@@ -10,6 +10,10 @@ that failed and sent nothing). Routers here are wiring only; the work happens in
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import get_runtime
 from langgraph.types import Send
@@ -81,19 +85,21 @@ def after_record(state: AuctionState) -> str:
     return "finish" if get_runtime(AuctionContext).context.route_only else "execute"
 
 
-def build_auction_graph() -> StateGraph:
-    """The uncompiled builder: compile it with your own checkpointer, or customise nodes before compiling."""
+def build_auction_graph(nodes: Mapping[str, Callable[..., Any]] | None = None) -> StateGraph:
+    """The uncompiled builder: compile it with your own checkpointer. ``nodes`` replaces node functions by name
+    (same signature: ``(state_or_task, runtime) -> update``; async functions get a sync twin), which is how a
+    domain brings its own prompts, cost terms or tools without touching the wiring."""
+    unknown = sorted(set(nodes or {}) - set(NODES))
+    if unknown:
+        raise ValueError(f"unknown node(s) {', '.join(unknown)}; the nodes are {', '.join(NODES)}")
+    chosen: dict[str, Callable[..., Any]] = {
+        "bid": bid, "jury": jury, "score": score, "select_provisional": select_provisional, "refine": refine,
+        "select_final": select_final, "record": record, "execute": execute, "finish": finish, **(nodes or {})}
     builder = StateGraph(AuctionState, context_schema=AuctionContext, input_schema=AuctionInput,
                          output_schema=AuctionOutput)
-    builder.add_node("bid", sync_and_async(bid))
-    builder.add_node("jury", sync_and_async(jury))
-    builder.add_node("score", score, defer=True)
-    builder.add_node("select_provisional", select_provisional)
-    builder.add_node("refine", sync_and_async(refine))
-    builder.add_node("select_final", select_final)
-    builder.add_node("record", record)
-    builder.add_node("execute", sync_and_async(execute))
-    builder.add_node("finish", finish)
+    for name in NODES:
+        fn = chosen[name]
+        builder.add_node(name, sync_and_async(fn) if inspect.iscoroutinefunction(fn) else fn, defer=name == "score")
 
     builder.add_conditional_edges(START, dispatch_bids, ["bid"])
     builder.add_conditional_edges("bid", dispatch_jury, ["jury", "score"])
