@@ -33,7 +33,7 @@ from sale.prompts import SINGLE_PLAN
 from sale.replay import Recorder, Replayer
 from sale.sim import SIM_POOL, SimParams, SimWorld, sim_pool
 from sale.suites import BINS, BenchTask, Suite, load_suite, write_jsonl
-from sale.verify import Verdict, verify
+from sale.verify import Verdict, deliverable, verify
 
 AUCTION_ROUTERS = ("sale", "sale-nomem")
 DEFAULT_ROUTERS = ("sale", "sale-nomem", "single:largest", "wtp", "carrot", "to-router", "frugalgpt", "oracle")
@@ -209,7 +209,7 @@ class Bench:
         wall = time.monotonic() - started
         calls = state.get("calls", [])
         model_calls = [c for c in calls if c["purpose"] == "execute"]
-        verdict = await self.check(task, state.get("answer", "") or "")
+        verdict = await self.check(task, deliverable(task, state.get("answer", "") or "", state.get("steps")))
         self.tick()
         return Run(router=f"single:{agent}", task_id=task.id, bin=task.bin, order=0, agent=agent,
                    passed=verdict["passed"], usd=sum(c["usd"] for c in model_calls),
@@ -250,7 +250,8 @@ class Bench:
                 started = time.monotonic()
                 result = (await graph.ainvoke({"task": task.task}, context=ctx))["result"]
                 wall = time.monotonic() - started
-                verdict = await self.check(task, result.get("answer") or "")
+                verdict = await self.check(task, deliverable(task, result.get("answer") or "",
+                                                             (result.get("execution") or {}).get("steps")))
                 self.log_auction(label, order, position, task, result, verdict)
                 u = result["usage"]
                 exec_model_usd = u["execution_usd"] - u["tool_usd"]

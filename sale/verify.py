@@ -57,6 +57,18 @@ def extract_code(answer: str) -> str:
     return blocks[-1] if blocks else answer
 
 
+def deliverable(task: BenchTask, answer: str, steps: list[dict] | None) -> str:
+    """What a coding agent delivered: its final answer, or, when that holds no definition of the function, the
+    last code it ran with the Python tool that defines it (a budget-stopped agent's work still counts)."""
+    if task.verifier != "unit_tests" or f"def {task.entry_point}" in extract_code(answer):
+        return answer
+    for step in reversed(steps or []):
+        if step.get("kind") == "tool" and step.get("tool") == "python" and f"def {task.entry_point}" in step.get(
+                "input", ""):
+            return f"{answer}\n\n```python\n{step['input']}\n```"
+    return answer
+
+
 def unit_tests(task: BenchTask, answer: str, config: SandboxConfig | None = None) -> Verdict:
     code = extract_code(answer)
     if task.entry_point not in code:

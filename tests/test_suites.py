@@ -109,3 +109,17 @@ def test_jsonl_suite_round_trip_and_one_error_listing_every_bad_line(tmp_path):
         assert needle in message, needle
     with pytest.raises(SuiteError, match="unknown suite"):
         load_suite("nope", 0, tmp_path)
+
+
+def test_a_coding_deliverable_falls_back_to_the_last_code_the_agent_ran():
+    from sale.verify import deliverable
+
+    task = coding_suite(2, per_bin=1).tasks[0]
+    steps = [{"kind": "tool", "tool": "python", "input": "print(1)"},
+             {"kind": "tool", "tool": "python", "input": task.solution + "\nprint('ok')"},
+             {"kind": "model", "text": "..."}]
+    delivered = deliverable(task, "Final answer: done, see above.", steps)
+    assert asyncio.run(verify(task, delivered))["passed"]
+    assert not asyncio.run(verify(task, deliverable(task, "done", steps[:1])))["passed"]
+    own = f"```python\n{task.wrong}```"
+    assert deliverable(task, own, steps) == own, "an answer that defines the function is judged as given"
