@@ -106,9 +106,10 @@ class AuctionLog:
         return [_decode(r) for r in rows]
 
     def replace_record(self, auction_id: str, record: dict[str, Any]) -> None:
+        body = {k: v for k, v in record.items() if k not in ("seq", "outcome")}
         with self._db:
             self._db.execute("UPDATE auctions SET record = ? WHERE auction_id = ?",
-                             (json.dumps(record, sort_keys=True), auction_id))
+                             (json.dumps(body, sort_keys=True), auction_id))
 
     def close(self) -> None:
         self._db.close()

@@ -22,6 +22,7 @@ from memory_store.embeddings import Embedder
 from memory_store.index import TaskIndex, release_clients
 from memory_store.log import AuctionLog
 from memory_store.policy import DECAY_POOL, RetentionPolicy, digest
+from memory_store.provenance import load_key, retrievable, screen, sign
 
 EMBED_CHARS = 2000
 EMBED_CACHE = 64
@@ -67,6 +68,7 @@ class AuctionMemory:
         self._lock_fd = _acquire_writer_lock(self.directory)
         try:
             self.log = AuctionLog(self.directory / "auctions.sqlite")
+            self._key = load_key(self.directory)
             self._embedder = embedder
             self._embedded: dict[str, list[float]] = {}
             self.index_damage: str | None = None
@@ -117,9 +119,15 @@ class AuctionMemory:
 
     @_serialised
     def add(self, record: dict[str, Any]) -> int:
-        """Log the auction (idempotent by ``auction_id``), then index it. Returns its sequence number."""
+        """Sign and log the auction (idempotent by ``auction_id``), then index it unless one of its strategies is
+        quarantined. Returns its sequence number."""
+        reason = screen(record)
+        if reason:
+            record = {**record, "quarantine": reason}
+        record = sign(record, self._key)
         seq, _ = self.log.add(record)
-        self._index_record(record, seq)
+        if not reason:
+            self._index_record(record, seq)
         self._retain(seq)
         return seq
 
@@ -133,7 +141,8 @@ class AuctionMemory:
         if policy.digest_after:
             cutoff = newest - policy.digest_after
             for record in self.log.undigested_before(cutoff, since=0 if full else cutoff - 8):
-                self.log.replace_record(record["auction_id"], digest(record))
+                if retrievable(record, self._key):
+                    self.log.replace_record(record["auction_id"], sign(digest(record), self._key))
 
     @_serialised
     def add_failure(self, auction_id: str, record: dict[str, Any]) -> None:
@@ -156,7 +165,7 @@ class AuctionMemory:
     @_serialised
     def sync_index(self) -> int:
         """Bring the index in line with the log; returns how many entries were (re)indexed."""
-        logged = {r["auction_id"]: r for r in self.log.all()}
+        logged = {r["auction_id"]: r for r in self.log.all() if retrievable(r, self._key)}
         indexed = self.index.ids()
         if indexed - logged.keys():
             self.index.reset()
@@ -173,7 +182,8 @@ class AuctionMemory:
 
     @_serialised
     def similar(self, task: str, k: int, max_seq: int) -> list[tuple[str, float]]:
-        return self._retrieve(task, k, max_seq)
+        found = self._retrieve(task, k * 2, max_seq)
+        return [(a, s) for a, s in found if retrievable(self.log.get(a), self._key)][:k]
 
     def _retrieve(self, task: str, k: int, max_seq: int, bidder: str | None = None) -> list[tuple[str, float]]:
         """Top-k by cosine similarity among auctions <= max_seq, within the policy's window, age-decayed."""
@@ -193,13 +203,47 @@ class AuctionMemory:
         least one side the agent's own: its losing bid against the winner, or its winning bid against the best
         loser."""
         out: list[Exemplar] = []
-        for auction_id, similarity in self._retrieve(task, k, max_seq, bidder=agent):
+        per_source: dict[str, int] = {}
+        cap = -(-k // 2)
+        for auction_id, similarity in self._retrieve(task, k * 3, max_seq, bidder=agent):
             record = self.log.get(auction_id)
-            pair = _pair_for(agent, record) if record else None
-            if pair:
-                out.append(Exemplar(auction_id=auction_id, similarity=round(similarity, 4), task=record["task"],
-                                    **pair))
+            if not retrievable(record, self._key):
+                continue  # unsigned, tampered or quarantined: never shown to a model
+            pair = _pair_for(agent, record)
+            if not pair:
+                continue
+            source = pair["winning_agent"] if pair["losing_agent"] == agent else pair["losing_agent"]
+            if per_source.get(source, 0) >= cap:
+                continue  # no one agent supplies more than ceil(k/2) exemplars
+            per_source[source] = per_source.get(source, 0) + 1
+            out.append(Exemplar(auction_id=auction_id, similarity=round(similarity, 4), task=record["task"], **pair))
+            if len(out) == k:
+                break
         return out
+
+    @_serialised
+    def quarantine(self, auction_id: str, reason: str) -> bool:
+        """Keep a record out of retrieval from now on (it stays in the log, marked and re-signed)."""
+        record = self.log.get(auction_id)
+        if record is None:
+            return False
+        self.log.replace_record(auction_id, sign({**record, "quarantine": reason}, self._key))
+        self.index.delete([auction_id])
+        return True
+
+    @_serialised
+    def resign(self) -> int:
+        """Sign every unsigned record with this memory's key: the operator vouches for rows written before
+        signing existed. Tampered (wrongly signed) and quarantined rows stay out."""
+        from memory_store.provenance import SIGNATURE
+
+        count = 0
+        for record in self.log.all():
+            if SIGNATURE not in record and not record.get("quarantine"):
+                self.log.replace_record(record["auction_id"], sign(record, self._key))
+                count += 1
+        self.sync_index()
+        return count
 
     @_serialised
     def close(self) -> None:

@@ -8,7 +8,7 @@
     sale analyze shapley|dynamics --from DIR [--json]                      agents' Shapley values; win shares over time
     sale sandbox [--timeout S] [--json] FILE                               run a file in the Python sandbox
     sale models prepare                                                    assemble and verify the bundled models
-    sale memory info|rebuild [--memory DIR]                                inspect or rebuild the similarity index
+    sale memory info|rebuild|quarantine ID|resign [--memory DIR]           inspect, rebuild or curate the memory
 
 Exit codes: 0 success; 1 the auction or execution failed; 2 bad input (task, pool file, weights, memory lock).
 """
@@ -136,9 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
     memory = sub.add_parser("memory", help="auction memory maintenance")
     memory_sub = memory.add_subparsers(dest="action", required=True)
     for name, text in (("info", "count auctions in the log and the index"),
-                       ("rebuild", "rebuild the Chroma index from the SQLite log")):
+                       ("rebuild", "rebuild the Chroma index from the SQLite log (signed, unquarantined records)"),
+                       ("quarantine", "keep one auction out of retrieval from now on"),
+                       ("resign", "sign records written before signing existed (you vouch for them)")):
         p = memory_sub.add_parser(name, help=text)
         p.add_argument("--memory", help="memory directory (default: the per-user data directory)")
+        if name == "quarantine":
+            p.add_argument("auction_id", help="the auction to quarantine")
+            p.add_argument("--reason", default="quarantined by hand", help="recorded with it")
         p.set_defaults(handler=cmd_memory)
     return parser
 
@@ -594,6 +599,12 @@ def cmd_memory(args: argparse.Namespace) -> int:
     with memory:
         if args.action == "rebuild":
             print(f"reindexed {memory.rebuild_index()} auction(s)")
+        elif args.action == "quarantine":
+            if not memory.quarantine(args.auction_id, args.reason):
+                return report_error(ValueError(f"no auction {args.auction_id!r} in {memory.directory}"))
+            print(f"quarantined {args.auction_id}")
+        elif args.action == "resign":
+            print(f"signed {memory.resign()} record(s)")
         print(json.dumps({"directory": str(memory.directory), "log": memory.size(), "index": memory.index.count()}))
     return 0
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from memory_store import AuctionMemory, RetentionPolicy
 from memory_store.embeddings import Embedder
+from memory_store.provenance import sign
 from sale.bench import Bench, BenchConfig, select_tasks, split
 from sale.sim import SIM_POOL, SimWorld, sim_pool
 from sale.suites import load_suite
@@ -36,8 +37,8 @@ POLICIES = ["unbounded", "max_entries=10000", "window=10000", "half_life=2000", 
 def grow(memory: AuctionMemory, records: list[dict], vectors: dict[str, list[float]], start: int, stop: int,
          rng: np.random.Generator) -> None:
     for lo in range(start, stop, 2000):
-        chunk = [{**records[n % len(records)], "auction_id": f"{records[n % len(records)]['auction_id']}-{n}"}
-                 for n in range(lo, min(stop, lo + 2000))]
+        chunk = [sign({**records[n % len(records)], "auction_id": f"{records[n % len(records)]['auction_id']}-{n}"},
+                      memory._key) for n in range(lo, min(stop, lo + 2000))]
         seqs = memory.log.add_many(chunk)
         rows = []
         for rec, seq in zip(chunk, seqs, strict=True):

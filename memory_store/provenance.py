@@ -1,0 +1,84 @@
+"""Memory provenance: records are signed by the orchestrator that wrote them, and strategies that carry
+instructions are quarantined at write, so nothing planted in the memory reaches a rebid prompt.
+
+* Signing: HMAC-SHA256 over the record's canonical JSON with a per-memory key (``signing.key`` in the memory
+  directory, mode 0600, created on first open; ``SALE_MEMORY_KEY_FILE`` puts it elsewhere, e.g. outside a
+  directory other processes can write). A row inserted around the orchestrator (straight into SQLite, or edited
+  afterwards) has no valid signature and is never indexed or retrieved.
+* Quarantine: a record whose strategies look like instructions to a model (prompt-injection phrasing, forged data
+  tags, score demands) is stored with ``quarantine`` set and kept out of the index; ``sale memory quarantine ID``
+  does the same by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+KEY_FILE = "signing.key"
+SIGNATURE = "signature"
+UNSIGNED_FIELDS = (SIGNATURE, "seq", "outcome")
+
+_INJECTION = [re.compile(p, re.IGNORECASE) for p in (
+    r"\bignore\b.{0,40}\b(instructions?|prompt|rules|above|previous)\b",
+    r"\b(disregard|forget)\b.{0,40}\b(instructions?|rules|above|previous)\b",
+    r"\byou are now\b|\bnew instructions?\b|\bsystem prompt\b",
+    r"^\s*(system|assistant|developer)\s*:",
+    r"</?\s*(strategy|task|data|search_results|observation)\b[^>]*>",
+    r"\b(score|rate|give)\b.{0,30}\b(this|me|it|my)\b.{0,30}\b(5|five|10|max(imum)?|highest)\b",
+    r"\{\s*\"score\"\s*:",
+    r"\bjudges?\b.{0,40}\bmust\b",
+)]
+
+
+def load_key(directory: Path) -> bytes:
+    path = Path(os.environ.get("SALE_MEMORY_KEY_FILE") or directory / KEY_FILE)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return bytes.fromhex(path.read_text().strip())
+
+
+def _canonical(record: dict[str, Any]) -> bytes:
+    body = {k: v for k, v in record.items() if k not in UNSIGNED_FIELDS}
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def sign(record: dict[str, Any], key: bytes) -> dict[str, Any]:
+    return {**record, SIGNATURE: hmac.new(key, _canonical(record), hashlib.sha256).hexdigest()}
+
+
+def verified(record: dict[str, Any] | None, key: bytes) -> bool:
+    if not record or not isinstance(record.get(SIGNATURE), str):
+        return False
+    expected = hmac.new(key, _canonical(record), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, record[SIGNATURE])
+
+
+def injection_reason(text: str) -> str | None:
+    """Why a strategy looks like instructions to a model rather than a plan (None if it does not)."""
+    for pattern in _INJECTION:
+        found = pattern.search(text)
+        if found:
+            return f"strategy text looks like instructions: {found.group(0)[:60]!r}"
+    return None
+
+
+def screen(record: dict[str, Any]) -> str | None:
+    """A quarantine reason for a record, from any of its strategies."""
+    for bid in record.get("bids", []):
+        reason = injection_reason(str(bid.get("text", "")))
+        if reason:
+            return f"{bid.get('agent')}: {reason}"
+    return None
+
+
+def retrievable(record: dict[str, Any] | None, key: bytes) -> bool:
+    return bool(record) and verified(record, key) and not record.get("quarantine")
