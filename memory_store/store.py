@@ -124,10 +124,10 @@ class AuctionMemory:
         reason = screen(record)
         if reason:
             record = {**record, "quarantine": reason}
-        record = sign(record, self._key)
-        seq, _ = self.log.add(record)
-        if not reason:
-            self._index_record(record, seq)
+        seq, inserted = self.log.add(sign(record, self._key))
+        stored = record if inserted else self.log.get(record["auction_id"])
+        if (inserted and not reason) or (not inserted and retrievable(stored, self._key)):
+            self._index_record(stored, seq)  # a repeat (a resumed node) re-indexes what the log holds
         self._retain(seq)
         return seq
 

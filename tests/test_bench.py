@@ -93,7 +93,7 @@ def test_report_and_plots_are_written_and_labelled(sim_run):
 
 def test_replay_reproduces_the_run_without_calling_a_model(tmp_path):
     first = tmp_path / "first"
-    cfg = BenchConfig(suite="deep-search", pool=SIM_POOL, seed=5, size=10, out=first, progress=False,
+    cfg = BenchConfig(suite="deep-search", pool=SIM_POOL, seed=5, size=20, out=first, progress=False,
                       routers=("sale", "single:largest", "oracle"))
     recorded = asyncio_run(run_bench(cfg))
     calls = (first / "calls.jsonl").read_text().splitlines()
@@ -103,6 +103,14 @@ def test_replay_reproduces_the_run_without_calling_a_model(tmp_path):
     for name, figures in recorded["routers"].items():
         for key in ("pass_at_1", "cost_usd", "largest_share", "auction_token_share", "tokens"):
             assert again["routers"][name][key] == figures[key], (name, key)
+    def decisions(directory):
+        rows = [json.loads(line) for line in (directory / "auctions.jsonl").read_text().splitlines()]
+        return [(r["task_id"], r["provisional_winner"], r["winner"], r["winner_bid"],
+                 [(b["id"], b["refined"], b["score"], b["entropy"], b["jury"]) for b in r["bids"]]) for r in rows]
+
+    recorded_decisions = decisions(first)
+    assert recorded_decisions and any(bid[1] for row in recorded_decisions for bid in row[4]), "no refinement ran"
+    assert decisions(tmp_path / "again") == recorded_decisions, "A13: every winner, score and refinement replays"
     with pytest.raises(BenchError, match="replay diverged"):
         asyncio_run(run_bench(BenchConfig(**{**cfg.__dict__, "seed": 6, "out": tmp_path / "other",
                                              "replay": first})))
