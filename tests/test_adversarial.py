@@ -92,3 +92,23 @@ def test_robust_mode_bounds_the_adversary(memory, case, capsys):
         print(f"\n{case} ({N_TASKS} tasks): paper mode win-rate change {paper_gain:+.1%}, winner changed "
               f"{paper_change:.1%}; robust (median) {robust_gain:+.1%}, winner changed {robust_change:.1%}")
     assert robust_gain <= 0.02 and robust_change <= 0.05
+
+
+def test_a6_near_uniform_logprobs_are_clipped_to_the_calibration_range(memory):
+    """An endpoint faking flat top-k logprobs (H = ln 5, the maximum) buys no more than the range's top."""
+    scripts = {"honest": Script(bid="Plan by honest: search, verify, answer.", spread=1.0),
+               "flat": Script(bid="Plan by flat: search, verify, answer.", spread=0.0)}
+    pool = scripted_pool({"honest": PRICE, "flat": PRICE})
+    base = AuctionContext(pool=pool, memory=memory, model_factory=factory_for(scripts), refine=False,
+                          route_only=True)
+    open_result = graph.invoke({"task": "A6 task one"}, context=base)["result"]
+    clipped = graph.invoke({"task": "A6 task two"},
+                           context=AuctionContext(**{**base.__dict__, "entropy_range": [0.0, 0.9]}))["result"]
+    flat_open = next(b for b in open_result["bids"] if b["agent"] == "flat")
+    flat_clipped = next(b for b in clipped["bids"] if b["agent"] == "flat")
+    honest_clipped = next(b for b in clipped["bids"] if b["agent"] == "honest")
+    assert flat_open["entropy"] == pytest.approx(1.6094, abs=1e-3)
+    assert open_result["winner"] == "flat"
+    jury = sum(flat_clipped["jury"].values()) / len(flat_clipped["jury"])
+    assert flat_clipped["value"] == pytest.approx(0.9 + jury, abs=1e-6)
+    assert honest_clipped["value"] == pytest.approx(min(honest_clipped["entropy"], 0.9) + jury, abs=1e-6)
