@@ -6,6 +6,7 @@
     sale bench --suite NAME|FILE [--pool FILE|sim:qwen3-ladder] [...]       SALE beside single agents and routers
     sale learn-weights --from DIR [--objective minmax|mean] --out FILE     fit weights on a bench run's auctions
     sale analyze shapley|dynamics --from DIR [--json]                      agents' Shapley values; win shares over time
+    sale analyze robustness [--tasks N] [--mode median|trimmed|peer]       lying jurors, paper vs robust mode
     sale sandbox [--timeout S] [--json] FILE                               run a file in the Python sandbox
     sale models prepare                                                    assemble and verify the bundled models
     sale memory info|rebuild|quarantine ID|resign [--memory DIR]           inspect, rebuild or curate the memory
@@ -119,6 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
     dyn.add_argument("--out", help="PNG to write (default DIR/dynamics.png)")
     dyn.add_argument("--json", action="store_true")
     dyn.set_defaults(handler=cmd_analyze)
+    rob = analyze_sub.add_parser("robustness", help="lying and colluding jurors: win-rate and winner changes, "
+                                                    "paper vs robust mode (simulated ladder)")
+    rob.add_argument("--tasks", type=int, default=200, help="auctions per attack (default 200)")
+    rob.add_argument("--seed", type=int, default=0)
+    rob.add_argument("--mode", choices=("median", "trimmed", "peer"), default="median", help="the robust jury mode")
+    rob.add_argument("--json", action="store_true")
+    rob.set_defaults(handler=cmd_analyze)
 
     box = sub.add_parser("sandbox", help="run a Python file through the executor's sandbox")
     box.add_argument("file", help="Python source file ('-' reads standard input)")
@@ -391,6 +399,23 @@ def cmd_learn(args: argparse.Namespace) -> int:
 def cmd_analyze(args: argparse.Namespace) -> int:
     from sale.analysis import AnalysisError, dynamics, shapley
 
+    if args.action == "robustness":
+        from sale.robustness import run
+
+        if args.tasks < 5:
+            return report_error(ValueError("--tasks must be >= 5"))
+        out = run(args.tasks, args.seed, args.mode)
+        if args.json:
+            print(json.dumps(out, indent=2))
+            return 0
+        print(f"SIMULATED ladder, {out['tasks']} auctions per attack; robust mode = {out['robust_mode']}")
+        print(f"{'attack':15s} {'mode':7s} {'win-rate change':>16s} {'winner changes':>15s}")
+        for attack, figures in out["attacks"].items():
+            for mode in ("paper", "robust"):
+                f = figures[mode]
+                print(f"{attack:15s} {mode:7s} {f['win_rate_change_points']:>+14.1f}pt "
+                      f"{100 * f['winner_change_rate']:>14.1f}%")
+        return 0
     try:
         if args.action == "shapley":
             out = shapley(Path(args.source), args.value)

@@ -112,3 +112,18 @@ def test_a6_near_uniform_logprobs_are_clipped_to_the_calibration_range(memory):
     jury = sum(flat_clipped["jury"].values()) / len(flat_clipped["jury"])
     assert flat_clipped["value"] == pytest.approx(0.9 + jury, abs=1e-6)
     assert honest_clipped["value"] == pytest.approx(min(honest_clipped["entropy"], 0.9) + jury, abs=1e-6)
+
+
+def test_robustness_report_command(capsys):
+    """`sale analyze robustness` runs each attack through the graph on the simulated ladder; the robust run's
+    own winners must be what re-scoring the lies in that mode gives (the report re-scores the recorded bids)."""
+    from sale.cli import main
+
+    assert main(["analyze", "robustness", "--tasks", "10", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["simulated"] is True and set(report["attacks"]) == {"self-promoter", "colluders", "flipper"}
+    for figures in report["attacks"].values():
+        for mode in ("paper", "robust"):
+            assert -100 <= figures[mode]["win_rate_change_points"] <= 100
+            assert 0 <= figures[mode]["winner_change_rate"] <= 1
+    assert report["attacks"]["self-promoter"]["paper"]["win_rate_change_points"] > 0
