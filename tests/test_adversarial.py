@@ -115,8 +115,8 @@ def test_a6_near_uniform_logprobs_are_clipped_to_the_calibration_range(memory):
 
 
 def test_robustness_report_command(capsys):
-    """`sale analyze robustness` runs each attack through the graph on the simulated ladder; the robust run's
-    own winners must be what re-scoring the lies in that mode gives (the report re-scores the recorded bids)."""
+    """`sale analyze robustness` runs each attack through the graph on the simulated ladder and reports both
+    modes; a self-promoting juror must gain in paper mode."""
     from sale.cli import main
 
     assert main(["analyze", "robustness", "--tasks", "10", "--json"]) == 0
