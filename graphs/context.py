@@ -30,7 +30,8 @@ class AuctionContext:
     """Learned weights (JSON with a `weights` object); overrides the three weights above when set."""
     jury_mode: str = "paper"
     """Jury aggregation: `paper` (weighted sum, self-scores included), `peer` (no self-scores), `median`,
-    `trimmed` (mean without the extremes). The last three are the robust modes."""
+    `trimmed` (mean without the extremes), `consensus` (drop the juror furthest from its peers' median, then
+    peer). All but `paper` are robust modes."""
     juror_weight_cap: float = 1.0
     """Largest share of the jury weight any one juror may hold (1.0 = no cap)."""
     entropy_range: list[float] = field(default_factory=list)

@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
 from graphs.state import AuctionState, Bid, Score
-from sale.cost import bid_cost, bid_value
+from sale.cost import bid_cost, bid_value, consensus_outliers
 from sale.resources import pool_of
 
 
@@ -41,6 +41,11 @@ def score(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
             reasons = sorted({errors.get((m, juror)) or "no verdict" for m in missing})
             dropped[juror] = f"no valid score for {', '.join(missing)} ({'; '.join(reasons)})"
     jurors = [j for j in pool.names if j not in dropped]
+    if ctx.jury_mode == "consensus":
+        by_bid = {b["id"]: {j: valid[(b["id"], j)] for j in jurors if (b["id"], j) in valid} for b in bids}
+        for juror, deviation in consensus_outliers(by_bid, jurors).items():
+            dropped[juror] = f"outlier: mean deviation {deviation} from the other jurors' median"
+        jurors = [j for j in jurors if j not in dropped]
     scores: dict[str, Score] = {}
     for b in bids:
         jury = {j: valid[(b["id"], j)] for j in pool.names if (b["id"], j) in valid}

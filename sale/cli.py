@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--target-quality", type=float, default=0.95,
                        help="knob calibration target: share of the largest agent's pass@1 (default 0.95)")
     bench.add_argument("--weights", default="", help="JSON weights file for SALE (e.g. from learn-weights)")
-    bench.add_argument("--jury-mode", default="paper", choices=("paper", "peer", "median", "trimmed"))
+    bench.add_argument("--jury-mode", default="paper", choices=("paper", "peer", "median", "trimmed", "consensus"))
     bench.add_argument("--corpus", default="", help="search corpus for a JSONL suite (deep-search brings its own)")
     bench.add_argument("--judge", default="", help="pool agent that grades llm_judge tasks")
     bench.add_argument("--replay", help="re-run exactly from a previous run's DIR/calls.jsonl, calling no model")
@@ -124,7 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                     "paper vs robust mode (simulated ladder)")
     rob.add_argument("--tasks", type=int, default=200, help="auctions per attack (default 200)")
     rob.add_argument("--seed", type=int, default=0)
-    rob.add_argument("--mode", choices=("median", "trimmed", "peer"), default="median", help="the robust jury mode")
+    rob.add_argument("--mode", choices=("median", "trimmed", "peer", "consensus"), default="median",
+                     help="the robust jury mode")
     rob.add_argument("--json", action="store_true")
     rob.set_defaults(handler=cmd_analyze)
 

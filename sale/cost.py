@@ -64,7 +64,31 @@ def bid_cost(weights: Weights, price_per_mtok: float, tokens: int) -> float:
     return weights.cost * price_per_mtok * tokens
 
 
-JURY_MODES = ("paper", "peer", "median", "trimmed")
+JURY_MODES = ("paper", "peer", "median", "trimmed", "consensus")
+CONSENSUS_MAX_DEVIATION = 1.5
+
+
+def consensus_outliers(jury_by_bid: Mapping[str, Mapping[str, int]], jurors: list[str],
+                       max_deviation: float = CONSENSUS_MAX_DEVIATION) -> dict[str, float]:
+    """Jurors to drop in ``consensus`` mode: one at a time, the juror whose scores sit furthest from the median of
+    the other jurors (mean absolute deviation over the auction's bids), while that deviation exceeds
+    ``max_deviation`` and at least three jurors would remain. Returns {juror: deviation}."""
+    import statistics
+
+    kept, dropped = list(jurors), {}
+    while len(kept) > 3:
+        deviation = {}
+        for j in kept:
+            others = [k for k in kept if k != j]
+            diffs = [abs(scores[j] - statistics.median(scores[k] for k in others))
+                     for scores in jury_by_bid.values() if all(k in scores for k in kept)]
+            deviation[j] = sum(diffs) / len(diffs) if diffs else 0.0
+        worst = max(kept, key=lambda j: deviation[j])
+        if deviation[worst] <= max_deviation:
+            break
+        dropped[worst] = round(deviation[worst], 3)
+        kept.remove(worst)
+    return dropped
 
 
 def bid_value(weights: Weights, entropy: float, jury: Mapping[str, int], jurors: list[str], *,
@@ -74,14 +98,16 @@ def bid_value(weights: Weights, entropy: float, jury: Mapping[str, int], jurors:
 
     ``mode`` is how the jury term aggregates: ``paper`` (weighted sum over all jurors, self-scores included),
     ``peer`` (the bidder's own score left out, weights renormalised), ``median`` or ``trimmed`` (mean without
-    the highest and lowest score) times the total jury weight. ``weight_cap`` bounds any one juror's share of the
-    jury weight (excess goes to the others). ``entropy_range`` clips H before weighting. The robust settings
-    keep one self-serving, colluding or erratic juror, or an endpoint faking flat logprobs, from deciding.
+    the highest and lowest score) times the total jury weight, or ``consensus`` (as ``peer``, over the jurors
+    left after :func:`consensus_outliers`, which the score node drops first). ``weight_cap`` bounds any one
+    juror's share of the jury weight (excess goes to the others). ``entropy_range`` clips H before weighting.
+    The robust settings keep one self-serving, colluding or erratic juror, or an endpoint faking flat logprobs,
+    from deciding.
     """
     if mode not in JURY_MODES:
         raise ValueError(f"unknown jury mode {mode!r} ({', '.join(JURY_MODES)})")
     h = min(max(entropy, entropy_range[0]), entropy_range[1]) if entropy_range else entropy
-    voters = [j for j in jurors if not (mode == "peer" and j == bidder)] or list(jurors)
+    voters = [j for j in jurors if not (mode in ("peer", "consensus") and j == bidder)] or list(jurors)
     per_juror = weights.juror_weights(jurors)
     total = sum(per_juror[j] for j in jurors)
     if not voters or total == 0:

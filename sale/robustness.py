@@ -21,7 +21,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
-from sale.cost import Weights, bid_cost, bid_value
+from sale.cost import Weights, bid_cost, bid_value, consensus_outliers
 from sale.sim import SimWorld, _norm, sim_pool
 
 ATTACKS = {"self-promoter": ("sim-qwen3-8b",), "colluders": ("sim-qwen3-8b", "sim-qwen3-14b"),
@@ -52,13 +52,16 @@ class AttackedWorld(SimWorld):
 def _winner(result: dict[str, Any], jury_of, mode: str, prices: dict[str, float]) -> str:
     weights = Weights(**{k: v for k, v in result["weights"].items() if k in ("cost", "entropy", "jury")},
                       jurors=result["weights"].get("jurors") or {})
-    jurors = result["jurors"]
+    bids = [b for b in result["bids"] if not b["disqualified"]]
+    jurors = sorted({j for b in bids for j in jury_of(b)})
+    if mode == "consensus":
+        outliers = consensus_outliers({b["id"]: jury_of(b) for b in bids}, jurors)
+        jurors = [j for j in jurors if j not in outliers]
 
     def score(b):
         return bid_cost(weights, prices[b["agent"]], b["tokens"]) - bid_value(
             weights, b["entropy"], jury_of(b), jurors, mode=mode, bidder=b["agent"])
 
-    bids = [b for b in result["bids"] if not b["disqualified"]]
     return min(bids, key=lambda b: (score(b), prices[b["agent"]]))["agent"]
 
 

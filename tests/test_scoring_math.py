@@ -103,3 +103,17 @@ def test_juror_weight_cap_and_entropy_clipping():
     heavy = Weights(entropy=0.0, jury=1.0, jurors={"a": 8.0, "b": 1.0, "c": 1.0})
     capped = bid_value(heavy, 0, {"a": 5, "b": 0, "c": 0}, ["a", "b", "c"], weight_cap=0.5)
     assert capped == pytest.approx(10.0 * 0.5 * 5)  # total weight 10, a's share capped at 0.5
+
+
+def test_consensus_mode_drops_the_juror_furthest_from_its_peers():
+    from sale.cost import consensus_outliers
+
+    honest = {"b1": {"a": 4, "b": 4, "c": 3, "liar": 0}, "b2": {"a": 1, "b": 2, "c": 1, "liar": 5},
+              "b3": {"a": 3, "b": 3, "c": 4, "liar": 0}}
+    assert consensus_outliers(honest, ["a", "b", "c", "liar"]) == {"liar": pytest.approx(3.667, abs=1e-3)}
+    close = {"b1": {"a": 4, "b": 3, "c": 3, "d": 4}, "b2": {"a": 1, "b": 2, "c": 1, "d": 2}}
+    assert consensus_outliers(close, ["a", "b", "c", "d"]) == {}
+    assert consensus_outliers(honest, ["a", "b", "liar"]) == {}, "never fewer than three jurors"
+    w = Weights(entropy=0.0, jury=1.0)
+    assert bid_value(w, 0, {"self": 5, "a": 1, "b": 3}, ["self", "a", "b"], mode="consensus",
+                     bidder="self") == pytest.approx(2.0)
