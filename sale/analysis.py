@@ -122,46 +122,68 @@ def shapley(directory: Path, value: str = "pass") -> dict[str, Any]:
 
 
 def dynamics(directory: Path, out_png: Path | None = None) -> dict[str, Any]:
-    """Each agent's cumulative win share over the task stream (order 0), with and without memory."""
+    """Each agent's cumulative win share over the task stream, with and without memory, averaged over the
+    recorded stream orders; plus the smallest agent's share in a rolling window (less dominated by the start)."""
     results, _, tasks = _load(directory)
     agents = [a["name"] for a in sorted(results["pool"]["agents"], key=lambda a: a["price_per_mtok"])]
     curves: dict[str, dict[str, list[float]]] = {}
+    rolling: dict[str, list[float]] = {}
+    window = 0
     for run in ("sale", "sale-nomem"):
-        rows = sorted((t for t in tasks if t["router"] == run and t["order"] == 0), key=lambda t: t["position"])
-        if not rows:
+        orders = sorted({t["order"] for t in tasks if t["router"] == run})
+        streams = [sorted((t for t in tasks if t["router"] == run and t["order"] == o), key=lambda t: t["position"])
+                   for o in orders]
+        if not streams or not streams[0]:
             continue
+        n = min(len(s) for s in streams)
+        window = window or max(5, n // 5)
         curves[run] = {}
         for agent in agents:
-            wins, curve = 0, []
-            for i, row in enumerate(rows, 1):
-                wins += row["agent"] == agent
-                curve.append(wins / i)
-            curves[run][agent] = curve
+            per_order = []
+            for rows in streams:
+                wins, curve = 0, []
+                for i, row in enumerate(rows[:n], 1):
+                    wins += row["agent"] == agent
+                    curve.append(wins / i)
+                per_order.append(curve)
+            curves[run][agent] = [sum(c[i] for c in per_order) / len(per_order) for i in range(n)]
+        smallest = [[row["agent"] == agents[0] for row in rows[:n]] for rows in streams]
+        rolling[run] = [sum(sum(w[i - window + 1:i + 1]) for w in smallest) / (window * len(smallest))
+                        for i in range(window - 1, n)]
     if not curves:
         raise AnalysisError(f"{directory} has no sale or sale-nomem runs")
     target = out_png or directory / "dynamics.png"
-    _plot(curves, agents, target, bool(results.get("simulated")))
-    return {"plot": str(target), "final_share": {run: {a: c[-1] for a, c in per.items()} for run, per in
-                                                 curves.items()},
-            "first_half_share": {run: {a: c[len(c) // 2 - 1] if len(c) > 1 else c[-1] for a, c in per.items()}
-                                 for run, per in curves.items()}}
+    _plot(curves, rolling, window, agents, target, bool(results.get("simulated")))
+    return {"plot": str(target), "window": window,
+            "final_share": {run: {a: c[-1] for a, c in per.items()} for run, per in curves.items()},
+            "smallest_rolling_share": rolling}
 
 
-def _plot(curves: dict[str, dict[str, list[float]]], agents: list[str], target: Path, simulated: bool) -> None:
+def _plot(curves: dict[str, dict[str, list[float]]], rolling: dict[str, list[float]], window: int,
+          agents: list[str], target: Path, simulated: bool) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(curves), figsize=(6 * len(curves), 4.5), sharey=True, squeeze=False)
-    for ax, (run, per) in zip(axes[0], curves.items(), strict=True):
+    tag = " [SIMULATED]" if simulated else ""
+    fig, axes = plt.subplots(1, len(curves) + 1, figsize=(5.5 * (len(curves) + 1), 4.5), squeeze=False)
+    for ax, (run, per) in zip(axes[0], curves.items(), strict=False):
         for agent in agents:
             ax.plot(range(1, len(per[agent]) + 1), [100 * x for x in per[agent]], label=agent)
-        ax.set_title(f"{run}{' [SIMULATED]' if simulated else ''}")
+        ax.set_title(f"{run}: cumulative win share{tag}", fontsize=10)
         ax.set_xlabel("tasks seen in the stream")
+        ax.set_ylabel("cumulative win share (%)")
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("cumulative win share (%)")
-    axes[0][-1].legend(fontsize=8)
+        ax.legend(fontsize=7)
+    ax = axes[0][-1]
+    for run, series in rolling.items():
+        ax.plot(range(window, window + len(series)), [100 * x for x in series], label=run)
+    ax.set_title(f"smallest agent, share of the last {window} tasks{tag}", fontsize=10)
+    ax.set_xlabel("tasks seen in the stream")
+    ax.set_ylabel("win share (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(target, dpi=110)
     plt.close(fig)
