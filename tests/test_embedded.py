@@ -73,7 +73,7 @@ async def test_executor_on_the_embedded_model_uses_offline_search(pool, tmp_path
             "agent": QWEN_CODER.name}, context=ctx)
     searches = [s for s in out["steps"] if s["kind"] == "tool" and s["tool"] == "search"]
     assert searches and all(s["ok"] for s in searches)
-    assert any("corpus:" in s["observation"] and ".md" in s["observation"] for s in searches)
+    assert any("corpus:" in s["observation"] and ".txt" in s["observation"] for s in searches)
     assert out["answer"]
     print({"status": out["status"], "answer": out["answer"], "searches": [s["input"] for s in searches]})
 

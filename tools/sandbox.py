@@ -145,6 +145,7 @@ def probe() -> str | None:
         return "bubblewrap (bwrap) is not installed; run scripts/setup.sh (apt-get install bubblewrap)"
     if not os.path.exists(PYTHON):
         return f"{PYTHON} is missing; run scripts/setup.sh (apt-get install python3)"
+    _orphans.begin()
     try:
         proc = subprocess.run([*bwrap_command(SandboxConfig()), PYTHON, "-I", "-S", "-c", "print(6*7)"],
                               capture_output=True, text=True, timeout=30, env={}, **_drop_privileges())
@@ -160,7 +161,6 @@ def probe() -> str | None:
 def run_python(code: str, config: SandboxConfig | None = None) -> SandboxResult:
     """Run ``code`` in a fresh sandbox. The value of a trailing expression is the JSON ``result``."""
     config = config or SandboxConfig()
-    _orphans.enable()
     problem = probe()
     if problem is None:
         inner = [*bwrap_command(config), PYTHON, "-I", "-S", "-c", RUNNER]
@@ -176,12 +176,16 @@ def run_python(code: str, config: SandboxConfig | None = None) -> SandboxResult:
 def _execute(cmd: list[str], code: str, config: SandboxConfig) -> SandboxResult:
     result_r, result_w = os.pipe()
     started = time.monotonic()
-    with _orphans.lock:  # registered before a concurrent reaper could see it as a zombie
-        proc = subprocess.Popen(
-            [*cmd, str(result_w)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            pass_fds=(result_w,), env={}, cwd="/", start_new_session=True, close_fds=True, **_drop_privileges(),
-        )
-        _orphans.outer.add(proc.pid)
+    _orphans.begin()
+    try:
+        with _orphans.lock:  # registered before a concurrent reaper could see it as a zombie
+            proc = _spawn(cmd, result_w)
+            _orphans.outer.add(proc.pid)
+    except BaseException:
+        os.close(result_r)
+        os.close(result_w)
+        _orphans.finished(-1)
+        raise
     os.close(result_w)
     streams = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray(), result_r: bytearray()}
     limits = {proc.stdout.fileno(): config.max_output_bytes, proc.stderr.fileno(): config.max_output_bytes,
@@ -263,6 +267,13 @@ def _text(raw: bytes, limit: int) -> str:
     return text + (f"\n[... output truncated at {limit} bytes]" if len(raw) > limit else "")
 
 
+def _spawn(cmd: list[str], result_w: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [*cmd, str(result_w)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        pass_fds=(result_w,), env={}, cwd="/", start_new_session=True, close_fds=True, **_drop_privileges(),
+    )
+
+
 def _wait_briefly(proc: subprocess.Popen, timeout_s: float = 2.0) -> None:
     """Let bubblewrap finish on its own before anything is killed."""
     with contextlib.suppress(subprocess.TimeoutExpired):
@@ -274,21 +285,22 @@ class _Orphans:
 
     bwrap's outer process exits without waiting for the PID-namespace init it forked, so every call orphans one
     process of the unprivileged uid. On hosts whose PID 1 does not reap (containers, microVM init agents) those
-    zombies pile up and count against ``RLIMIT_NPROC`` until forks fail. This process becomes a child subreaper
-    so the orphans come back to it, and they are reaped by pid (never ``waitpid(-1)``, which would steal the
-    exit status of subprocess' own children).
+    zombies pile up and count against ``RLIMIT_NPROC`` until forks fail. While sandbox calls are in flight this
+    process is a child subreaper, so those orphans come back to it, and they are reaped by pid (never
+    ``waitpid(-1)``, which would steal the exit status of subprocess' own children). Outside sandbox calls it is
+    not, so other orphaned descendants (a killed helper's children) still go to init as usual.
     """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.outer: set[int] = set()
-        self.enabled = False
+        self.active = 0
 
-    def enable(self) -> None:
+    def begin(self) -> None:
         with self.lock:
-            if not self.enabled:
-                libc = ctypes.CDLL(None, use_errno=True)
-                self.enabled = libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+            if self.active == 0:
+                _set_subreaper(True)
+            self.active += 1
 
     def finished(self, pid: int) -> None:
         with self.lock:
@@ -298,6 +310,15 @@ class _Orphans:
             if child not in outer:
                 with contextlib.suppress(ChildProcessError):
                     os.waitpid(child, os.WNOHANG)
+        with self.lock:
+            self.active -= 1
+            if self.active == 0:
+                _set_subreaper(False)
+
+
+def _set_subreaper(on: bool) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(36, 1 if on else 0, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
 
 def _zombie_children() -> list[int]:
