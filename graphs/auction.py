@@ -5,7 +5,9 @@
 
 Each ``bid`` and ``refine`` branch sends its own new bid to every juror, so bids and jury calls fan out with
 ``Send``. ``score`` is deferred: it runs once, after every branch of the round has finished (including branches
-that failed and sent nothing). Routers here are wiring only; the work happens in ``nodes/``.
+that failed and sent nothing). With ``jury_batch`` set, bid and refine branches go to the deferred
+``jury_gather`` instead, which sends one call per juror holding all of the round's bids. Routers here are wiring
+only; the work happens in ``nodes/``.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from nodes.select import select_final, select_provisional
 from sale.resources import pool_of
 from sale.tasks import validate_task
 
-NODES = ("bid", "jury", "score", "select_provisional", "refine", "select_final", "record", "execute", "finish")
+NODES = ("bid", "jury", "score", "select_provisional", "refine", "select_final", "record", "execute", "finish",
+         "jury_gather")
 
 
 def dispatch_bids(state: AuctionState) -> list[Send]:
@@ -48,8 +51,27 @@ def dispatch_jury(state: AuctionState) -> list[Send] | str:
     scored = state.get("scores", {})
     jurors = [a for a in pool.names if a not in excluded]
     fresh = [b for b in eligible_bids(state) if b["id"] not in scored]
+    if get_runtime(AuctionContext).context.jury_batch:
+        return "jury_gather"
     sends = [Send("jury", JuryTask(task=state["task"], bid=b, juror=j)) for b in fresh for j in jurors]
     return sends or "score"
+
+
+def jury_gather(state: AuctionState) -> dict:
+    """Batched jury: waits (deferred) until every bid or refine branch of the round is done."""
+    return {}
+
+
+def dispatch_batch_jury(state: AuctionState) -> list[Send] | str:
+    """After the round's branches: one call per juror with all of the round's fresh bids."""
+    pool = pool_of(get_runtime(AuctionContext).context)
+    excluded = state.get("excluded", {})
+    scored = state.get("scores", {})
+    jurors = [a for a in pool.names if a not in excluded]
+    fresh = [b for b in eligible_bids(state) if b["id"] not in scored]
+    if not fresh:
+        return "score"
+    return [Send("jury", JuryTask(task=state["task"], bids=fresh, juror=j)) for j in jurors] or "score"
 
 
 def after_score(state: AuctionState) -> str:
@@ -94,19 +116,22 @@ def build_auction_graph(nodes: Mapping[str, Callable[..., Any]] | None = None) -
         raise ValueError(f"unknown node(s) {', '.join(unknown)}; the nodes are {', '.join(NODES)}")
     chosen: dict[str, Callable[..., Any]] = {
         "bid": bid, "jury": jury, "score": score, "select_provisional": select_provisional, "refine": refine,
-        "select_final": select_final, "record": record, "execute": execute, "finish": finish, **(nodes or {})}
+        "select_final": select_final, "record": record, "execute": execute, "finish": finish,
+        "jury_gather": jury_gather, **(nodes or {})}
     builder = StateGraph(AuctionState, context_schema=AuctionContext, input_schema=AuctionInput,
                          output_schema=AuctionOutput)
     for name in NODES:
         fn = chosen[name]
-        builder.add_node(name, sync_and_async(fn) if inspect.iscoroutinefunction(fn) else fn, defer=name == "score")
+        builder.add_node(name, sync_and_async(fn) if inspect.iscoroutinefunction(fn) else fn,
+                         defer=name in ("score", "jury_gather"))
 
     builder.add_conditional_edges(START, dispatch_bids, ["bid"])
-    builder.add_conditional_edges("bid", dispatch_jury, ["jury", "score"])
+    builder.add_conditional_edges("bid", dispatch_jury, ["jury", "score", "jury_gather"])
+    builder.add_conditional_edges("jury_gather", dispatch_batch_jury, ["jury", "score"])
     builder.add_edge("jury", "score")
     builder.add_conditional_edges("score", after_score, ["select_provisional", "select_final"])
     builder.add_conditional_edges("select_provisional", dispatch_refine, ["refine", "select_final", "finish"])
-    builder.add_conditional_edges("refine", dispatch_jury, ["jury", "score"])
+    builder.add_conditional_edges("refine", dispatch_jury, ["jury", "score", "jury_gather"])
     builder.add_conditional_edges("select_final", after_select_final, ["record", "finish"])
     builder.add_conditional_edges("record", after_record, ["execute", "finish"])
     builder.add_edge("execute", "finish")

@@ -51,6 +51,9 @@ class AuctionContext:
     """Jurors write one short sentence of reasoning before the score (`{"reason", "score"}`, parsed as strictly):
     better judgments from small models, at the cost of more auction tokens."""
     jury_reason_max_tokens: int = 160
+    jury_batch: bool = False
+    """One call per juror scoring all of a round's bids (`{"scores": [...]}`), instead of one call per bid and
+    juror: N calls per round instead of N^2, with the task sent once per juror. Off by default (the paper's jury)."""
     exec_max_tokens: int = 512
     bid_deadline_s: float = 120.0
     jury_deadline_s: float = 120.0

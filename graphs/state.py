@@ -91,7 +91,9 @@ class RefineTask(TypedDict):
     memory_seq_before: int
 
 
-class JuryTask(TypedDict):
+class JuryTask(TypedDict, total=False):
     task: str
     bid: Bid
     juror: str
+    bids: list[Bid]
+    """Batched jury (context ``jury_batch``): every fresh bid of the round, scored in one call."""

@@ -14,8 +14,24 @@ from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
 from graphs.state import JuryTask, Verdict
-from sale.calls import JURY_REASON_SCHEMA, JURY_SCORE_SCHEMA, call_model, ledger_entry, response_format_for
-from sale.prompts import JURY_REPLY_REASON, JURY_REPLY_SCORE, JURY_SYSTEM, JURY_USER, data_block
+from sale.calls import (
+    JURY_REASON_SCHEMA,
+    JURY_SCORE_SCHEMA,
+    call_model,
+    jury_batch_schema,
+    ledger_entry,
+    response_format_for,
+)
+from sale.prompts import (
+    JURY_BATCH_ITEM,
+    JURY_BATCH_SYSTEM,
+    JURY_BATCH_USER,
+    JURY_REPLY_REASON,
+    JURY_REPLY_SCORE,
+    JURY_SYSTEM,
+    JURY_USER,
+    data_block,
+)
 from sale.resources import breaker_for, pool_of
 
 MAX_REPLY_CHARS = 64
@@ -46,7 +62,26 @@ def parse_score(reply: str, with_reason: bool = False) -> int | None:
     return value if type(value) is int and 0 <= value <= 5 else None
 
 
+def parse_scores(reply: str, n: int) -> list[int] | None:
+    """Exactly ``{"scores": [n integers 0-5]}``; anything else is invalid (None)."""
+    text = reply.strip()
+    if len(text) > 32 + 4 * n:
+        return None
+    try:
+        obj = json.loads(text)
+    except (json.JSONDecodeError, ValueError):
+        return None
+    if not isinstance(obj, dict) or list(obj) != ["scores"] or not isinstance(obj["scores"], list):
+        return None
+    scores = obj["scores"]
+    if len(scores) != n or not all(type(v) is int and 0 <= v <= 5 for v in scores):
+        return None
+    return scores
+
+
 async def jury(task: JuryTask, runtime: Runtime[AuctionContext]) -> dict:
+    if task.get("bids"):
+        return await jury_batch(task, runtime)
     ctx = runtime.context
     spec = pool_of(ctx).get(task["juror"])
     bid = task["bid"]
@@ -71,4 +106,29 @@ async def jury(task: JuryTask, runtime: Runtime[AuctionContext]) -> dict:
         verdict = Verdict(bid_id=bid["id"], juror=spec.name, score=score, raw=call["text"][:200],
                           error=None if score is not None else "invalid reply (not one integer 0-5)")
     update["verdicts"] = [verdict]
+    return update
+
+
+async def jury_batch(task: JuryTask, runtime: Runtime[AuctionContext]) -> dict:
+    """One juror scores every fresh bid of the round in one call; an invalid reply invalidates all its scores."""
+    ctx = runtime.context
+    spec = pool_of(ctx).get(task["juror"])
+    bids = task["bids"]
+    blocks = "\n\n".join(JURY_BATCH_ITEM.format(n=i + 1, bid_block=data_block(b["text"])) for i, b in enumerate(bids))
+    messages = [SystemMessage(JURY_BATCH_SYSTEM),
+                HumanMessage(JURY_BATCH_USER.format(task=task["task"], blocks=blocks, n=len(bids)))]
+    call = await call_model(
+        spec, messages, purpose="jury" if bids[0]["round"] == 0 else "rejury", deadline_s=ctx.jury_deadline_s,
+        max_tokens=ctx.jury_max_tokens + 4 * len(bids), factory=ctx.model_factory,
+        breaker=breaker_for(ctx, spec.name),
+        response_format=response_format_for(spec, jury_batch_schema(len(bids)), "jury_scores"),
+    )
+    update: dict = {"calls": [ledger_entry(call)]}
+    scores = None if call["error"] else parse_scores(call["text"], len(bids))
+    error = call["error"] or (None if scores is not None else f"invalid reply (not {len(bids)} integers 0-5)")
+    update["verdicts"] = [
+        Verdict(bid_id=b["id"], juror=spec.name, score=scores[i] if scores else None, raw=call["text"][:200],
+                error=error)
+        for i, b in enumerate(bids)
+    ]
     return update

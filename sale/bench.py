@@ -65,6 +65,7 @@ class BenchConfig:
     replay: Path | None = None
     judge: str = ""
     concurrency: int = 0
+    jury_batch: bool = False
     memory_policy: str = ""
     """SALE's memory retention (memory_store/policy.py); empty = unbounded."""
     max_steps: int = 0
@@ -158,7 +159,7 @@ class Bench:
         base = AuctionContext(
             pool=self.pool, model_factory=self.factory, breakers=self.breakers, search_backend="bm25",
             search_corpus=self.cfg.corpus or self.suite.corpus, weights_file=self.cfg.weights_file,
-            jury_mode=self.cfg.jury_mode,
+            jury_mode=self.cfg.jury_mode, jury_batch=self.cfg.jury_batch,
             max_steps=self.cfg.max_steps or (24 if simulated else 6),
             exec_token_budget=2_000_000 if simulated else 12_000,
             exec_max_tokens=8192 if simulated else 512,

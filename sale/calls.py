@@ -31,6 +31,16 @@ JURY_SCORE_SCHEMA = {
     "required": ["score"],
     "additionalProperties": False,
 }
+def jury_batch_schema(n: int) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {"scores": {"type": "array", "items": {"type": "integer", "enum": [0, 1, 2, 3, 4, 5]},
+                                  "minItems": n, "maxItems": n}},
+        "required": ["scores"],
+        "additionalProperties": False,
+    }
+
+
 JURY_REASON_SCHEMA = {
     "type": "object",
     "properties": {"reason": {"type": "string", "maxLength": 400},

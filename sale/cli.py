@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--judge", default="", help="pool agent that grades llm_judge tasks")
     bench.add_argument("--replay", help="re-run exactly from a previous run's DIR/calls.jsonl, calling no model")
     bench.add_argument("--concurrency", type=int, default=0, help="single-agent runs at once (default 8 sim, 1 real)")
+    bench.add_argument("--jury-batch", action="store_true",
+                       help="SALE's jurors score all bids of a round in one call (N calls instead of N^2)")
     bench.add_argument("--memory-policy", default="",
                        help="SALE's memory retention (see memory_store/policy.py); default unbounded")
     bench.add_argument("--max-steps", type=int, default=0,
@@ -168,6 +170,8 @@ def add_pool_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-refine", action="store_true", help="skip the memory-refinement round")
     p.add_argument("--jury-reason", action="store_true",
                      help="jurors give one sentence of reasoning before each score (more tokens, better judging)")
+    p.add_argument("--jury-batch", action="store_true",
+                   help="one call per juror scoring all bids of a round (N calls instead of N^2)")
     p.add_argument("--search", choices=("ddgs", "bm25"), default="ddgs",
                      help="executor web search: ddgs (live web) or bm25 (offline, over --corpus)")
     p.add_argument("--corpus", help="directory of .txt/.md/.jsonl documents for --search bm25")
@@ -328,7 +332,7 @@ def bench_config(args: argparse.Namespace) -> Any:
         train_share=args.train_share, signals=signals, budget_biases=biases, target_quality=args.target_quality,
         weights_file=args.weights, jury_mode=args.jury_mode, corpus=args.corpus, judge=args.judge,
         replay=Path(args.replay) if args.replay else None, concurrency=args.concurrency, sim=sim,
-        max_steps=args.max_steps, memory_policy=args.memory_policy,
+        max_steps=args.max_steps, memory_policy=args.memory_policy, jury_batch=args.jury_batch,
         progress=not args.no_progress and not args.json,
     )
 
@@ -493,7 +497,8 @@ def context_from_args(args: argparse.Namespace, pool: Any, memory: Any) -> Any:
                           refine=not args.no_refine, search_backend=args.search,
                           search_corpus=str(Path(args.corpus).resolve()) if args.corpus else "",
                           sandbox_allow_weak=args.allow_weak_sandbox, jury_reason=args.jury_reason,
-                          budget_bias=args.budget_bias, route_only=getattr(args, "route_only", False))
+                          budget_bias=args.budget_bias, route_only=getattr(args, "route_only", False),
+                          jury_batch=args.jury_batch)
 
 
 def describe_progress(node: str, value: dict[str, Any]) -> str | None:

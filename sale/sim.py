@@ -283,6 +283,8 @@ class SimWorld:
         return " ".join(words[:max(length, 8)])
 
     def _jury(self, juror: str, system: str, user: str) -> AIMessage:
+        if "\n\nStrategies to rate:\n" in user:
+            return self._jury_batch(juror, user)
         task_text = user.removeprefix("Task:\n").rsplit("\n\nStrategy to rate:\n", 1)[0]
         bid = user.rsplit("<strategy>\n", 1)[-1].split("\n</strategy>", 1)[0]
         task = self.task_for(task_text)
@@ -291,6 +293,16 @@ class SimWorld:
         if '"reason"' in system:
             return _message(json.dumps({"reason": "simulated judgement", "score": score}))
         return _message(json.dumps({"score": score}))
+
+    def _jury_batch(self, juror: str, user: str) -> AIMessage:
+        """Each strategy scored as the single-bid jury would (same generator), so batching changes cost, not
+        judgement."""
+        task_text = user.removeprefix("Task:\n").rsplit("\n\nStrategies to rate:\n", 1)[0]
+        task = self.task_for(task_text)
+        bids = re.findall(r"<strategy>\n(.*?)\n</strategy>", user, re.DOTALL)
+        scores = [jury_score(self.params, juror, self.plans.get(_norm(b)), task.domain,
+                             _rng(self.seed, "jury", juror, _norm(b))) for b in bids]
+        return _message(json.dumps({"scores": scores}))
 
     def _execute(self, agent: str, messages: list[BaseMessage]) -> AIMessage:
         user = str(messages[1].content)

@@ -77,14 +77,42 @@ class ScriptedChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "scripted"
 
+    def _batch_jury(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> str:
+        """A batched jury call answered bid by bid with the script's single-bid jury replies."""
+        import json
+        import re
+
+        from nodes.jury import parse_score
+
+        user = str(messages[1].content)
+        task = user.removeprefix("Task:\n").rsplit("\n\nStrategies to rate:\n", 1)[0]
+        blocks = re.findall(r"<strategy>\n.*?\n</strategy>", user, re.DOTALL)
+        self.script.log.append(("jury", messages, kwargs))
+        value = self.script.jury
+        replies = [value(_single_jury_messages(task, b), kwargs) if callable(value) else value for b in blocks]
+        scores = [parse_score(r) for r in replies]
+        return json.dumps({"scores": scores}) if None not in scores else replies[0]
+
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
         kind = kind_of(messages)
-        text = self.script.reply(kind, messages, kwargs)
+        if kind == "jury" and "\n\nStrategies to rate:\n" in str(messages[1].content):
+            text = self._batch_jury(messages, kwargs)
+        else:
+            text = self.script.reply(kind, messages, kwargs)
         meta: dict[str, Any] = {"finish_reason": "stop"}
         if kwargs.get("logprobs") and self.script.logprobs:
             meta["logprobs"] = {"content": synthetic_logprobs(text, kwargs.get("top_logprobs") or 5,
                                                               self.script.spread)}
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text, response_metadata=meta))])
+
+
+def _single_jury_messages(task: str, bid_block: str) -> list[BaseMessage]:
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from sale.prompts import JURY_REPLY_SCORE, JURY_SYSTEM, JURY_USER
+
+    return [SystemMessage(JURY_SYSTEM.format(reply_format=JURY_REPLY_SCORE)),
+            HumanMessage(JURY_USER.format(task=task, bid_block=bid_block, reply_format=JURY_REPLY_SCORE))]
 
 
 def scripted_pool(prices: dict[str, float]) -> Pool:

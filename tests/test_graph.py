@@ -147,3 +147,41 @@ def test_builder_compiles_with_a_checkpointer(context, tmp_path):
     out = compiled.invoke({"task": "What is 6 + 6?"}, config, context=context, durability="sync")
     assert out["result"]["auction_id"]
     assert compiled.get_state(config).next == ()
+
+
+async def test_batched_jury_gives_the_same_scores_with_n_calls_per_round(memory):
+    """jury_batch: one call per juror per round instead of one per (bid, juror); same scores, same winner."""
+    results, jury_calls = [], []
+    for batch in (False, True):
+        scripts = {
+            "cheap": Script(bid="cheap plan with a few words"),
+            "mid": Script(bid="mid plan with a few words"),
+            "big": Script(bid="big plan with a few words"),
+        }
+
+        def judge(messages, kwargs):
+            text = messages[1].content
+            return '{"score": 5}' if "mid plan" in text else ('{"score": 3}' if "big plan" in text else '{"score": 1}')
+
+        for s in scripts.values():
+            s.jury = judge
+        ctx = AuctionContext(pool=scripted_pool({"cheap": 0.05, "mid": 0.16, "big": 0.36}), memory=memory,
+                             model_factory=factory_for(scripts), jury_batch=batch, refine=False)
+        r = (await graph.ainvoke({"task": f"batch test {batch}"}, context=ctx))["result"]
+        results.append(r)
+        jury_calls.append(sum(k == "jury" for s in scripts.values() for k, _, _ in s.log))
+    single, batched = results
+    assert jury_calls == [9, 3]
+    assert single["winner"] == batched["winner"] == "mid"
+    assert [b["jury"] for b in single["bids"]] == [b["jury"] for b in batched["bids"]]
+    assert batched["usage"]["auction_tokens"] < single["usage"]["auction_tokens"]
+
+
+async def test_an_invalid_batched_reply_drops_that_juror_for_every_bid(memory):
+    scripts = {"small": Script(bid="small plan with words"), "big": Script(bid="big plan with words")}
+    scripts["big"].jury = lambda messages, kwargs: "five"
+    ctx = AuctionContext(pool=scripted_pool({"small": 0.05, "big": 0.36}), memory=memory,
+                         model_factory=factory_for(scripts), jury_batch=True, refine=False)
+    r = (await graph.ainvoke({"task": "batch drop"}, context=ctx))["result"]
+    assert r["status"] == "ok" and "big" in r["dropped_jurors"]
+    assert all(set(b["jury"]) == {"small"} for b in r["bids"])

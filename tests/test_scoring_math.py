@@ -117,3 +117,13 @@ def test_consensus_mode_drops_the_juror_furthest_from_its_peers():
     w = Weights(entropy=0.0, jury=1.0)
     assert bid_value(w, 0, {"self": 5, "a": 1, "b": 3}, ["self", "a", "b"], mode="consensus",
                      bidder="self") == pytest.approx(2.0)
+
+
+def test_batched_jury_replies_are_parsed_strictly():
+    from nodes.jury import parse_scores
+
+    assert parse_scores('{"scores": [0, 5, 3]}', 3) == [0, 5, 3]
+    for bad in ('{"scores": [0, 5]}', '{"scores": [0, 5, 6]}', '{"scores": [1, 2, 3.0]}', '{"scores": [1, true, 2]}',
+                '{"scores": [1, 2, 3], "x": 1}', "[1, 2, 3]", '{"scores": "1,2,3"}', "", "1 2 3",
+                '{"scores": [1, 2, 3]} thanks'):
+        assert parse_scores(bad, 3) is None, bad
