@@ -46,13 +46,9 @@ def dispatch_bids(state: AuctionState) -> list[Send]:
 
 def dispatch_jury(state: AuctionState) -> list[Send] | str:
     """After one bid/refine branch: its new (not yet scored) bid goes to every juror still in the auction."""
-    pool = pool_of(get_runtime(AuctionContext).context)
-    excluded = state.get("excluded", {})
-    scored = state.get("scores", {})
-    jurors = [a for a in pool.names if a not in excluded]
-    fresh = [b for b in eligible_bids(state) if b["id"] not in scored]
     if get_runtime(AuctionContext).context.jury_batch:
         return "jury_gather"
+    jurors, fresh = _jurors_and_fresh_bids(state)
     sends = [Send("jury", JuryTask(task=state["task"], bid=b, juror=j)) for b in fresh for j in jurors]
     return sends or "score"
 
@@ -64,14 +60,19 @@ def jury_gather(state: AuctionState) -> dict:
 
 def dispatch_batch_jury(state: AuctionState) -> list[Send] | str:
     """After the round's branches: one call per juror with all of the round's fresh bids."""
+    jurors, fresh = _jurors_and_fresh_bids(state)
+    if not fresh:
+        return "score"
+    return [Send("jury", JuryTask(task=state["task"], bids=fresh, juror=j)) for j in jurors] or "score"
+
+
+def _jurors_and_fresh_bids(state: AuctionState) -> tuple[list[str], list]:
+    """Jurors still in the auction, and the eligible bids no one has scored yet."""
     pool = pool_of(get_runtime(AuctionContext).context)
     excluded = state.get("excluded", {})
     scored = state.get("scores", {})
     jurors = [a for a in pool.names if a not in excluded]
-    fresh = [b for b in eligible_bids(state) if b["id"] not in scored]
-    if not fresh:
-        return "score"
-    return [Send("jury", JuryTask(task=state["task"], bids=fresh, juror=j)) for j in jurors] or "score"
+    return jurors, [b for b in eligible_bids(state) if b["id"] not in scored]
 
 
 def after_score(state: AuctionState) -> str:
