@@ -35,6 +35,15 @@ def _load(directory: Path) -> tuple[dict[str, Any], list[dict[str, Any]], list[d
     return results, auctions, tasks
 
 
+def single_runs(tasks: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """{task_id: {agent: row}} from tasks.jsonl rows of the single-agent runs (``single:largest`` is a copy)."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in tasks:
+        if row["router"].startswith("single:") and row["router"] != "single:largest":
+            out.setdefault(row["task_id"], {})[row["agent"]] = row
+    return out
+
+
 def _weights(raw: dict[str, Any] | None) -> Weights:
     raw = raw or {}
     return Weights(cost=raw.get("cost", 0.1), entropy=raw.get("entropy", 1.0), jury=raw.get("jury", 1.0),
@@ -79,10 +88,7 @@ def shapley(directory: Path, value: str = "pass") -> dict[str, Any]:
     results, auctions, tasks = _load(directory)
     prices = {a["name"]: a["price_per_mtok"] for a in results["pool"]["agents"]}
     agents = sorted(prices, key=lambda a: prices[a])
-    singles: dict[str, dict[str, dict[str, Any]]] = {}
-    for row in tasks:
-        if row["router"].startswith("single:") and row["router"] != "single:largest":
-            singles.setdefault(row["task_id"], {})[row["agent"]] = row
+    singles = single_runs(tasks)
     largest_cost = sum(s[agents[-1]]["usd"] for s in singles.values() if agents[-1] in s) / max(1, len(singles))
     out: dict[str, Any] = {"value": value, "agents": agents, "simulated": results.get("simulated")}
     for label, run, memory in (("with_memory", "sale", True), ("without_memory", "sale-nomem", False)):

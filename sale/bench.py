@@ -94,6 +94,9 @@ class Run:
     wall_s: float = 0.0
     position: int = 0
     detail: str = ""
+    """The verifier's verdict, for people reading tasks.jsonl."""
+    answer: str = ""
+    """The tail of the answer as delivered (what a cascade's answer scorer sees; never the verdict)."""
     provisional: str | None = None
 
 
@@ -143,10 +146,8 @@ def split(tasks: list[BenchTask], seed: int, share: float) -> tuple[list[BenchTa
 class Bench:
     """One benchmark run: the suite, the pool and its model factory, and every run's outcome."""
 
-    def __init__(self, cfg: BenchConfig, suite: Suite, pool: Pool, factory: Callable | None,
-                 world: SimWorld | None, recorder: Recorder | None, replayer: Replayer | None) -> None:
-        self.cfg, self.suite, self.pool, self.factory, self.world = cfg, suite, pool, factory, world
-        self.recorder, self.replayer = recorder, replayer
+    def __init__(self, cfg: BenchConfig, suite: Suite, pool: Pool, factory: Callable | None) -> None:
+        self.cfg, self.suite, self.pool, self.factory = cfg, suite, pool, factory
         self.agents = [a.name for a in sorted(pool.agents, key=lambda a: a.price_per_mtok)]
         self.largest = self.agents[-1]
         self.breakers = Breakers(threshold=5, cooldown_s=5.0)
@@ -217,7 +218,7 @@ class Bench:
                    tokens=sum(c["prompt_tokens"] + c["completion_tokens"] for c in model_calls),
                    completion_tokens=sum(c["completion_tokens"] for c in model_calls),
                    tool_usd=sum(c["usd"] for c in calls if c["purpose"] == "tool"), wall_s=wall,
-                   detail=verdict["detail"][:200] + f" | answer: {(state.get('answer') or '')[-200:]}")
+                   detail=verdict["detail"][:200], answer=(state.get("answer") or "")[-500:])
 
     async def singles(self, tasks: list[BenchTask]) -> dict[tuple[str, str], Run]:
         limit = asyncio.Semaphore(self.cfg.concurrency or (8 if self.pool.simulated else 1))
@@ -332,7 +333,7 @@ def outcomes(tasks: list[BenchTask], singles: dict[tuple[str, str], Run], agents
             len(tasks), len(agents)),
         cost=np.array([[singles[(a, t.id)].usd for a in agents] for t in tasks], dtype=float).reshape(
             len(tasks), len(agents)),
-        answers=[[singles[(a, t.id)].detail for a in agents] for t in tasks],
+        answers=[[singles[(a, t.id)].answer for a in agents] for t in tasks],
     )
 
 
@@ -413,13 +414,12 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     else:
         recorder = Recorder(inner, cfg.out / "calls.jsonl")
         factory = recorder.factory
-    bench = Bench(cfg, suite, pool, factory, world, recorder, replayer)
+    bench = Bench(cfg, suite, pool, factory)
     from memory_store.embeddings import Embedder
 
     bench.embedder = Embedder()
 
-    need_singles = any(r.startswith("single:") or r in (*R.PREDICTIVE, "oracle") for r in cfg.routers) or \
-        any(r in AUCTION_ROUTERS for r in cfg.routers)
+    need_singles = bool(cfg.routers)  # every router needs them: baselines, oracle, and SALE's diagnostics
     n_auction = sum(r in AUCTION_ROUTERS for r in cfg.routers) * cfg.orders * len(test)
     n_sweeps = len(cfg.signals) * len(test) + len(cfg.budget_biases) * len(train)
     total = (len(tasks) * len(bench.agents) if need_singles else 0) + n_auction + n_sweeps
@@ -490,15 +490,14 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
 async def _signal_sweep(bench: Bench, cfg: BenchConfig, test: list[BenchTask],
                         singles: dict[tuple[str, str], Run], bias: dict[str, float]) -> list[dict[str, Any]]:
     points = []
-    original_world, original_factory = bench.world, bench.factory
+    original_factory = bench.factory
     for signal in cfg.signals:
         world = SimWorld(bench.suite.tasks, cfg.seed, replace(cfg.sim, signal=signal))
-        recorder = Recorder(world.factory, cfg.out / "sweeps" / f"signal-{signal:g}.calls.jsonl")
-        bench.world, bench.factory = world, recorder.factory
+        bench.factory = Recorder(world.factory, cfg.out / "sweeps" / f"signal-{signal:g}.calls.jsonl").factory
         runs = await bench.auction_stream("sale", _stream(test, cfg.seed, 0), 0, f"signal-{signal:g}", **bias)
         points.append({"signal": signal, **summarise(runs, bench.agents, 1),
                        **diagnostics(runs, singles, bench.agents)})
-    bench.world, bench.factory = original_world, original_factory
+    bench.factory = original_factory
     return points
 
 

@@ -62,13 +62,12 @@ def load_examples(directory: Path, run: str = "sale") -> tuple[list[Example], li
     results = json.loads(results_path.read_text(encoding="utf-8"))
     prices = {a["name"]: a["price_per_mtok"] for a in results["pool"]["agents"]}
     agents = sorted(prices, key=lambda a: prices[a])
-    passed: dict[str, dict[str, bool]] = {}
-    usd: dict[str, dict[str, float]] = {}
-    for line in tasks_path.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        if row["router"].startswith("single:") and row["router"] != "single:largest":
-            passed.setdefault(row["task_id"], {})[row["agent"]] = row["passed"]
-            usd.setdefault(row["task_id"], {})[row["agent"]] = row["usd"]
+    from sale.analysis import single_runs
+
+    runs = single_runs([json.loads(line) for line in tasks_path.read_text(encoding="utf-8").splitlines()
+                        if line.strip()])
+    passed = {t: {a: r["passed"] for a, r in per.items()} for t, per in runs.items()}
+    usd = {t: {a: r["usd"] for a, r in per.items()} for t, per in runs.items()}
     if not passed:
         raise LearnError(f"{tasks_path} has no single-agent runs: run the bench with the default routers")
     jurors = agents

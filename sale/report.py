@@ -89,6 +89,14 @@ def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path)
     (out / "report.md").write_text("\n".join(lines), encoding="utf-8")
 
 
+def _save(fig: Any, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def write_plots(results: dict[str, Any], out: Path) -> list[str]:
     import matplotlib
 
@@ -114,9 +122,7 @@ def write_plots(results: dict[str, Any], out: Path) -> list[str]:
     ax.set_ylabel("pass@1 (%)")
     ax.set_title(f"{results['suite']}: cost vs pass@1{tag}")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(out / "pareto.png", dpi=110)
-    plt.close(fig)
+    _save(fig, out / "pareto.png")
     written.append("pareto.png")
 
     sale = routers.get("sale")
@@ -132,9 +138,7 @@ def write_plots(results: dict[str, Any], out: Path) -> list[str]:
         ax.set_ylabel("share of tasks won (%)")
         ax.set_title(f"SALE workload per agent and complexity bin{tag}")
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        fig.tight_layout()
-        fig.savefig(out / "workload.png", dpi=110)
-        plt.close(fig)
+        _save(fig, out / "workload.png")
         written.append("workload.png")
 
     streams = {n: f.get("win_stream_smallest") for n, f in routers.items() if f.get("win_stream_smallest")}
@@ -147,9 +151,7 @@ def write_plots(results: dict[str, Any], out: Path) -> list[str]:
         ax.set_title(f"Smallest agent's share over the task stream{tag}")
         ax.legend()
         ax.grid(alpha=0.3)
-        fig.tight_layout()
-        fig.savefig(out / "win_share.png", dpi=110)
-        plt.close(fig)
+        _save(fig, out / "win_share.png")
         written.append("win_share.png")
     sweep = results.get("budget_sweep") or []
     if sweep:
@@ -168,8 +170,6 @@ def write_plots(results: dict[str, Any], out: Path) -> list[str]:
         ax.set_ylabel("pass@1 (%)")
         ax.set_title(f"budget_bias sweep (labels = knob value){tag}")
         ax.grid(alpha=0.3)
-        fig.tight_layout()
-        fig.savefig(out / "knob.png", dpi=110)
-        plt.close(fig)
+        _save(fig, out / "knob.png")
         written.append("knob.png")
     return written

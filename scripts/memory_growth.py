@@ -75,7 +75,7 @@ def main() -> None:
     test = test[:n_test]
     world = SimWorld(suite.tasks, 0)
     embedder = Embedder()
-    bench = Bench(cfg, suite, sim_pool(), world.factory, world, None, None)
+    bench = Bench(cfg, suite, sim_pool(), world.factory)
     bench.embedder = embedder
     with AuctionMemory(work / "seed-memory", embedder=embedder) as seed_memory:
         from graphs.auction import graph
