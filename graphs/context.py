@@ -19,6 +19,12 @@ class AuctionContext:
     """TOML pool file; empty = the embedded local pool (two bundled models served by llama.cpp)."""
     memory_dir: str = ""
     """Auction memory directory; empty = the per-user data directory."""
+    memory_log_url: str = ""
+    """Shared memory: the log in PostgreSQL (`postgresql://...`); empty = `$SALE_MEMORY_LOG_URL`, else the
+    directory's SQLite log. Needs `memory_index_url`."""
+    memory_index_url: str = ""
+    """Shared memory: the index on a Chroma server (`http://host:port[/collection]`); empty =
+    `$SALE_MEMORY_INDEX_URL`, else the directory's own index."""
     memory_policy: str = ""
     """Retention, e.g. `max_entries=10000,half_life=500` (also `window`, `digest_after`); empty = unbounded.
     See memory_store/policy.py."""

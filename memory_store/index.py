@@ -1,9 +1,14 @@
-"""The similarity index: a Chroma collection of past tasks (cosine), rebuildable from the log at any time."""
+"""The similarity index: a Chroma collection of past tasks (cosine), rebuildable from the log at any time.
+
+Local (a PersistentClient under the memory directory) or on a Chroma server (``http://host:port[/collection]``,
+an HttpClient) shared by several orchestrator processes.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import chromadb
 from chromadb.config import Settings
@@ -27,18 +32,41 @@ def bidder_key(agent: str) -> str:
     return f"bidder_{agent}"
 
 
+def parse_index_url(url: str) -> tuple[str, int, bool, str]:
+    """``http(s)://host[:port][/collection]`` -> (host, port, ssl, collection)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"memory index URL {url!r} is not http(s)://host[:port][/collection]")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 8000)
+    except ValueError:
+        raise ValueError(f"memory index URL {url!r} has a bad port") from None
+    collection = parts.path.strip("/") or COLLECTION
+    return parts.hostname, port, parts.scheme == "https", collection
+
+
 class TaskIndex:
-    def __init__(self, path: Path) -> None:
-        self._client = chromadb.PersistentClient(
-            path=str(path), settings=Settings(anonymized_telemetry=False, allow_reset=True)
-        )
+    """``TaskIndex(path)`` opens the local index; ``TaskIndex(url="http://host:port")`` one on a Chroma server."""
+
+    def __init__(self, path: Path | None = None, *, url: str = "") -> None:
+        settings = Settings(anonymized_telemetry=False, allow_reset=True)
+        self.name = COLLECTION
+        if url:
+            host, port, ssl, self.name = parse_index_url(url)
+            try:
+                self._client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings)
+            except Exception as exc:  # chromadb raises plain ValueError/ConnectionError variants
+                raise ConnectionError(f"cannot reach the Chroma server at {url}: {exc}") from None
+        else:
+            self._client = chromadb.PersistentClient(path=str(path), settings=settings)
+        self.where = url or str(path)
         self._collection = self._client.get_or_create_collection(
-            COLLECTION, metadata={"hnsw:space": SPACE}, embedding_function=None
+            self.name, metadata={"hnsw:space": SPACE}, embedding_function=None
         )
         space = (self._collection.metadata or {}).get("hnsw:space", "l2")
         if space != SPACE:
             raise IndexError_(
-                f"Chroma collection {COLLECTION!r} under {path} uses the {space!r} metric, not cosine; "
+                f"Chroma collection {self.name!r} at {self.where} uses the {space!r} metric, not cosine; "
                 "run `sale memory rebuild` to recreate it from the log"
             )
 
@@ -46,14 +74,14 @@ class TaskIndex:
         return self._collection.count()
 
     def verify(self) -> None:
-        """Raise if the index cannot be read back: every stored entry must find itself as its nearest neighbour
-        (a sample of one suffices to touch the SQLite metadata and the HNSW segment)."""
+        """Raise if the index cannot be read back: a stored entry must be found at distance 0 from itself (a sample
+        of one touches the SQLite metadata and the HNSW segment; an identical task logged twice may come first)."""
         if self.count() == 0:
             return
         sample = self._collection.get(limit=1, include=["embeddings"])
         found = self._collection.query(query_embeddings=[list(sample["embeddings"][0])], n_results=1,
                                        include=["distances"])
-        if found["ids"][0] != sample["ids"] or found["distances"][0][0] > 1e-3:
+        if not found["ids"][0] or found["distances"][0][0] > 1e-3:
             raise IndexError_("the index does not return a stored entry as its own nearest neighbour")
 
     def ids(self) -> set[str]:
@@ -98,7 +126,7 @@ class TaskIndex:
             self._collection.delete(ids=ids)
 
     def reset(self) -> None:
-        self._client.delete_collection(COLLECTION)
-        self._collection = self._client.create_collection(
-            COLLECTION, metadata={"hnsw:space": SPACE}, embedding_function=None
+        self._client.delete_collection(self.name)
+        self._collection = self._client.get_or_create_collection(
+            self.name, metadata={"hnsw:space": SPACE}, embedding_function=None
         )

@@ -38,12 +38,30 @@ _INJECTION = [re.compile(p, re.IGNORECASE) for p in (
 
 
 def load_key(directory: Path) -> bytes:
+    """The memory's key, created on first use. Creation is atomic (written aside, then linked into place), so
+    processes opening a shared memory at once all read the one key that won."""
     path = Path(os.environ.get("SALE_MEMORY_KEY_FILE") or directory / KEY_FILE)
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
-    return bytes.fromhex(path.read_text().strip())
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass
+        finally:
+            aside.unlink()
+    text = path.read_text().strip()
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) < 16:
+        raise ValueError(f"memory signing key {path} is not a hex key of at least 16 bytes")
+    return key
 
 
 def _canonical(record: dict[str, Any]) -> bytes:

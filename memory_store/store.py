@@ -1,10 +1,15 @@
-"""Auction memory: the SQLite log (truth) plus the Chroma index (similarity), owned by one writer process.
+"""Auction memory: the log (truth) plus the Chroma index (similarity).
 
-Layout of a memory directory::
+Local (the default), owned by one writer process. Layout of a memory directory::
 
     auctions.sqlite   one row per auction (source of truth)
     chroma/           the similarity index, rebuilt from the log whenever it disagrees with it
     writer.lock       held (flock) by the one process that may write here
+    signing.key       the HMAC key records are signed with (see provenance.py)
+
+Shared (``log_url`` = PostgreSQL, ``index_url`` = a Chroma server): any number of processes, on any hosts, open
+the same memory; the database's unique auction id and its serialised write transactions replace the file lock.
+Every process needs the same signing key (``SALE_MEMORY_KEY_FILE``, or the directory's ``signing.key``).
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from memory_store.embeddings import Embedder
-from memory_store.index import TaskIndex, release_clients
-from memory_store.log import AuctionLog
+from memory_store.index import TaskIndex, parse_index_url, release_clients
+from memory_store.log import AuctionLog, PostgresAuctionLog
 from memory_store.policy import DECAY_POOL, RetentionPolicy, digest
 from memory_store.provenance import load_key, retrievable, screen, sign
 
@@ -55,19 +60,27 @@ def _serialised(method):
 
 
 class AuctionMemory:
-    """Open (and lock) a memory directory. Use as a context manager or call :meth:`close`. Thread-safe."""
+    """Open (and lock) a memory directory, or, with ``log_url`` and ``index_url``, a memory shared with other
+    processes. Use as a context manager or call :meth:`close`. Thread-safe."""
 
     def __init__(self, directory: str | os.PathLike[str], embedder: Embedder | None = None,
-                 policy: RetentionPolicy | None = None) -> None:
+                 policy: RetentionPolicy | None = None, *, log_url: str = "", index_url: str = "") -> None:
+        check_shared_urls(log_url, index_url)
         self.directory = Path(directory).expanduser().resolve()
         self.policy = policy or RetentionPolicy()
+        self.log_url, self.index_url = log_url, index_url
         if self.directory.exists() and not self.directory.is_dir():
             raise NotADirectoryError(f"memory path {self.directory} exists and is not a directory")
-        self.directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._lock_fd = _acquire_writer_lock(self.directory)
+        self._closed = False
+        self._lock_fd = -1
+        log = PostgresAuctionLog(log_url) if self.shared else None  # an unreachable database: nothing written
         try:
-            self.log = AuctionLog(self.directory / "auctions.sqlite")
+            self.directory.mkdir(parents=True, exist_ok=True)
+            if log is None:
+                self._lock_fd = _acquire_writer_lock(self.directory)
+                log = AuctionLog(self.directory / "auctions.sqlite")
+            self.log: AuctionLog = log
             self._key = load_key(self.directory)
             self._embedder = embedder
             self._embedded: dict[str, list[float]] = {}
@@ -77,11 +90,21 @@ class AuctionMemory:
             if self.policy.digest_after or self.policy.max_entries:
                 self._retain(self.log.max_seq(), full=True)
         except BaseException:
-            os.close(self._lock_fd)
+            if log is not None:
+                log.close()
+            if self._lock_fd >= 0:
+                os.close(self._lock_fd)
             raise
 
+    @property
+    def shared(self) -> bool:
+        return bool(self.log_url)
+
     def _open_index(self) -> TaskIndex:
-        """Open the Chroma index; if it is damaged, move it aside and start an empty one (synced from the log)."""
+        """Open the Chroma index; if it is damaged, move it aside (or, on a server, reset it) and start an empty one
+        (synced from the log)."""
+        if self.shared:
+            return self._open_remote_index()
         path = self.directory / "chroma"
         try:
             index = TaskIndex(path)
@@ -96,6 +119,17 @@ class AuctionMemory:
             warnings.warn(f"auction index under {path} was damaged ({self.index_damage}); moved to {aside} and "
                           "rebuilt from the log", RuntimeWarning, stacklevel=3)
         return TaskIndex(path)
+
+    def _open_remote_index(self) -> TaskIndex:
+        index = TaskIndex(url=self.index_url)  # unreachable: ConnectionError, nothing to rebuild
+        try:
+            index.verify()
+        except Exception as exc:
+            self.index_damage = f"{type(exc).__name__}: {str(exc)[:200]}"
+            warnings.warn(f"auction index at {self.index_url} was damaged ({self.index_damage}); reset and rebuilt "
+                          "from the log", RuntimeWarning, stacklevel=3)
+            index.reset()
+        return index
 
     def __enter__(self) -> AuctionMemory:
         return self
@@ -136,8 +170,7 @@ class AuctionMemory:
         ``max_entries``, digest beyond ``digest_after``."""
         policy = self.policy
         if policy.max_entries and self.log.count() > policy.max_entries:
-            dropped = self.log.drop_oldest(self.log.count() - policy.max_entries)
-            self.index.delete(dropped)
+            self.index.delete(self.log.drop_beyond(policy.max_entries))
         if policy.digest_after:
             cutoff = newest - policy.digest_after
             for record in self.log.undigested_before(cutoff, since=0 if full else cutoff - 8):
@@ -164,12 +197,14 @@ class AuctionMemory:
 
     @_serialised
     def sync_index(self) -> int:
-        """Bring the index in line with the log; returns how many entries were (re)indexed."""
-        logged = {r["auction_id"]: r for r in self.log.all() if retrievable(r, self._key)}
+        """Bring the index in line with the log; returns how many entries were (re)indexed. The index is read
+        before the log: writers log before they index, so an entry another process is adding is never taken for
+        a stray."""
         indexed = self.index.ids()
-        if indexed - logged.keys():
-            self.index.reset()
-            indexed = set()
+        logged = {r["auction_id"]: r for r in self.log.all() if retrievable(r, self._key)}
+        strays = indexed - logged.keys()
+        if strays:
+            self.index.delete(sorted(strays))
         missing = [r for a, r in logged.items() if a not in indexed]
         for record in missing:
             self._index_record(record, record["seq"])
@@ -247,10 +282,12 @@ class AuctionMemory:
 
     @_serialised
     def close(self) -> None:
-        if self._lock_fd >= 0:
+        if not self._closed:
+            self._closed = True
             self.log.close()
-            os.close(self._lock_fd)
-            self._lock_fd = -1
+            if self._lock_fd >= 0:
+                os.close(self._lock_fd)
+                self._lock_fd = -1
 
     def _embed(self, task: str) -> list[float]:
         """One embedding per task text: an auction embeds its task for every refining agent and for the record,
@@ -266,6 +303,17 @@ class AuctionMemory:
         bidders = sorted({b["agent"] for b in record["bids"] if b.get("label") in ("win", "loss")})
         self.index.upsert(record["auction_id"], record["task"], self._embed(record["task"]), seq, bidders,
                           record["winner_agent"])
+
+
+def check_shared_urls(log_url: str, index_url: str) -> None:
+    """Raise ValueError unless the two shared-memory URLs are both empty or both well formed."""
+    if bool(log_url) != bool(index_url):
+        raise ValueError("a shared memory needs both a log URL (postgresql://...) and an index URL (the Chroma "
+                         "server, http://host:port); give both or neither")
+    if log_url:
+        if not log_url.startswith(("postgresql://", "postgres://")):
+            raise ValueError(f"memory log URL {log_url.split('@')[-1]!r} is not a postgresql:// URL")
+        parse_index_url(index_url)
 
 
 def _pair_for(agent: str, record: dict[str, Any]) -> dict[str, str] | None:

@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -151,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
                        ("quarantine", "keep one auction out of retrieval from now on"),
                        ("resign", "sign records written before signing existed (you vouch for them)")):
         p = memory_sub.add_parser(name, help=text)
-        p.add_argument("--memory", help="memory directory (default: the per-user data directory)")
+        add_memory_args(p)
         if name == "quarantine":
             p.add_argument("auction_id", help="the auction to quarantine")
             p.add_argument("--reason", default="quarantined by hand", help="recorded with it")
@@ -159,10 +160,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_memory_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--memory", help="memory directory (default: the per-user data directory)")
+    p.add_argument("--memory-log", default="", metavar="URL",
+                   help="share the memory with other processes: the log in PostgreSQL (postgresql://...; "
+                        "default $SALE_MEMORY_LOG_URL); needs --memory-index")
+    p.add_argument("--memory-index", default="", metavar="URL",
+                   help="the similarity index on a Chroma server (http://host:port[/collection]; default "
+                        "$SALE_MEMORY_INDEX_URL); needs --memory-log")
+
+
 def add_pool_args(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that runs auctions: pool, memory, weights, jury, tools."""
     p.add_argument("--pool", help="TOML pool file (default: the embedded local pool)")
-    p.add_argument("--memory", help="memory directory (default: the per-user data directory)")
+    add_memory_args(p)
     p.add_argument("--memory-policy", default="",
                    help="retention: max_entries=N,window=W,half_life=H,digest_after=D (default unbounded)")
     p.add_argument("--weights", help="JSON weights file ({'weights': {...}}), e.g. from learn-weights")
@@ -187,6 +198,9 @@ def add_auction_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("task", nargs="?", help="the task text; '-' reads it from standard input")
     p.add_argument("--task-file", help="read the task from a UTF-8 text file")
     p.add_argument("--thread-id", help="resume (or name) this checkpoint thread; default: a new auction id")
+    p.add_argument("--checkpoints", default="", metavar="PATH|URL",
+                   help="checkpoint store: a SQLite file or postgresql://... (default $SALE_CHECKPOINT_URL, else "
+                        "checkpoints.sqlite in the memory directory)")
     p.add_argument("--json", action="store_true", help="print one JSON object (schema in the README)")
 
 
@@ -226,10 +240,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 def check_pool_args(args: argparse.Namespace) -> Any:
     """Validate every shared option before anything is created; returns the loaded pool (None = embedded)."""
     from memory_store import RetentionPolicy
+    from memory_store.store import check_shared_urls
+    from sale.checkpoints import is_postgres_url
     from sale.cost import Weights
+    from sale.resources import shared_memory_urls
 
     pool = load_pool(args.pool) if args.pool else None
     RetentionPolicy.parse(args.memory_policy)
+    check_shared_urls(*shared_memory_urls(args.memory_log, args.memory_index))
+    checkpoints = getattr(args, "checkpoints", "") or os.environ.get("SALE_CHECKPOINT_URL", "")
+    if "://" in checkpoints and not is_postgres_url(checkpoints):
+        raise ValueError(f"--checkpoints {checkpoints.split('@')[-1]!r}: give a SQLite file or a postgresql:// URL")
     if args.weights:
         Weights.from_file(args.weights)
     if args.k < 1:
@@ -245,14 +266,16 @@ def check_pool_args(args: argparse.Namespace) -> Any:
 
 def open_memory(args: argparse.Namespace) -> Any:
     from memory_store import AuctionMemory, MemoryLockedError
-    from sale.resources import default_memory_dir
+    from sale.resources import default_memory_dir, shared_memory_urls
 
     try:
         from memory_store import RetentionPolicy
 
         policy = RetentionPolicy.parse(getattr(args, "memory_policy", "") or "")
-        return AuctionMemory(Path(args.memory).expanduser() if args.memory else default_memory_dir(), policy=policy)
-    except (MemoryLockedError, NotADirectoryError, ValueError) as exc:
+        log_url, index_url = shared_memory_urls(args.memory_log, args.memory_index)
+        return AuctionMemory(Path(args.memory).expanduser() if args.memory else default_memory_dir(), policy=policy,
+                             log_url=log_url, index_url=index_url)
+    except (MemoryLockedError, NotADirectoryError, ValueError, ConnectionError) as exc:
         raise _BadInput(str(exc)) from None
 
 
@@ -445,6 +468,17 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _redacted(url: str) -> str:
+    """A database URL without its password, for printing."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def report_error(exc: Exception) -> int:
     """One unwrapped line (or block, for a pool file's list of problems) on stderr, then exit code 2."""
     print(f"error: {exc}", file=sys.stderr)
@@ -456,11 +490,8 @@ class _BadInput(Exception):
 
 
 async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> dict[str, Any]:
-    import aiosqlite
-    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-
     from graphs.auction import build_auction_graph
-    from sale.checkpoints import strict_serializer
+    from sale.checkpoints import open_checkpointer
 
     memory = open_memory(args)
     async with contextlib.AsyncExitStack() as stack:
@@ -470,8 +501,12 @@ async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> 
 
             with err.status("starting the embedded local models (llama.cpp)..."):
                 pool = stack.enter_context(embedded_pool())
-        conn = await stack.enter_async_context(aiosqlite.connect(memory.directory / "checkpoints.sqlite"))
-        saver = AsyncSqliteSaver(conn, serde=strict_serializer())
+        target = args.checkpoints or os.environ.get("SALE_CHECKPOINT_URL") or str(memory.directory /
+                                                                                    "checkpoints.sqlite")
+        try:
+            saver = await stack.enter_async_context(open_checkpointer(target))
+        except ConnectionError as exc:
+            raise _BadInput(str(exc)) from None
         graph = build_auction_graph().compile(checkpointer=saver, name="auction")
         auction_id = args.thread_id or str(uuid.uuid4())
         context = context_from_args(args, pool, memory)
@@ -636,7 +671,9 @@ def cmd_memory(args: argparse.Namespace) -> int:
             print(f"quarantined {args.auction_id}")
         elif args.action == "resign":
             print(f"signed {memory.resign()} record(s)")
-        print(json.dumps({"directory": str(memory.directory), "log": memory.size(), "index": memory.index.count()}))
+        where = {"log_url": _redacted(memory.log_url), "index_url": memory.index_url} if memory.shared else {}
+        print(json.dumps({"directory": str(memory.directory), **where, "log": memory.size(),
+                          "index": memory.index.count()}))
     return 0
 
 

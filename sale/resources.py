@@ -25,6 +25,13 @@ def default_memory_dir() -> Path:
     return Path(os.environ.get("SALE_MEMORY_DIR") or Path(platformdirs.user_data_dir("sale")) / "memory")
 
 
+def shared_memory_urls(log_url: str = "", index_url: str = "") -> tuple[str, str]:
+    """The shared-memory URLs given, else ``$SALE_MEMORY_LOG_URL`` / ``$SALE_MEMORY_INDEX_URL`` (how a LangGraph
+    Server deployment configures every replica); both empty means a local memory directory."""
+    return (log_url or os.environ.get("SALE_MEMORY_LOG_URL", ""),
+            index_url or os.environ.get("SALE_MEMORY_INDEX_URL", ""))
+
+
 def pool_of(context: AuctionContext) -> Pool:
     if context.pool is not None:
         return context.pool
@@ -48,7 +55,7 @@ def memory_of(context: AuctionContext) -> AuctionMemory:
     if context.memory is not None:
         return context.memory
     return process_memory(str(Path(context.memory_dir or default_memory_dir()).expanduser().resolve()),
-                          context.memory_policy)
+                          context.memory_policy, *shared_memory_urls(context.memory_log_url, context.memory_index_url))
 
 
 def breaker_for(context: AuctionContext, agent: str) -> Breaker:
@@ -66,10 +73,10 @@ def process_breakers(threshold: int, cooldown_s: float) -> Breakers:
 
 
 @functools.cache
-def process_memory(directory: str, policy: str = "") -> AuctionMemory:
+def process_memory(directory: str, policy: str = "", log_url: str = "", index_url: str = "") -> AuctionMemory:
     from memory_store import RetentionPolicy
 
-    memory = AuctionMemory(directory, policy=RetentionPolicy.parse(policy))
+    memory = AuctionMemory(directory, policy=RetentionPolicy.parse(policy), log_url=log_url, index_url=index_url)
     atexit.register(memory.close)
     return memory
 

@@ -11,15 +11,17 @@ ROOT=$(pwd)
 VENV="$ROOT/.venv"
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
-# 1. System packages: the llama.cpp build, and the Python sandbox (bubblewrap, prlimit, Debian's python3).
+# 1. System packages: the llama.cpp build, the Python sandbox (bubblewrap, prlimit, Debian's python3), and
+#    PostgreSQL for the shared-memory and checkpoint backends (the tests start their own throwaway cluster).
 missing=()
 for tool in cmake g++ make bwrap prlimit; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 [ -x /usr/bin/python3 ] || missing+=("/usr/bin/python3")
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=("postgresql")
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing system packages (missing: ${missing[*]})"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq build-essential cmake bubblewrap util-linux python3 >/dev/null
+  apt-get install -y -qq build-essential cmake bubblewrap util-linux python3 postgresql >/dev/null
 fi
 
 # 2. Python 3.11 environment.

@@ -53,3 +53,34 @@ def fresh_breakers():
     process_breakers.cache_clear()
     yield
     process_breakers.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL cluster on loopback for the whole session (tests/servers.py)."""
+    from tests.servers import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def chroma_url():
+    """A real Chroma server on loopback for the whole session."""
+    from tests.servers import chroma_server
+
+    with chroma_server() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_server, request):
+    """A database of this test's own on the session's PostgreSQL server."""
+    import re
+
+    import psycopg
+
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50] + f"_{id(request) % 10**6}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return pg_server.rsplit("/", 1)[0] + f"/{name}"

@@ -64,7 +64,8 @@ async def test_studio_serves_both_graphs_and_runs_an_auction(studio, tmp_path):
     drawn = await client.assistants.get_graph(by_graph["auction"]["assistant_id"])
     assert {n["id"] for n in drawn["nodes"]} >= set(NODES)
     schemas = await client.assistants.get_schemas(by_graph["auction"]["assistant_id"])
-    assert {"pool_file", "memory_dir", "weight_cost", "k"} <= set(schemas["context_schema"]["properties"])
+    assert {"pool_file", "memory_dir", "memory_log_url", "memory_index_url", "weight_cost", "k"} <= set(
+        schemas["context_schema"]["properties"])
 
     with StubServer({"small": Behaviour(spread=2.0), "big": Behaviour(spread=0.5)}) as stub:
         pool = tmp_path / "pool.toml"
@@ -80,6 +81,32 @@ async def test_studio_serves_both_graphs_and_runs_an_auction(studio, tmp_path):
     assert result["winner"] in ("small", "big") and result["answer"]
     assert all(set(b["jury"]) == {"small", "big"} for b in result["bids"])
     assert len(stub.calls("small", "jury")) == 2
+
+
+async def test_studio_run_writes_to_a_shared_memory(studio, tmp_path, pg_url, chroma_url):
+    """The deployment path: the server's graph takes the shared-memory URLs from the context (or the
+    SALE_MEMORY_* environment of every replica) and its auction lands in PostgreSQL and on the Chroma server."""
+    import psycopg
+    from langgraph_sdk import get_client
+
+    from tests.test_scaleout import index_ids
+
+    index_url = f"{chroma_url}/studio"
+    client = get_client(url=studio)
+    with StubServer({"small": Behaviour(spread=2.0), "big": Behaviour(spread=0.5)}) as stub:
+        pool = tmp_path / "pool.toml"
+        pool.write_text(pool_toml(stub.base_url, {"small": 0.05, "big": 0.36}))
+        thread = await client.threads.create()
+        out = await client.runs.wait(
+            thread["thread_id"], "auction", input={"task": "What is 17 * 23?"},
+            context={"pool_file": str(pool), "memory_dir": str(tmp_path / "memory"), "memory_log_url": pg_url,
+                     "memory_index_url": index_url, "route_only": True},
+        )
+    assert out["result"]["status"] == "ok", out
+    with psycopg.connect(pg_url) as conn:
+        logged = [a for (a,) in conn.execute("SELECT auction_id FROM auctions")]
+    assert logged == [out["result"]["auction_id"]] and index_ids(index_url) == logged
+    assert not (tmp_path / "memory" / "auctions.sqlite").exists()
 
 
 @pytest.mark.embedded
