@@ -6,7 +6,7 @@
     sale bench --suite NAME|FILE [--pool FILE|sim:qwen3-ladder] [...]       SALE beside single agents and routers
     sale learn-weights --from DIR [--objective minmax|mean] --out FILE     fit weights on a bench run's auctions
     sale analyze shapley|dynamics --from DIR [--json]                      agents' Shapley values; win shares over time
-    sale analyze robustness [--tasks N] [--mode median|trimmed|peer]       lying jurors, paper vs robust mode
+    sale analyze robustness [--tasks N] [--mode M] [--jurors J]           lying jurors, paper vs robust mode
     sale sandbox [--timeout S] [--json] FILE                               run a file in the Python sandbox
     sale models prepare                                                    assemble and verify the bundled models
     sale memory info|rebuild|quarantine ID|resign [--memory DIR]           inspect, rebuild or curate the memory
@@ -129,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     rob.add_argument("--seed", type=int, default=0)
     rob.add_argument("--mode", choices=("median", "trimmed", "peer", "consensus"), default="median",
                      help="the robust jury mode")
+    rob.add_argument("--jurors", choices=("both", "consistent", "calibrated"), default="both",
+                     help="honest jurors that agree (the spec's A1-A3 condition), the benchmark's noisy jurors, "
+                          "or both (default)")
     rob.add_argument("--json", action="store_true")
     rob.set_defaults(handler=cmd_analyze)
 
@@ -432,17 +435,24 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
         if args.tasks < 5:
             return report_error(ValueError("--tasks must be >= 5"))
-        out = run(args.tasks, args.seed, args.mode)
+        settings = ("consistent", "calibrated") if args.jurors == "both" else (args.jurors,)
+        out = run(args.tasks, args.seed, args.mode, settings)
         if args.json:
             print(json.dumps(out, indent=2))
             return 0
-        print(f"SIMULATED ladder, {out['tasks']} auctions per attack; robust mode = {out['robust_mode']}")
-        print(f"{'attack':15s} {'mode':7s} {'win-rate change':>16s} {'winner changes':>15s}")
-        for attack, figures in out["attacks"].items():
-            for mode in ("paper", "robust"):
-                f = figures[mode]
-                print(f"{attack:15s} {mode:7s} {f['win_rate_change_points']:>+14.1f}pt "
-                      f"{100 * f['winner_change_rate']:>14.1f}%")
+        print(f"SIMULATED ladder, {out['tasks']} auctions per attack; robust mode = {out['robust_mode']}; spec: "
+              f"robust win-rate change <= {out['spec']['win_rate_change_points']:g} points, winner changes <= "
+              f"{100 * out['spec']['winner_change_rate']:g}%")
+        print(f"{'jurors':11s} {'attack':14s} {'mode':7s} {'win-rate change':>16s} {'winner changes':>15s} "
+              f"{'abstain floor':>14s}")
+        for setting, attacks in out["jurors"].items():
+            for attack, figures in attacks.items():
+                for mode in ("paper", "robust"):
+                    f = figures[mode]
+                    verdict = ("  within spec" if figures["robust_within_spec"] else "  outside spec") \
+                        if mode == "robust" else ""
+                    print(f"{setting:11s} {attack:14s} {mode:7s} {f['win_rate_change_points']:>+14.1f}pt "
+                          f"{100 * f['winner_change_rate']:>14.1f}% {100 * f['abstain_floor']:>13.1f}%{verdict}")
         return 0
     try:
         if args.action == "shapley":

@@ -9,6 +9,13 @@ Attacks (``../shared/reliability-cases.md`` A1-A3): ``self-promoter`` scores its
 ``colluders`` (two agents) score their two bids 5 and the rest 0; ``flipper`` reports 5 minus its honest score.
 Figures per attack and mode: the adversary's win-rate change against the honest jury (points) and the share of
 auctions whose winner differs from the honest jury's.
+
+Two juror settings. ``consistent``: honest jurors agree on a bid (no private noise, no self bias), the
+condition of the spec's A1-A3, where a median can recover the honest score exactly. ``calibrated``: the
+benchmark's jurors, each with private noise, so that any change to the jury reshuffles close auctions;
+``abstain_floor`` is the winner-change rate if the adversaries had simply not judged (honest scores, adversaries
+left out): no rule that ignores the liars can change fewer winners than that. On the four-agent ladder the two
+colluders are half the jury, beyond what a median or trimmed mean can bound (the spec's A2 test has 2 of 5).
 """
 
 from __future__ import annotations
@@ -22,17 +29,21 @@ from typing import Any
 from langchain_core.messages import AIMessage
 
 from sale.cost import Weights, bid_cost, bid_value, consensus_outliers
-from sale.sim import SimWorld, _norm, sim_pool
+from sale.sim import SimParams, SimWorld, _norm, sim_pool
 
 ATTACKS = {"self-promoter": ("sim-qwen3-8b",), "colluders": ("sim-qwen3-8b", "sim-qwen3-14b"),
            "flipper": ("sim-qwen3-8b",)}
 
 
+JUROR_SETTINGS = {"consistent": SimParams(jury_noise=0.0, self_bias=0.0), "calibrated": SimParams()}
+SPEC_GAIN_POINTS, SPEC_CHANGE_RATE = 2.0, 0.05
+
+
 class AttackedWorld(SimWorld):
     """The simulated ladder with lying jurors; honest scores are kept for the baseline."""
 
-    def __init__(self, tasks, seed: int, attack: str) -> None:
-        super().__init__(tasks, seed)
+    def __init__(self, tasks, seed: int, attack: str, params: SimParams | None = None) -> None:
+        super().__init__(tasks, seed, params)
         self.attack = attack
         self.adversaries = ATTACKS[attack]
         self.honest: dict[tuple[str, str], int] = {}
@@ -49,59 +60,82 @@ class AttackedWorld(SimWorld):
         return AIMessage(content=json.dumps({"score": lie}), response_metadata={"finish_reason": "stop"})
 
 
-def _winner(result: dict[str, Any], jury_of, mode: str, prices: dict[str, float]) -> str:
+def _winner(result: dict[str, Any], jury_of, mode: str, prices: dict[str, float],
+            leave_out: tuple[str, ...] = ()) -> str:
     weights = Weights(**{k: v for k, v in result["weights"].items() if k in ("cost", "entropy", "jury")},
                       jurors=result["weights"].get("jurors") or {})
     bids = [b for b in result["bids"] if not b["disqualified"]]
-    jurors = sorted({j for b in bids for j in jury_of(b)})
+
+    def scores(b: dict[str, Any]) -> dict[str, Any]:
+        return {j: s for j, s in jury_of(b).items() if j not in leave_out}
+
+    jurors = sorted({j for b in bids for j in scores(b)})
     if mode == "consensus":
-        outliers = consensus_outliers({b["id"]: jury_of(b) for b in bids}, jurors)
+        outliers = consensus_outliers({b["id"]: scores(b) for b in bids}, jurors)
         jurors = [j for j in jurors if j not in outliers]
 
     def score(b):
         return bid_cost(weights, prices[b["agent"]], b["tokens"]) - bid_value(
-            weights, b["entropy"], jury_of(b), jurors, mode=mode, bidder=b["agent"])
+            weights, b["entropy"], scores(b), jurors, mode=mode, bidder=b["agent"])
 
     return min(bids, key=lambda b: (score(b), prices[b["agent"]]))["agent"]
 
 
-async def robustness(tasks: int = 200, seed: int = 0, mode: str = "median") -> dict[str, Any]:
+async def _attack(suite, seed: int, attack: str, params: SimParams, mode: str, memory_dir: Path, embedder,
+                  prices: dict[str, float]) -> dict[str, Any]:
     from graphs.auction import graph
     from graphs.context import AuctionContext
     from memory_store import AuctionMemory
+
+    adversaries = ATTACKS[attack]
+    world = AttackedWorld(suite.tasks, seed, attack, params)
+    with AuctionMemory(memory_dir, embedder=embedder) as memory:
+        ctx = AuctionContext(pool=sim_pool(), memory=memory, model_factory=world.factory, jury_mode=mode,
+                             refine=False, route_only=True)
+        results = [(await graph.ainvoke({"task": t.task}, context=ctx))["result"] for t in suite.tasks]
+
+    def honest_jury(b: dict[str, Any]) -> dict[str, int]:
+        return {j: world.honest[(j, _norm(b["text"]))] for j in b["jury"]}
+
+    n = len(results)
+    figures: dict[str, Any] = {"adversaries": list(adversaries)}
+    for label, m in (("paper", "paper"), ("robust", mode)):
+        said = [_winner(r, lambda b: b["jury"], m, prices) for r in results]
+        truth = [_winner(r, honest_jury, m, prices) for r in results]
+        abstained = [_winner(r, honest_jury, m, prices, leave_out=adversaries) for r in results]
+        figures[label] = {
+            "win_rate_change_points": round(100 * (sum(w in adversaries for w in said)
+                                                   - sum(w in adversaries for w in truth)) / n, 2),
+            "winner_change_rate": round(sum(a != b for a, b in zip(said, truth, strict=True)) / n, 4),
+            "adversary_win_rate": round(sum(w in adversaries for w in said) / n, 4),
+            "abstain_floor": round(sum(a != b for a, b in zip(abstained, truth, strict=True)) / n, 4),
+        }
+    robust = figures["robust"]
+    figures["robust_within_spec"] = (robust["win_rate_change_points"] <= SPEC_GAIN_POINTS
+                                     and robust["winner_change_rate"] <= SPEC_CHANGE_RATE)
+    return figures
+
+
+async def robustness(tasks: int = 200, seed: int = 0, mode: str = "median",
+                     jurors: tuple[str, ...] = tuple(JUROR_SETTINGS)) -> dict[str, Any]:
     from memory_store.embeddings import Embedder
     from sale.suites import load_suite
 
     work = Path(tempfile.mkdtemp(prefix="sale-robustness-"))
     suite = load_suite("deep-search", seed, work / "suite", size=tasks)
-    pool = sim_pool()
-    prices = {a.name: a.price_per_mtok for a in pool.agents}
+    prices = {a.name: a.price_per_mtok for a in sim_pool().agents}
     embedder = Embedder()
-    report: dict[str, Any] = {"simulated": True, "tasks": len(suite.tasks), "robust_mode": mode, "attacks": {}}
-    for attack, adversaries in ATTACKS.items():
-        world = AttackedWorld(suite.tasks, seed, attack)
-        with AuctionMemory(work / f"memory-{attack}", embedder=embedder) as memory:
-            ctx = AuctionContext(pool=pool, memory=memory, model_factory=world.factory, jury_mode=mode,
-                                 refine=False, route_only=True)
-            results = [(await graph.ainvoke({"task": t.task}, context=ctx))["result"] for t in suite.tasks]
-        figures = {}
-
-        def honest_jury(b: dict[str, Any], world: AttackedWorld = world) -> dict[str, int]:
-            return {j: world.honest[(j, _norm(b["text"]))] for j in b["jury"]}
-
-        for label, m in (("paper", "paper"), ("robust", mode)):
-            said = [_winner(r, lambda b: b["jury"], m, prices) for r in results]
-            truth = [_winner(r, honest_jury, m, prices) for r in results]
-            adversary_said = sum(w in adversaries for w in said) / len(results)
-            adversary_truth = sum(w in adversaries for w in truth) / len(results)
-            figures[label] = {
-                "win_rate_change_points": round(100 * (adversary_said - adversary_truth), 2),
-                "winner_change_rate": round(sum(a != b for a, b in zip(said, truth, strict=True)) / len(results), 4),
-                "adversary_win_rate": round(adversary_said, 4),
-            }
-        report["attacks"][attack] = {"adversaries": list(adversaries), **figures}
+    report: dict[str, Any] = {"simulated": True, "tasks": len(suite.tasks), "robust_mode": mode,
+                              "spec": {"win_rate_change_points": SPEC_GAIN_POINTS,
+                                       "winner_change_rate": SPEC_CHANGE_RATE},
+                              "jurors": {}}
+    for setting in jurors:
+        report["jurors"][setting] = {
+            attack: await _attack(suite, seed, attack, JUROR_SETTINGS[setting], mode,
+                                  work / f"memory-{setting}-{attack}", embedder, prices)
+            for attack in ATTACKS}
     return report
 
 
-def run(tasks: int, seed: int, mode: str) -> dict[str, Any]:
-    return asyncio.run(robustness(tasks, seed, mode))
+def run(tasks: int, seed: int, mode: str, jurors: tuple[str, ...] = tuple(JUROR_SETTINGS)) -> dict[str, Any]:
+    return asyncio.run(robustness(tasks, seed, mode, jurors))

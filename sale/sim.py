@@ -98,6 +98,8 @@ class SimParams:
     size_bias: float = 1.0
     self_bias: float = 0.5
     memory_gain: float = 0.5
+    jury_noise: float = 1.0
+    """Scales each juror's private noise; 0 = honest jurors agree on a bid up to their size and self biases."""
     think_scale: float = 1.0
     """Scales the reasoning tokens per executor turn (``THINK_TOKENS`` per bin)."""
     latency_s: float = 0.0
@@ -154,7 +156,7 @@ def jury_score(params: SimParams, juror: str, info: PlanInfo | None, domain: str
     if info is None:
         return int(np.clip(round(2.0 + rng.standard_normal()), 0, 5))
     evidence = params.signal_for(domain) * (1 if info.good else -1)
-    noise = (0.9 - 0.3 * position(juror)) * rng.standard_normal()
+    noise = params.jury_noise * (0.9 - 0.3 * position(juror)) * rng.standard_normal()
     raw = (2.6 + 1.3 * evidence + params.size_bias * (position(info.agent) - 0.5)
            + params.self_bias * (juror == info.agent) + noise)
     return int(np.clip(round(raw), 0, 5))
