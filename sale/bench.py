@@ -98,6 +98,8 @@ class Run:
     answer: str = ""
     """The tail of the answer as delivered (what a cascade's answer scorer sees; never the verdict)."""
     provisional: str | None = None
+    auction_tokens_by_purpose: dict[str, int] = field(default_factory=dict)
+    """Auction tokens per kind of call (bid, jury, rebid, rejury)."""
 
 
 def check_config(cfg: BenchConfig) -> None:
@@ -264,7 +266,9 @@ class Bench:
                     completion_tokens=u["auction_completion_tokens"] + u["execution_completion_tokens"],
                     auction_tokens=u["auction_tokens"], auction_completion_tokens=u["auction_completion_tokens"],
                     auction_usd=u["auction_usd"], tool_usd=u["tool_usd"], wall_s=wall, position=position,
-                    detail=verdict["detail"][:200], provisional=result.get("provisional_winner")))
+                    detail=verdict["detail"][:200], provisional=result.get("provisional_winner"),
+                    auction_tokens_by_purpose={k: v for k, v in u.get("tokens_by_purpose", {}).items()
+                                               if k != "execute"}))
                 self.tick()
         finally:
             memory.close()
@@ -301,6 +305,11 @@ def summarise(runs: list[Run], agents: list[str], orders: int) -> dict[str, Any]
         "tasks": len(runs) // orders,
         "workload": {a: wins.get(a, 0) / len(runs) for a in agents},
     }
+    purposes: Counter[str] = Counter()
+    for r in runs:
+        purposes.update(r.auction_tokens_by_purpose)
+    if purposes and tokens:
+        out["auction_token_share_by_purpose"] = {k: purposes[k] / tokens for k in sorted(purposes)}
     return out
 
 

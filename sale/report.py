@@ -43,6 +43,11 @@ def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path)
     lines += ["", "APGR: share of the pass@1 gap between the smallest and the largest single agent recovered "
               "(RouteLLM). Auction columns: share of all tokens, of generated tokens and of USD spent on bids "
               "and jury calls.", ""]
+    for name, f in routers.items():
+        split = (f or {}).get("auction_token_share_by_purpose")
+        if split:
+            lines += [f"Where {name}'s auction tokens go (share of all its tokens): "
+                      + ", ".join(f"{k} {_pct(v)}" for k, v in split.items()) + ".", ""]
     bins = sorted({b for f in routers.values() if f for b in f.get("bins", {})})
     if bins:
         lines += ["## pass@1 and cost per complexity bin", "",
