@@ -6,7 +6,9 @@ no refinement), and the same bids are then re-scored with the score node's value
 and under an honest jury (every juror's truthful score, which the simulator records alongside the lie).
 
 Attacks (``../shared/reliability-cases.md`` A1-A3): ``self-promoter`` scores its own bid 5 and every other 0;
-``colluders`` (two agents) score their two bids 5 and the rest 0; ``flipper`` reports 5 minus its honest score.
+``colluders`` (two agents) score their two bids 5 and the rest 0, on the four-agent ladder (half the jury) and,
+as ``colluders-of-5``, with a fifth agent (:data:`FIFTH`) so they are a minority; ``flipper`` reports 5 minus its
+honest score.
 Figures per attack and mode: the adversary's win-rate change against the honest jury (points) and the share of
 auctions whose winner differs from the honest jury's.
 
@@ -15,7 +17,7 @@ condition of the spec's A1-A3, where a median can recover the honest score exact
 benchmark's jurors, each with private noise, so that any change to the jury reshuffles close auctions;
 ``abstain_floor`` is the winner-change rate if the adversaries had simply not judged (honest scores, adversaries
 left out): no rule that ignores the liars can change fewer winners than that. On the four-agent ladder the two
-colluders are half the jury, beyond what a median or trimmed mean can bound (the spec's A2 test has 2 of 5).
+colluders are half the jury, beyond what a median or trimmed mean can bound; ``colluders-of-5`` is the spec's A2.
 """
 
 from __future__ import annotations
@@ -29,10 +31,19 @@ from typing import Any
 from langchain_core.messages import AIMessage
 
 from sale.cost import Weights, bid_cost, bid_value, consensus_outliers
+from sale.pool import AgentSpec, Pool
 from sale.sim import SimParams, SimWorld, _norm, sim_pool
 
 ATTACKS = {"self-promoter": ("sim-qwen3-8b",), "colluders": ("sim-qwen3-8b", "sim-qwen3-14b"),
-           "flipper": ("sim-qwen3-8b",)}
+           "colluders-of-5": ("sim-qwen3-8b", "sim-qwen3-14b"), "flipper": ("sim-qwen3-8b",)}
+FIFTH = AgentSpec(name="sim-peer-14b", model="sim-peer-14b", base_url="http://sim-peer-14b.simulated.invalid/v1",
+                  price_per_mtok=0.16, simulated=True, max_tokens=4096, timeout_s=60.0)
+"""A second 14B-class simulated agent: with it the two colluders are a minority of five, as in the spec's A2."""
+
+
+def attack_pool(attack: str) -> Pool:
+    ladder = sim_pool()
+    return Pool.of(*ladder.agents, FIFTH, source=ladder.source) if attack.endswith("-of-5") else ladder
 
 
 JUROR_SETTINGS = {"consistent": SimParams(jury_noise=0.0, self_bias=0.0), "calibrated": SimParams()}
@@ -90,7 +101,7 @@ async def _attack(suite, seed: int, attack: str, params: SimParams, mode: str, m
     adversaries = ATTACKS[attack]
     world = AttackedWorld(suite.tasks, seed, attack, params)
     with AuctionMemory(memory_dir, embedder=embedder) as memory:
-        ctx = AuctionContext(pool=sim_pool(), memory=memory, model_factory=world.factory, jury_mode=mode,
+        ctx = AuctionContext(pool=attack_pool(attack), memory=memory, model_factory=world.factory, jury_mode=mode,
                              refine=False, route_only=True)
         results = [(await graph.ainvoke({"task": t.task}, context=ctx))["result"] for t in suite.tasks]
 
@@ -123,7 +134,7 @@ async def robustness(tasks: int = 200, seed: int = 0, mode: str = "median",
 
     work = Path(tempfile.mkdtemp(prefix="sale-robustness-"))
     suite = load_suite("deep-search", seed, work / "suite", size=tasks)
-    prices = {a.name: a.price_per_mtok for a in sim_pool().agents}
+    prices = {a.name: a.price_per_mtok for a in attack_pool("-of-5").agents}
     embedder = Embedder()
     report: dict[str, Any] = {"simulated": True, "tasks": len(suite.tasks), "robust_mode": mode,
                               "spec": {"win_rate_change_points": SPEC_GAIN_POINTS,

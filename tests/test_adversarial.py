@@ -117,8 +117,8 @@ def test_a6_near_uniform_logprobs_are_clipped_to_the_calibration_range(memory):
 def test_robustness_report_command(capsys):
     """`sale analyze robustness` runs each attack through the graph on the simulated ladder, for jurors that agree
     (the spec's condition) and for the benchmark's noisy jurors: with agreeing jurors the median mode gives a
-    self-promoter and a flipper nothing while the paper mode moves winners; the noisy setting reports how many
-    winners change even if the adversary had abstained."""
+    self-promoter, a flipper and two colluders among five nothing while the paper mode moves winners; the noisy
+    setting reports how many winners change even if the adversary had abstained."""
     from sale.cli import main
 
     assert main(["analyze", "robustness", "--tasks", "12", "--json"]) == 0
@@ -126,13 +126,13 @@ def test_robustness_report_command(capsys):
     assert report["simulated"] is True and report["robust_mode"] == "median"
     assert set(report["jurors"]) == {"consistent", "calibrated"}
     for attacks in report["jurors"].values():
-        assert set(attacks) == {"self-promoter", "colluders", "flipper"}
+        assert set(attacks) == {"self-promoter", "colluders", "colluders-of-5", "flipper"}
         for figures in attacks.values():
             for mode in ("paper", "robust"):
                 assert -100 <= figures[mode]["win_rate_change_points"] <= 100
                 assert 0 <= figures[mode]["winner_change_rate"] <= 1 and 0 <= figures[mode]["abstain_floor"] <= 1
     agreeing = report["jurors"]["consistent"]
-    for attack in ("self-promoter", "flipper"):
+    for attack in ("self-promoter", "colluders-of-5", "flipper"):
         assert agreeing[attack]["robust"]["win_rate_change_points"] == 0
         assert agreeing[attack]["robust"]["winner_change_rate"] == 0 and agreeing[attack]["robust_within_spec"]
         assert agreeing[attack]["paper"]["abstain_floor"] == 0
