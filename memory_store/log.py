@@ -165,16 +165,19 @@ class PostgresAuctionLog(AuctionLog):
     and retention never races."""
 
     def __init__(self, url: str) -> None:
-        import psycopg
-
         self.path = None
         self.url = url
-        try:
-            self._db = psycopg.connect(url, autocommit=True)
-        except psycopg.Error as exc:
-            raise ConnectionError(f"cannot connect to the memory log database: {_first_line(exc)}") from None
+        self._db = self._connect()
         with self._tx():
             self._db.execute(PG_SCHEMA)
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        try:
+            return psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            raise ConnectionError(f"cannot connect to the memory log database: {_first_line(exc)}") from None
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[None]:
@@ -188,6 +191,32 @@ class PostgresAuctionLog(AuctionLog):
     def _run_many(self, sql: str, rows: list[tuple]) -> None:
         with self._db.cursor() as cur:
             cur.executemany(_pg(sql), rows)
+
+
+def _reconnecting(method):
+    """Run a log operation; if the connection was lost (database restart, failover, idle timeout), reconnect and
+    run it once more. Every operation is idempotent (inserts ignore existing ids), so a retry cannot duplicate."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self: PostgresAuctionLog, *args: Any, **kwargs: Any) -> Any:
+        import psycopg
+
+        try:
+            return method(self, *args, **kwargs)
+        except psycopg.OperationalError:
+            if not (self._db.closed or self._db.broken):
+                raise
+            self._db.close()
+            self._db = self._connect()
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+for _name in ("add", "add_many", "add_failure", "failures", "set_outcome", "seq_of", "get", "all", "count",
+              "max_seq", "drop_beyond", "undigested_before", "replace_record"):
+    setattr(PostgresAuctionLog, _name, _reconnecting(getattr(AuctionLog, _name)))
 
 
 def _pg(sql: str) -> str:

@@ -91,6 +91,19 @@ def test_a_damaged_or_emptied_server_index_is_rebuilt_from_the_shared_log(pg_url
         assert memory.similar("compute item 3 of the list", 3, max_seq=10) == before
 
 
+def test_the_log_reconnects_after_the_database_drops_its_connection(pg_url, index_url, tmp_path, embedder):
+    """A database restart or failover kills the log's connection: the next operation reconnects and runs once
+    more (every log operation is idempotent), so nothing is lost or doubled."""
+    with AuctionMemory(tmp_path / "m", embedder, log_url=pg_url, index_url=index_url) as memory:
+        memory.add(record(1))
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            killed = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                                   "current_database() AND pid <> pg_backend_pid()").fetchall()
+        assert killed and all(ok for (ok,) in killed)
+        assert memory.add(record(2)) > memory.get("a1")["seq"] and memory.size() == 2
+    assert [a for _, a in log_rows(pg_url)] == ["a1", "a2"] and sorted(index_ids(index_url)) == ["a1", "a2"]
+
+
 WRITER = """
 import json, sys
 from memory_store import AuctionMemory
