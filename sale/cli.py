@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="comma-separated: sale, sale-nomem, single:NAME, single:largest, wtp, carrot, "
                             "to-router, frugalgpt, oracle (default: all)")
     bench.add_argument("--seed", type=int, default=0, help="suite, split and stream order seed (default 0)")
+    bench.add_argument("--seeds", default="", metavar="S1,S2,...",
+                       help="run the whole bench once per seed (DIR/seed-N/) and summarise mean ± sd over seeds in "
+                            "DIR/seeds.json and DIR/seeds.md")
     bench.add_argument("--size", type=int, default=100, help="tasks generated for a shipped suite (default 100)")
     bench.add_argument("--limit", type=int, help="use only the first N tasks (bins stay balanced)")
     bench.add_argument("--orders", type=int, default=1, help="stream orderings SALE is averaged over (default 1)")
@@ -372,6 +375,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         check_config(cfg)
     except (BenchError, PoolError, SuiteError, ValueError) as exc:
         return report_error(exc)
+    if args.seeds:
+        return _bench_seeds(args, cfg)
     try:
         results = asyncio.run(run_bench(cfg))
     except (BenchError, SuiteError, FileNotFoundError) as exc:
@@ -380,6 +385,39 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(json.dumps(results, indent=2))
     else:
         print_bench(results, cfg.out)
+    return 0
+
+
+def _bench_seeds(args: argparse.Namespace, cfg: Any) -> int:
+    from dataclasses import replace
+
+    from sale.bench import BenchError, run_bench
+    from sale.report import summarise_seeds, write_seeds_report
+    from sale.suites import SuiteError
+
+    try:
+        seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    except ValueError:
+        return report_error(ValueError(f"--seeds {args.seeds!r}: give integers, e.g. 0,1,2"))
+    if len(seeds) < 2 or len(set(seeds)) != len(seeds):
+        return report_error(ValueError("--seeds needs at least two different seeds"))
+    if args.replay:
+        return report_error(ValueError("--seeds cannot be combined with --replay (replay one seed's directory)"))
+    by_seed = {}
+    for seed in seeds:
+        try:
+            by_seed[seed] = asyncio.run(run_bench(replace(cfg, seed=seed, out=cfg.out / f"seed-{seed}")))
+        except (BenchError, SuiteError, FileNotFoundError) as exc:
+            return report_error(exc)
+        if not args.json:
+            print_bench(by_seed[seed], cfg.out / f"seed-{seed}")
+    summary = summarise_seeds(by_seed)
+    (cfg.out / "seeds.json").write_text(json.dumps(summary, indent=2))
+    write_seeds_report(summary, cfg.out)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"over seeds {', '.join(map(str, seeds))}: {cfg.out / 'seeds.md'} · {cfg.out / 'seeds.json'}")
     return 0
 
 

@@ -161,6 +161,26 @@ def test_real_http_pool_is_labelled_real_and_replays_offline(tmp_path):
     assert replayed["routers"]["sale"]["cost_usd"] == r["sale"]["cost_usd"]
 
 
+def test_seeds_run_each_seed_and_summarise_them(tmp_path, capsys):
+    """`--seeds` runs the bench once per seed into DIR/seed-N and reports mean ± sd over seeds."""
+    out = tmp_path / "o"
+    assert main(["bench", "--pool", SIM_POOL, "--suite", "coding", "--size", "10", "--routers",
+                 "sale,single:largest", "--seeds", "0,1", "--out", str(out), "--no-progress", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    per_seed = [json.loads((out / f"seed-{s}" / "results.json").read_text()) for s in (0, 1)]
+    assert summary == json.loads((out / "seeds.json").read_text()) and summary["seeds"] == [0, 1]
+    assert summary["simulated"] is True and [r["seed"] for r in per_seed] == [0, 1]
+    values = [r["routers"]["sale"]["pass_at_1"] for r in per_seed]
+    figure = summary["routers"]["sale"]["pass_at_1"]
+    assert figure["mean"] == pytest.approx(sum(values) / 2) and figure["min"] == min(values)
+    assert figure["sd"] == pytest.approx(abs(values[0] - values[1]) / 2 ** 0.5)
+    wins = sum(r["routers"]["sale"]["pass_at_1"] >= r["routers"]["single:largest"]["pass_at_1"]
+               and r["routers"]["sale"]["cost_vs_largest"] <= 0.75 for r in per_seed)
+    assert summary["routers"]["sale"]["seeds_at_least_largest_at_075x"] == wins
+    text = (out / "seeds.md").read_text()
+    assert "SIMULATED" in text and "| sale |" in text and "±" in text
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--routers", "sale,magic"], "unknown router 'magic'"),
     (["--signal", "0.5"], "--signal needs --pool sim:qwen3-ladder"),
@@ -169,6 +189,8 @@ def test_real_http_pool_is_labelled_real_and_replays_offline(tmp_path):
     (["--pool", SIM_POOL, "--limit", "1"], "--limit must be >= 2"),
     (["--pool", SIM_POOL, "--suite", "nothing-here"], "unknown suite"),
     (["--pool", SIM_POOL, "--routers", "single:gpt-9"], "no agent 'gpt-9'"),
+    (["--pool", SIM_POOL, "--seeds", "3"], "at least two different seeds"),
+    (["--pool", SIM_POOL, "--seeds", "1,x"], "give integers"),
 ])
 def test_bench_bad_input_is_one_clear_error(tmp_path, capsys, args, message):
     code = main(["bench", "--out", str(tmp_path / "o"), "--no-progress", *args])
