@@ -6,6 +6,7 @@ an HttpClient) shared by several orchestrator processes.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +43,9 @@ def parse_index_url(url: str) -> tuple[str, int, bool, str]:
     except ValueError:
         raise ValueError(f"memory index URL {url!r} has a bad port") from None
     collection = parts.path.strip("/") or COLLECTION
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]", collection):
+        raise ValueError(f"memory index URL {url!r}: the collection name {collection!r} must be 3-512 characters "
+                         "of letters, digits, '.', '_' or '-', starting and ending with a letter or digit")
     return parts.hostname, port, parts.scheme == "https", collection
 
 

@@ -37,6 +37,10 @@ class MemoryLockedError(RuntimeError):
     """Another process already writes to this memory directory."""
 
 
+class MemoryUnavailableError(RuntimeError):
+    """The similarity index cannot be queried right now (e.g. the Chroma server is down); the log still is."""
+
+
 class Exemplar(TypedDict):
     auction_id: str
     similarity: float
@@ -85,6 +89,7 @@ class AuctionMemory:
             self._embedder = embedder
             self._embedded: dict[str, list[float]] = {}
             self.index_damage: str | None = None
+            self.index_stale = False
             self.index = self._open_index()
             self.sync_index()
             if self.policy.digest_after or self.policy.max_entries:
@@ -161,16 +166,34 @@ class AuctionMemory:
         seq, inserted = self.log.add(sign(record, self._key))
         stored = record if inserted else self.log.get(record["auction_id"])
         if (inserted and not reason) or (not inserted and retrievable(stored, self._key)):
-            self._index_record(stored, seq)  # a repeat (a resumed node) re-indexes what the log holds
+            self._index_guarded(stored, seq)  # a repeat (a resumed node) re-indexes what the log holds
         self._retain(seq)
         return seq
+
+    def _index_guarded(self, record: dict[str, Any], seq: int) -> None:
+        """Index a logged record. The log is the truth: if the index cannot take it now (a Chroma server down),
+        warn and catch up from the log at the next write or retrieval, instead of failing the auction."""
+        try:
+            if self.index_stale:
+                self.sync_index()
+                self.index_stale = False
+            self._index_record(record, seq)
+        except Exception as exc:  # chromadb raises many transport error types
+            self.index_stale = True
+            warnings.warn(f"auction {record['auction_id']} is logged but not indexed yet (index at "
+                          f"{self.index.where} unavailable: {_short(exc)}); it will be indexed from the log",
+                          RuntimeWarning, stacklevel=3)
 
     def _retain(self, newest: int, full: bool = False) -> None:
         """Apply the retention policy after a write (``full``: on open, over the whole log): drop beyond
         ``max_entries``, digest beyond ``digest_after``."""
         policy = self.policy
         if policy.max_entries and self.log.count() > policy.max_entries:
-            self.index.delete(self.log.drop_beyond(policy.max_entries))
+            dropped = self.log.drop_beyond(policy.max_entries)
+            try:
+                self.index.delete(dropped)
+            except Exception:  # the next sync removes them (strays); retrieval re-checks the log meanwhile
+                self.index_stale = True
         if policy.digest_after:
             cutoff = newest - policy.digest_after
             for record in self.log.undigested_before(cutoff, since=0 if full else cutoff - 8):
@@ -221,11 +244,23 @@ class AuctionMemory:
         return [(a, s) for a, s in found if retrievable(self.log.get(a), self._key)][:k]
 
     def _retrieve(self, task: str, k: int, max_seq: int, bidder: str | None = None) -> list[tuple[str, float]]:
-        """Top-k by cosine similarity among auctions <= max_seq, within the policy's window, age-decayed."""
+        """Top-k by cosine similarity among auctions <= max_seq, within the policy's window, age-decayed. Raises
+        :class:`MemoryUnavailableError` if the index cannot be reached."""
+        embedding = self._embed(task)
+        try:
+            if self.index_stale:
+                self.sync_index()
+                self.index_stale = False
+            return self._query(embedding, k, max_seq, bidder)
+        except Exception as exc:
+            raise MemoryUnavailableError(f"the auction index at {self.index.where} is unavailable: "
+                                         f"{_short(exc)}") from None
+
+    def _query(self, embedding: list[float], k: int, max_seq: int, bidder: str | None) -> list[tuple[str, float]]:
         policy = self.policy
         min_seq = max_seq - policy.window + 1 if policy.window else 0
         fetch = k * DECAY_POOL if policy.half_life else k
-        found = self.index.query(self._embed(task), fetch, max_seq, bidder=bidder, min_seq=min_seq)
+        found = self.index.query(embedding, fetch, max_seq, bidder=bidder, min_seq=min_seq)
         if not policy.half_life:
             return found
         seqs = self.index.seqs([a for a, _ in found])
@@ -303,6 +338,10 @@ class AuctionMemory:
         bidders = sorted({b["agent"] for b in record["bids"] if b.get("label") in ("win", "loss")})
         self.index.upsert(record["auction_id"], record["task"], self._embed(record["task"]), seq, bidders,
                           record["winner_agent"])
+
+
+def _short(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:200]}"
 
 
 def check_shared_urls(log_url: str, index_url: str) -> None:

@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
 from graphs.state import RefineTask
-from memory_store import Exemplar
+from memory_store import Exemplar, MemoryUnavailableError
 from nodes.bid import make_bid, strategy_call
 from sale.calls import ledger_entry
 from sale.prompts import REBID_EXAMPLE, REBID_SYSTEM, REBID_USER, TOOLS_DESCRIPTION, data_block
@@ -36,8 +36,11 @@ async def refine(task: RefineTask, runtime: Runtime[AuctionContext]) -> dict:
     ctx = runtime.context
     spec = pool_of(ctx).get(task["agent"])
     memory = memory_of(ctx)
-    exemplars = await asyncio.to_thread(memory.exemplars, spec.name, task["task"], ctx.k,
-                                        task["memory_seq_before"])
+    try:
+        exemplars = await asyncio.to_thread(memory.exemplars, spec.name, task["task"], ctx.k,
+                                            task["memory_seq_before"])
+    except MemoryUnavailableError as exc:
+        return {"refine_notes": {spec.name: f"memory unavailable ({exc}); no rebid"}}
     if not exemplars:
         return {"refine_notes": {spec.name: "no earlier auction with its own strategy; no rebid"}}
     messages = rebid_prompt(spec.name, task["task"], task["own"]["text"], exemplars, ctx.bid_max_words)

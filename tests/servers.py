@@ -70,13 +70,16 @@ def postgres_server() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def chroma_server() -> Iterator[str]:
-    """``chroma run`` on a free loopback port over a temporary directory; yields ``http://127.0.0.1:PORT``."""
+def chroma_server(root: Path | None = None, port: int | None = None) -> Iterator[str]:
+    """``chroma run`` on a loopback port (free, unless given) over a directory (temporary and removed afterwards,
+    unless given, so a test can restart a server on its data); yields ``http://127.0.0.1:PORT``."""
     chroma = Path(sys.executable).with_name("chroma")
     if not chroma.exists():
         raise MissingServer(f"{chroma} not found: chromadb is not installed in this environment (scripts/setup.sh)")
-    root = Path(tempfile.mkdtemp(prefix="sale-chroma-"))
-    port = free_port()
+    keep = root is not None
+    root = root or Path(tempfile.mkdtemp(prefix="sale-chroma-"))
+    root.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
     log = open(root / "server.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([str(chroma), "run", "--path", str(root / "data"), "--host", "127.0.0.1", "--port",
                              str(port)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -88,7 +91,8 @@ def chroma_server() -> Iterator[str]:
     finally:
         _stop(proc)
         log.close()
-        shutil.rmtree(root, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def _pg_ready(url: str) -> bool:

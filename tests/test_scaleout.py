@@ -22,6 +22,7 @@ from memory_store import AuctionMemory
 from memory_store.index import parse_index_url
 from memory_store.provenance import SIGNATURE
 from sale.cli import main
+from sale.local_pool import free_port
 from tests.openai_stub import Behaviour, StubServer, kind_of_request, pool_toml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,6 +103,50 @@ def test_the_log_reconnects_after_the_database_drops_its_connection(pg_url, inde
         assert killed and all(ok for (ok,) in killed)
         assert memory.add(record(2)) > memory.get("a1")["seq"] and memory.size() == 2
     assert [a for _, a in log_rows(pg_url)] == ["a1", "a2"] and sorted(index_ids(index_url)) == ["a1", "a2"]
+
+
+def test_an_unreachable_index_server_degrades_to_no_retrieval_and_catches_up(pg_url, tmp_path, embedder):
+    """The Chroma server goes down mid-stream: auctions are still logged (the truth), retrieval reports the
+    memory unavailable instead of failing, and once the server is back the index catches up from the log."""
+    from memory_store import MemoryUnavailableError
+    from tests.servers import chroma_server
+
+    root, port = tmp_path / "chroma", free_port()
+    with chroma_server(root, port) as url:
+        memory = AuctionMemory(tmp_path / "m", embedder, log_url=pg_url, index_url=f"{url}/col")
+        memory.add(record(1))
+    with pytest.warns(RuntimeWarning, match="logged but not indexed yet"):
+        assert memory.add(record(2)) == 2
+    with pytest.raises(MemoryUnavailableError, match="unavailable"):
+        memory.exemplars("small", "compute item 2", 4, max_seq=10)
+    assert [a for _, a in log_rows(pg_url)] == ["a1", "a2"]
+    with chroma_server(root, port) as url:
+        found = memory.exemplars("small", "compute item 2 of the list", 4, max_seq=10)
+        assert [e["auction_id"] for e in found] == ["a2", "a1"]
+        assert sorted(index_ids(f"{url}/col")) == ["a1", "a2"]
+    memory.close()
+
+
+def test_an_auction_completes_while_the_index_server_is_down(pg_url, tmp_path, embedder):
+    """Through the graph: with the shared index unreachable the refining agent skips its rebid with a note, the
+    winner executes, and the auction is logged."""
+    from graphs.auction import graph
+    from graphs.context import AuctionContext
+    from tests.scripted import Script, factory_for, scripted_pool
+    from tests.servers import chroma_server
+
+    with chroma_server() as url:
+        memory = AuctionMemory(tmp_path / "m", embedder, log_url=pg_url, index_url=f"{url}/col")
+        memory.add(record(1, winner="big", loser="small"))
+    scripts = {"small": Script(spread=2.0, jury='{"score": 1}'), "big": Script(jury='{"score": 5}', spread=0.5)}
+    ctx = AuctionContext(pool=scripted_pool({"small": 0.05, "big": 0.36}), memory=memory,
+                         model_factory=factory_for(scripts))
+    with pytest.warns(RuntimeWarning, match="not indexed yet"):
+        result = graph.invoke({"task": "compute item 1 of the list"}, context=ctx)["result"]
+    memory.close()
+    assert result["status"] == "ok" and result["answer"], result
+    assert "memory unavailable" in result["refine_notes"]["small"]
+    assert [a for _, a in log_rows(pg_url)] == ["a1", result["auction_id"]]
 
 
 WRITER = """
@@ -224,6 +269,7 @@ def test_kill_9_during_the_jury_then_resume_from_postgres(stub, pg_url, index_ur
     (["--memory-log", "mysql://h/x", "--memory-index", "http://127.0.0.1:1"], "is not a postgresql:// URL"),
     (["--memory-log", "postgresql://h/x", "--memory-index", "ftp://h"], "is not http(s)://host"),
     (["--checkpoints", "mysql://h/x"], "give a SQLite file or a postgresql:// URL"),
+    (["--memory-log", "postgresql://h/x", "--memory-index", "http://h:1/a b"], "the collection name"),
     (["--memory-log", "postgresql://sale@127.0.0.1:1/x", "--memory-index", "http://127.0.0.1:1"],
      "cannot connect to the memory log database"),
 ])
