@@ -487,8 +487,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             for attack, figures in attacks.items():
                 for mode in ("paper", "robust"):
                     f = figures[mode]
-                    verdict = ("  within spec" if figures["robust_within_spec"] else "  outside spec") \
-                        if mode == "robust" else ""
+                    verdict = ""
+                    if mode == "robust":
+                        verdict = "  within spec" if figures["robust_within_spec"] else (
+                            "  within spec of the floor" if figures["robust_within_spec_of_floor"]
+                            else "  outside spec")
                     print(f"{setting:11s} {attack:14s} {mode:7s} {f['win_rate_change_points']:>+14.1f}pt "
                           f"{100 * f['winner_change_rate']:>14.1f}% {100 * f['abstain_floor']:>13.1f}%{verdict}")
         return 0

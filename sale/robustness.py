@@ -16,7 +16,8 @@ Two juror settings. ``consistent``: honest jurors agree on a bid (no private noi
 condition of the spec's A1-A3, where a median can recover the honest score exactly. ``calibrated``: the
 benchmark's jurors, each with private noise, so that any change to the jury reshuffles close auctions;
 ``abstain_floor`` is the winner-change rate if the adversaries had simply not judged (honest scores, adversaries
-left out): no rule that ignores the liars can change fewer winners than that. On the four-agent ladder the two
+left out): no rule that ignores the liars can change fewer winners than that, so the report also says whether
+the robust mode stays within the spec's bounds measured from that floor. On the four-agent ladder the two
 colluders are half the jury, beyond what a median or trimmed mean can bound; ``colluders-of-5`` is the spec's A2.
 """
 
@@ -124,6 +125,9 @@ async def _attack(suite, seed: int, attack: str, params: SimParams, mode: str, m
     robust = figures["robust"]
     figures["robust_within_spec"] = (robust["win_rate_change_points"] <= SPEC_GAIN_POINTS
                                      and robust["winner_change_rate"] <= SPEC_CHANGE_RATE)
+    figures["robust_within_spec_of_floor"] = (
+        robust["win_rate_change_points"] <= SPEC_GAIN_POINTS
+        and robust["winner_change_rate"] - robust["abstain_floor"] <= SPEC_CHANGE_RATE)
     return figures
 
 

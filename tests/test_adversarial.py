@@ -135,6 +135,7 @@ def test_robustness_report_command(capsys):
     for attack in ("self-promoter", "colluders-of-5", "flipper"):
         assert agreeing[attack]["robust"]["win_rate_change_points"] == 0
         assert agreeing[attack]["robust"]["winner_change_rate"] == 0 and agreeing[attack]["robust_within_spec"]
+        assert agreeing[attack]["robust_within_spec_of_floor"]
         assert agreeing[attack]["paper"]["abstain_floor"] == 0
     assert agreeing["self-promoter"]["paper"]["win_rate_change_points"] > 2
     assert report["jurors"]["calibrated"]["self-promoter"]["paper"]["win_rate_change_points"] > 0
