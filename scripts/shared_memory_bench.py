@@ -65,7 +65,7 @@ sys.path.insert(0, {root!r})
 from memory_store import AuctionMemory
 from scripts.shared_memory_bench import CachedEmbedder, record, task
 start, count = {start}, {count}
-embedder = CachedEmbedder([task(i) for i in range(start, start + count)])
+embedder = CachedEmbedder(sorted({{task(i) for i in range({total})}}))
 with AuctionMemory({directory!r}, embedder, log_url={log!r}, index_url={index!r}) as memory:
     print(time.time(), flush=True)
     for i in range(start, start + count):
@@ -94,7 +94,8 @@ def main() -> None:
         pg = pg.rsplit("/", 1)[0] + "/writers"
         each = n // writers
         procs = [subprocess.Popen([sys.executable, "-c", WRITER.format(
-            root=str(ROOT), start=w * each, count=each, directory=str(work / "shared"), log=pg, index=index)],
+            root=str(ROOT), start=w * each, count=each, total=writers * each, directory=str(work / "shared"),
+            log=pg, index=index)],
             stdout=subprocess.PIPE, text=True) for w in range(writers)]
         stamps = [[float(x) for x in p.communicate()[0].split()] for p in procs]
         span = max(s[1] for s in stamps) - min(s[0] for s in stamps)
