@@ -202,7 +202,8 @@ def auction_record(result: dict[str, Any]) -> dict[str, Any]:
         "budget_bias": result["budget_bias"], "simulated": result["simulated"], "plan": result["plan"],
         "bids": [{k: b[k] for k in ("agent", "refined", "tokens", "entropy", "jury", "cost", "value", "score")}
                  for b in result["bids"]],
-        "excluded": result["excluded"], "usage": result["usage"],
+        "excluded": result["excluded"], "memory_size_before": result.get("memory_size_before"),
+        "retrieved": result.get("retrieved") or [], "usage": result["usage"],
         "execution": {k: v for k, v in (result.get("execution") or {}).items() if k != "steps"},
     }
 

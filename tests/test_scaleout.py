@@ -264,6 +264,60 @@ def test_kill_9_during_the_jury_then_resume_from_postgres(stub, pg_url, index_ur
     assert [a for _, a in log_rows(pg_url)] == ["t-1"] and index_ids(index_url) == ["t-1"]
 
 
+def test_a_fleet_of_sale_serve_processes_shares_one_memory(stub, pg_url, index_url, tmp_path):
+    """Four `sale serve` processes behind one memory (how replicas scale out): 16 concurrent requests spread over
+    them give 16 auctions, each logged and indexed once, and requests after them rebid from auctions that other
+    servers recorded."""
+    import asyncio
+
+    import httpx
+    import openai
+
+    args = shared_args(stub, tmp_path, pg_url, index_url)
+    args = args[:args.index("--checkpoints")] + args[args.index("--checkpoints") + 2:]
+    ports = [free_port() for _ in range(4)]
+    servers = [subprocess.Popen([*SALE, "serve", *args, "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True) for port in ports]
+    urls = [f"http://127.0.0.1:{port}/v1" for port in ports]
+    try:
+        deadline = time.monotonic() + 300
+        for server, url in zip(servers, urls, strict=True):
+            while True:
+                assert server.poll() is None, server.stderr.read()[-3000:]
+                assert time.monotonic() < deadline, "sale serve did not start"
+                try:
+                    if httpx.get(f"{url}/models", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.5)
+
+        async def ask(questions: list[int]) -> list:
+            clients = [openai.AsyncOpenAI(base_url=u, api_key="unused", max_retries=0, timeout=300) for u in urls]
+            try:
+                return await asyncio.gather(*[
+                    clients[i % len(clients)].chat.completions.create(
+                        model="sale", messages=[{"role": "user", "content": f"What is {i} + 1?"}])
+                    for i in questions])
+            finally:
+                for c in clients:
+                    await c.close()
+
+        first = asyncio.run(ask(list(range(16))))
+        later = asyncio.run(ask([100, 101, 102, 103]))
+    finally:
+        for server in servers:
+            server.send_signal(signal.SIGINT)
+        for server in servers:
+            server.wait(timeout=30)
+    ids = [r.model_extra["sale"]["auction_id"] for r in first]
+    later_ids = [r.model_extra["sale"]["auction_id"] for r in later]
+    assert len(set(ids)) == 16 and all(r.choices[0].message.content for r in first)
+    assert sorted(a for _, a in log_rows(pg_url)) == sorted(ids + later_ids)
+    assert sorted(index_ids(index_url)) == sorted(ids + later_ids)
+    assert all(r.model_extra["sale"]["retrieved"] for r in later)  # each server sees every server's auctions
+    assert all(set(r.model_extra["sale"]["retrieved"]) <= set(ids) for r in later)
+
+
 @pytest.mark.parametrize(("extra", "message"), [
     (["--memory-log", "postgresql://sale@127.0.0.1:1/x"], "needs both a log URL"),
     (["--memory-log", "mysql://h/x", "--memory-index", "http://127.0.0.1:1"], "is not a postgresql:// URL"),
