@@ -52,7 +52,7 @@ def log_rows(pg: str) -> list[tuple[int, str]]:
         return conn.execute("SELECT seq, auction_id FROM auctions ORDER BY seq").fetchall()
 
 
-def test_shared_memory_is_one_memory_for_every_opener(pg_url, index_url, tmp_path, embedder):
+def test_shared_memory_is_one_memory_for_every_opener(pg_url, index_url, tmp_path, embedder, capsys):
     """Two openers (as two processes would) see each other's auctions; writes are idempotent by id; quarantine,
     provenance and retention hold across them; nothing touches the local directory but the signing key."""
     with AuctionMemory(tmp_path / "m", embedder, log_url=pg_url, index_url=index_url) as one, \
@@ -77,6 +77,12 @@ def test_shared_memory_is_one_memory_for_every_opener(pg_url, index_url, tmp_pat
                        policy=None) as three:
         assert three.size() == 4 and "a9" not in index_ids(index_url)
         assert [e["auction_id"] for e in three.exemplars("small", "compute item 9", 4, max_seq=99)] == ["a1"]
+
+    capsys.readouterr()
+    assert main(["memory", "info", "--memory", str(tmp_path / "m"), "--memory-log", pg_url, "--memory-index",
+                 index_url]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["log"], info["index"], info["index_url"], info["log_url"]) == (4, 1, index_url, pg_url)
 
 
 def test_a_damaged_or_emptied_server_index_is_rebuilt_from_the_shared_log(pg_url, index_url, tmp_path, embedder):
@@ -333,3 +339,10 @@ def test_bad_backend_options_get_one_clear_error_and_write_nothing(tmp_path, cap
     err = capsys.readouterr().err
     assert message in err and err.count("error:") == 1, err
     assert not (tmp_path / "m").exists()
+
+
+def test_printed_database_urls_hide_the_password():
+    from sale.cli import _redacted
+
+    assert _redacted("postgresql://sale:s3cret@db:5432/sale") == "postgresql://sale:***@db:5432/sale"
+    assert _redacted("postgresql://sale@db/sale") == "postgresql://sale@db/sale"
