@@ -38,6 +38,10 @@ class AuctionContext:
     """Jury aggregation: `paper` (weighted sum, self-scores included), `peer` (no self-scores), `median`,
     `trimmed` (mean without the extremes), `consensus` (drop the juror furthest from its peers' median, then
     peer). All but `paper` are robust modes."""
+    juror_history: int = 0
+    """Robust modes: past auctions (from memory, signed records only) whose jury scores decide which jurors to
+    trust; a juror whose scores correlate <= 0 with the other jurors' median over at least 20 past bids is
+    dropped. 0 = off."""
     juror_weight_cap: float = 1.0
     """Largest share of the jury weight any one juror may hold (1.0 = no cap)."""
     entropy_range: list[float] = field(default_factory=list)

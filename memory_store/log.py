@@ -104,6 +104,11 @@ class AuctionLog:
         rows = self._run("SELECT seq, record, outcome FROM auctions ORDER BY seq").fetchall()
         return [_decode(r) for r in rows]
 
+    def recent(self, n: int) -> list[dict[str, Any]]:
+        """The n newest auctions, newest first."""
+        rows = self._run("SELECT seq, record, outcome FROM auctions ORDER BY seq DESC LIMIT ?", (n,)).fetchall()
+        return [_decode(r) for r in rows]
+
     def count(self) -> int:
         return int(self._run("SELECT COUNT(*) FROM auctions").fetchone()[0])
 
@@ -214,7 +219,7 @@ def _reconnecting(method):
     return wrapper
 
 
-for _name in ("add", "add_many", "add_failure", "failures", "set_outcome", "seq_of", "get", "all", "count",
+for _name in ("add", "add_many", "add_failure", "failures", "set_outcome", "seq_of", "get", "all", "recent", "count",
               "max_seq", "drop_beyond", "undigested_before", "replace_record"):
     setattr(PostgresAuctionLog, _name, _reconnecting(getattr(AuctionLog, _name)))
 

@@ -292,6 +292,17 @@ class AuctionMemory:
         return out
 
     @_serialised
+    def recent_jury(self, auctions: int) -> list[dict[str, int]]:
+        """Jury scores ({juror: score}) of every ranked bid in the newest ``auctions`` signed records: the history
+        that juror reliability is judged on (an unsigned or tampered row cannot frame an honest juror)."""
+        out: list[dict[str, int]] = []
+        for record in reversed(self.log.recent(auctions)):
+            if retrievable(record, self._key):
+                out.extend(dict(b["jury"]) for b in record["bids"]
+                           if b.get("label") in ("win", "loss") and b.get("jury"))
+        return out
+
+    @_serialised
     def quarantine(self, auction_id: str, reason: str) -> bool:
         """Keep a record out of retrieval from now on (it stays in the log, marked and re-signed)."""
         record = self.log.get(auction_id)

@@ -12,8 +12,8 @@ from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
 from graphs.state import AuctionState, Bid, Score
-from sale.cost import bid_cost, bid_value, consensus_outliers
-from sale.resources import pool_of
+from sale.cost import bid_cost, bid_value, consensus_outliers, unreliable_jurors
+from sale.resources import memory_of, pool_of
 
 
 def eligible_bids(state: AuctionState) -> list[Bid]:
@@ -41,6 +41,12 @@ def score(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
             reasons = sorted({errors.get((m, juror)) or "no verdict" for m in missing})
             dropped[juror] = f"no valid score for {', '.join(missing)} ({'; '.join(reasons)})"
     jurors = [j for j in pool.names if j not in dropped]
+    if ctx.juror_history > 0 and ctx.jury_mode != "paper":
+        history = memory_of(ctx).recent_jury(ctx.juror_history)
+        for juror, correlation in unreliable_jurors(history, jurors).items():
+            dropped[juror] = (f"unreliable: its past scores correlate {correlation} with the other jurors' median "
+                              f"(last {ctx.juror_history} auctions)")
+        jurors = [j for j in jurors if j not in dropped]
     if ctx.jury_mode == "consensus":
         by_bid = {b["id"]: {j: valid[(b["id"], j)] for j in jurors if (b["id"], j) in valid} for b in bids}
         for juror, deviation in consensus_outliers(by_bid, jurors).items():

@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     rob.add_argument("--seed", type=int, default=0)
     rob.add_argument("--mode", choices=("median", "trimmed", "peer", "consensus"), default="median",
                      help="the robust jury mode")
+    rob.add_argument("--juror-history", type=int, default=0, metavar="N",
+                     help="robust mode also drops jurors whose scores over the last N auctions run against their "
+                          "peers' (context juror_history; default 0 = off)")
     rob.add_argument("--jurors", choices=("both", "consistent", "calibrated"), default="both",
                      help="honest jurors that agree (the spec's A1-A3 condition), the benchmark's noisy jurors, "
                           "or both (default)")
@@ -474,12 +477,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if args.tasks < 5:
             return report_error(ValueError("--tasks must be >= 5"))
         settings = ("consistent", "calibrated") if args.jurors == "both" else (args.jurors,)
-        out = run(args.tasks, args.seed, args.mode, settings)
+        if args.juror_history < 0:
+            return report_error(ValueError("--juror-history must be >= 0"))
+        out = run(args.tasks, args.seed, args.mode, settings, args.juror_history)
         if args.json:
             print(json.dumps(out, indent=2))
             return 0
-        print(f"SIMULATED ladder, {out['tasks']} auctions per attack; robust mode = {out['robust_mode']}; spec: "
-              f"robust win-rate change <= {out['spec']['win_rate_change_points']:g} points, winner changes <= "
+        history = f" + juror history {out['juror_history']}" if out["juror_history"] else ""
+        print(f"SIMULATED ladder, {out['tasks']} auctions per attack; robust mode = {out['robust_mode']}{history}; "
+              f"spec: robust win-rate change <= {out['spec']['win_rate_change_points']:g} points, winner changes <= "
               f"{100 * out['spec']['winner_change_rate']:g}%")
         print(f"{'jurors':11s} {'attack':14s} {'mode':7s} {'win-rate change':>16s} {'winner changes':>15s} "
               f"{'abstain floor':>14s}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -89,6 +89,37 @@ def consensus_outliers(jury_by_bid: Mapping[str, Mapping[str, int]], jurors: lis
         dropped[worst] = round(deviation[worst], 3)
         kept.remove(worst)
     return dropped
+
+
+RELIABILITY_MIN_BIDS = 20
+RELIABILITY_MAX_CORRELATION = 0.0
+
+
+def unreliable_jurors(history: Sequence[Mapping[str, int]], jurors: list[str],
+                      min_bids: int = RELIABILITY_MIN_BIDS,
+                      max_correlation: float = RELIABILITY_MAX_CORRELATION) -> dict[str, float]:
+    """Jurors whose past scores run against their peers': over earlier bids (each a {juror: score} map), the
+    correlation of a juror's score with the median of the other jurors' scores is at most ``max_correlation``
+    (0: no agreement at all; a flipper is negative). Judged over at least ``min_bids`` bids; a juror with constant
+    scores is not judged. If half the jurors or more would go, none does: the history cannot tell who is right.
+    Returns {juror: correlation}."""
+    import statistics
+
+    import numpy as np
+
+    out: dict[str, float] = {}
+    for j in jurors:
+        pairs = [(scores[j], statistics.median(scores[k] for k in jurors if k != j and k in scores))
+                 for scores in history if j in scores and sum(1 for k in jurors if k != j and k in scores) >= 2]
+        if len(pairs) < min_bids:
+            continue
+        own, peers = np.array(pairs, dtype=float).T
+        if own.std() == 0 or peers.std() == 0:
+            continue
+        correlation = float(np.corrcoef(own, peers)[0, 1])
+        if correlation <= max_correlation:
+            out[j] = round(correlation, 3)
+    return out if len(out) < len(jurors) / 2 else {}
 
 
 def bid_value(weights: Weights, entropy: float, jury: Mapping[str, int], jurors: list[str], *,

@@ -31,7 +31,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
-from sale.cost import Weights, bid_cost, bid_value, consensus_outliers
+from sale.cost import Weights, bid_cost, bid_value, consensus_outliers, unreliable_jurors
 from sale.pool import AgentSpec, Pool
 from sale.sim import SimParams, SimWorld, _norm, sim_pool
 
@@ -73,7 +73,7 @@ class AttackedWorld(SimWorld):
 
 
 def _winner(result: dict[str, Any], jury_of, mode: str, prices: dict[str, float],
-            leave_out: tuple[str, ...] = ()) -> str:
+            leave_out: tuple[str, ...] | set[str] = ()) -> str:
     weights = Weights(**{k: v for k, v in result["weights"].items() if k in ("cost", "entropy", "jury")},
                       jurors=result["weights"].get("jurors") or {})
     bids = [b for b in result["bids"] if not b["disqualified"]]
@@ -81,7 +81,8 @@ def _winner(result: dict[str, Any], jury_of, mode: str, prices: dict[str, float]
     def scores(b: dict[str, Any]) -> dict[str, Any]:
         return {j: s for j, s in jury_of(b).items() if j not in leave_out}
 
-    jurors = sorted({j for b in bids for j in scores(b)})
+    present = {j for b in bids for j in scores(b)}
+    jurors = [j for j in prices if j in present]  # pool order, as the score node sees them (ties break alike)
     if mode == "consensus":
         outliers = consensus_outliers({b["id"]: scores(b) for b in bids}, jurors)
         jurors = [j for j in jurors if j not in outliers]
@@ -93,8 +94,26 @@ def _winner(result: dict[str, Any], jury_of, mode: str, prices: dict[str, float]
     return min(bids, key=lambda b: (score(b), prices[b["agent"]]))["agent"]
 
 
+def _stream_winners(results: list[dict[str, Any]], jury_of, mode: str, prices: dict[str, float],
+                    leave_out: tuple[str, ...] = (), history: int = 0) -> list[str]:
+    """Each auction's winner in stream order; with ``history`` (robust modes), jurors whose scores over the
+    previous ``history`` auctions run against their peers' are left out, as the score node does from memory."""
+    past: list[list[dict[str, int]]] = []
+    winners = []
+    for r in results:
+        drop: set[str] = set(leave_out)
+        if history and mode != "paper":
+            present = {j for b in r["bids"] for j in jury_of(b) if j not in leave_out}
+            jurors = [j for j in prices if j in present]
+            drop |= set(unreliable_jurors([s for scores in past[-history:] for s in scores], jurors))
+        winners.append(_winner(r, jury_of, mode, prices, leave_out=drop))
+        past.append([{j: v for j, v in jury_of(b).items() if j not in leave_out}
+                     for b in r["bids"] if not b["disqualified"]])
+    return winners
+
+
 async def _attack(suite, seed: int, attack: str, params: SimParams, mode: str, memory_dir: Path, embedder,
-                  prices: dict[str, float]) -> dict[str, Any]:
+                  prices: dict[str, float], history: int = 0) -> dict[str, Any]:
     from graphs.auction import graph
     from graphs.context import AuctionContext
     from memory_store import AuctionMemory
@@ -103,7 +122,7 @@ async def _attack(suite, seed: int, attack: str, params: SimParams, mode: str, m
     world = AttackedWorld(suite.tasks, seed, attack, params)
     with AuctionMemory(memory_dir, embedder=embedder) as memory:
         ctx = AuctionContext(pool=attack_pool(attack), memory=memory, model_factory=world.factory, jury_mode=mode,
-                             refine=False, route_only=True)
+                             refine=False, route_only=True, juror_history=history)
         results = [(await graph.ainvoke({"task": t.task}, context=ctx))["result"] for t in suite.tasks]
 
     def honest_jury(b: dict[str, Any]) -> dict[str, int]:
@@ -112,9 +131,9 @@ async def _attack(suite, seed: int, attack: str, params: SimParams, mode: str, m
     n = len(results)
     figures: dict[str, Any] = {"adversaries": list(adversaries)}
     for label, m in (("paper", "paper"), ("robust", mode)):
-        said = [_winner(r, lambda b: b["jury"], m, prices) for r in results]
-        truth = [_winner(r, honest_jury, m, prices) for r in results]
-        abstained = [_winner(r, honest_jury, m, prices, leave_out=adversaries) for r in results]
+        said = _stream_winners(results, lambda b: b["jury"], m, prices, history=history)
+        truth = _stream_winners(results, honest_jury, m, prices, history=history)
+        abstained = _stream_winners(results, honest_jury, m, prices, leave_out=adversaries, history=history)
         figures[label] = {
             "win_rate_change_points": round(100 * (sum(w in adversaries for w in said)
                                                    - sum(w in adversaries for w in truth)) / n, 2),
@@ -122,6 +141,9 @@ async def _attack(suite, seed: int, attack: str, params: SimParams, mode: str, m
             "adversary_win_rate": round(sum(w in adversaries for w in said) / n, 4),
             "abstain_floor": round(sum(a != b for a, b in zip(abstained, truth, strict=True)) / n, 4),
         }
+        if m == mode:  # the re-scoring must reproduce the graph's own decisions
+            figures[label]["agrees_with_graph"] = round(
+                sum(w == r["winner"] for w, r in zip(said, results, strict=True)) / n, 4)
     robust = figures["robust"]
     figures["robust_within_spec"] = (robust["win_rate_change_points"] <= SPEC_GAIN_POINTS
                                      and robust["winner_change_rate"] <= SPEC_CHANGE_RATE)
@@ -132,7 +154,7 @@ async def _attack(suite, seed: int, attack: str, params: SimParams, mode: str, m
 
 
 async def robustness(tasks: int = 200, seed: int = 0, mode: str = "median",
-                     jurors: tuple[str, ...] = tuple(JUROR_SETTINGS)) -> dict[str, Any]:
+                     jurors: tuple[str, ...] = tuple(JUROR_SETTINGS), history: int = 0) -> dict[str, Any]:
     from memory_store.embeddings import Embedder
     from sale.suites import load_suite
 
@@ -141,16 +163,18 @@ async def robustness(tasks: int = 200, seed: int = 0, mode: str = "median",
     prices = {a.name: a.price_per_mtok for a in attack_pool("-of-5").agents}
     embedder = Embedder()
     report: dict[str, Any] = {"simulated": True, "tasks": len(suite.tasks), "robust_mode": mode,
+                              "juror_history": history,
                               "spec": {"win_rate_change_points": SPEC_GAIN_POINTS,
                                        "winner_change_rate": SPEC_CHANGE_RATE},
                               "jurors": {}}
     for setting in jurors:
         report["jurors"][setting] = {
             attack: await _attack(suite, seed, attack, JUROR_SETTINGS[setting], mode,
-                                  work / f"memory-{setting}-{attack}", embedder, prices)
+                                  work / f"memory-{setting}-{attack}", embedder, prices, history)
             for attack in ATTACKS}
     return report
 
 
-def run(tasks: int, seed: int, mode: str, jurors: tuple[str, ...] = tuple(JUROR_SETTINGS)) -> dict[str, Any]:
-    return asyncio.run(robustness(tasks, seed, mode, jurors))
+def run(tasks: int, seed: int, mode: str, jurors: tuple[str, ...] = tuple(JUROR_SETTINGS),
+        history: int = 0) -> dict[str, Any]:
+    return asyncio.run(robustness(tasks, seed, mode, jurors, history))

@@ -94,6 +94,34 @@ def test_robust_mode_bounds_the_adversary(memory, case, capsys):
     assert robust_gain <= 0.02 and robust_change <= 0.05
 
 
+def test_juror_history_drops_a_flipper_once_its_record_shows_it(memory):
+    """With `juror_history`, the score node reads past jury scores from memory: a juror whose scores run against
+    its peers' is dropped once 20 of its past bids show it, and the drop is reported."""
+    agents = ["a", "b", "c"]
+    quality: dict[str, dict[str, int]] = {}
+
+    def juror(name):
+        def reply(messages, kwargs):
+            text = messages[1].content
+            task = text.split("Task:\n", 1)[1].split("\n", 1)[0]
+            score = quality[task][next(a for a in agents if f"plan by {a}." in text)]
+            return json.dumps({"score": 6 - score if name == "c" else score})
+        return reply
+
+    scripts = {a: Script(bid=f"plan by {a}. steps one two three", jury=juror(a), spread=1.0) for a in agents}
+    ctx = AuctionContext(pool=scripted_pool({a: PRICE for a in agents}), memory=memory, refine=False,
+                         model_factory=factory_for(scripts), jury_mode="median", juror_history=50)
+    dropped = []
+    for task, q in stream(agents)[:12]:
+        quality[task] = q
+        result = graph.invoke({"task": task}, context=ctx)["result"]
+        assert result["status"] == "ok"
+        dropped.append(result["dropped_jurors"].get("c", ""))
+    assert dropped[:6] == [""] * 6  # 3 bids per auction: 18 past bids after six auctions, not enough
+    assert all(reason.startswith("unreliable: its past scores correlate -") for reason in dropped[7:])
+    assert all("a" in r and "b" in r for r in [result["jurors"]]) and "c" not in result["jurors"]
+
+
 def test_a6_near_uniform_logprobs_are_clipped_to_the_calibration_range(memory):
     """An endpoint faking flat top-k logprobs (H = ln 5, the maximum) buys no more than the range's top."""
     scripts = {"honest": Script(bid="Plan by honest: search, verify, answer.", spread=1.0),
@@ -131,6 +159,7 @@ def test_robustness_report_command(capsys):
             for mode in ("paper", "robust"):
                 assert -100 <= figures[mode]["win_rate_change_points"] <= 100
                 assert 0 <= figures[mode]["winner_change_rate"] <= 1 and 0 <= figures[mode]["abstain_floor"] <= 1
+            assert figures["robust"]["agrees_with_graph"] == 1.0  # the re-scoring reproduces the graph's winners
     agreeing = report["jurors"]["consistent"]
     for attack in ("self-promoter", "colluders-of-5", "flipper"):
         assert agreeing[attack]["robust"]["win_rate_change_points"] == 0

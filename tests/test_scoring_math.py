@@ -127,3 +127,22 @@ def test_batched_jury_replies_are_parsed_strictly():
                 '{"scores": [1, 2, 3], "x": 1}', "[1, 2, 3]", '{"scores": "1,2,3"}', "", "1 2 3",
                 '{"scores": [1, 2, 3]} thanks'):
         assert parse_scores(bad, 3) is None, bad
+
+
+def test_unreliable_jurors_are_those_whose_scores_run_against_their_peers():
+    import random
+
+    from sale.cost import unreliable_jurors
+
+    rng = random.Random(3)
+    history = []
+    for _ in range(30):
+        quality = rng.randint(0, 5)
+        honest = {j: min(5, max(0, quality + rng.choice((-1, 0, 0, 1)))) for j in ("a", "b", "c")}
+        history.append({**honest, "flip": 5 - quality, "flat": 3})
+    jurors = ["a", "b", "c", "flip", "flat"]
+    found = unreliable_jurors(history, jurors)
+    assert set(found) == {"flip"} and found["flip"] < -0.5  # the constant juror is not judged
+    assert unreliable_jurors(history[:19], jurors) == {}  # fewer than 20 bids: no verdict
+    split = [{**h, "flip2": h["flip"]} for h in history]
+    assert unreliable_jurors(split, ["a", "b", "flip", "flip2"]) == {}  # half the jury or more: cannot tell
