@@ -144,22 +144,7 @@ class AuctionLog:
         self._db.close()
 
 
-PG_SCHEMA = """
-CREATE TABLE IF NOT EXISTS auctions (
-    seq        BIGSERIAL PRIMARY KEY,
-    auction_id TEXT NOT NULL UNIQUE,
-    created_at TEXT NOT NULL,
-    task       TEXT NOT NULL,
-    winner     TEXT NOT NULL,
-    record     TEXT NOT NULL,
-    outcome    TEXT
-);
-CREATE TABLE IF NOT EXISTS failed_auctions (
-    auction_id TEXT PRIMARY KEY,
-    created_at TEXT NOT NULL,
-    record     TEXT NOT NULL
-);
-"""
+PG_SCHEMA = SCHEMA.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY")
 WRITER_LOCK = 0x5A1E_A0C7  # pg advisory lock id: one writing transaction at a time, across processes
 
 

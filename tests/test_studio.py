@@ -54,6 +54,15 @@ def studio(tmp_path_factory):
         proc.kill()
 
 
+async def auction_on_stub(client, stub: StubServer, tmp_path: Path, **context) -> dict:
+    """One auction run through the server on a pool of the stub's two agents."""
+    pool = tmp_path / "pool.toml"
+    pool.write_text(pool_toml(stub.base_url, {"small": 0.05, "big": 0.36}))
+    thread = await client.threads.create()
+    return await client.runs.wait(thread["thread_id"], "auction", input={"task": "What is 17 * 23?"},
+                                  context={"pool_file": str(pool), "memory_dir": str(tmp_path / "memory"), **context})
+
+
 async def test_studio_serves_both_graphs_and_runs_an_auction(studio, tmp_path):
     from langgraph_sdk import get_client
 
@@ -68,14 +77,8 @@ async def test_studio_serves_both_graphs_and_runs_an_auction(studio, tmp_path):
         schemas["context_schema"]["properties"])
 
     with StubServer({"small": Behaviour(spread=2.0), "big": Behaviour(spread=0.5)}) as stub:
-        pool = tmp_path / "pool.toml"
-        pool.write_text(pool_toml(stub.base_url, {"small": 0.05, "big": 0.36}))
-        thread = await client.threads.create()
-        out = await client.runs.wait(
-            thread["thread_id"], "auction", input={"task": "What is 17 * 23?"},
-            context={"pool_file": str(pool), "memory_dir": str(tmp_path / "memory"), "search_backend": "bm25",
-                     "search_corpus": str(ROOT / "examples" / "corpus")},
-        )
+        out = await auction_on_stub(client, stub, tmp_path, search_backend="bm25",
+                                    search_corpus=str(ROOT / "examples" / "corpus"))
     result = out["result"]
     assert result["status"] == "ok", out
     assert result["winner"] in ("small", "big") and result["answer"]
@@ -94,14 +97,8 @@ async def test_studio_run_writes_to_a_shared_memory(studio, tmp_path, pg_url, ch
     index_url = f"{chroma_url}/studio"
     client = get_client(url=studio)
     with StubServer({"small": Behaviour(spread=2.0), "big": Behaviour(spread=0.5)}) as stub:
-        pool = tmp_path / "pool.toml"
-        pool.write_text(pool_toml(stub.base_url, {"small": 0.05, "big": 0.36}))
-        thread = await client.threads.create()
-        out = await client.runs.wait(
-            thread["thread_id"], "auction", input={"task": "What is 17 * 23?"},
-            context={"pool_file": str(pool), "memory_dir": str(tmp_path / "memory"), "memory_log_url": pg_url,
-                     "memory_index_url": index_url, "route_only": True},
-        )
+        out = await auction_on_stub(client, stub, tmp_path, memory_log_url=pg_url, memory_index_url=index_url,
+                                    route_only=True)
     assert out["result"]["status"] == "ok", out
     with psycopg.connect(pg_url) as conn:
         logged = [a for (a,) in conn.execute("SELECT auction_id FROM auctions")]
