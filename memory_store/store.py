@@ -174,15 +174,19 @@ class AuctionMemory:
         """Index a logged record. The log is the truth: if the index cannot take it now (a Chroma server down),
         warn and catch up from the log at the next write or retrieval, instead of failing the auction."""
         try:
-            if self.index_stale:
-                self.sync_index()
-                self.index_stale = False
+            self._catch_up()
             self._index_record(record, seq)
         except Exception as exc:  # chromadb raises many transport error types
             self.index_stale = True
             warnings.warn(f"auction {record['auction_id']} is logged but not indexed yet (index at "
                           f"{self.index.where} unavailable: {_short(exc)}); it will be indexed from the log",
                           RuntimeWarning, stacklevel=3)
+
+    def _catch_up(self) -> None:
+        """Re-sync an index that missed writes while it was unreachable."""
+        if self.index_stale:
+            self.sync_index()
+            self.index_stale = False
 
     def _retain(self, newest: int, full: bool = False) -> None:
         """Apply the retention policy after a write (``full``: on open, over the whole log): drop beyond
@@ -248,9 +252,7 @@ class AuctionMemory:
         :class:`MemoryUnavailableError` if the index cannot be reached."""
         embedding = self._embed(task)
         try:
-            if self.index_stale:
-                self.sync_index()
-                self.index_stale = False
+            self._catch_up()
             return self._query(embedding, k, max_seq, bidder)
         except Exception as exc:
             raise MemoryUnavailableError(f"the auction index at {self.index.where} is unavailable: "

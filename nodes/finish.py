@@ -46,7 +46,7 @@ def usage_split(calls: list[dict[str, Any]]) -> dict[str, Any]:
         "calls": len(calls),
         "failed_calls": sum(1 for c in calls if c.get("error")),
         "server_reported_tokens": sum(r.get("total_tokens") or 0 for r in reported) if reported else None,
-        "tokens_by_purpose": {p: tally((p,))[0] for p in (*AUCTION_PURPOSES, "execute") if tally((p,))[0]},
+        "tokens_by_purpose": {p: n for p in (*AUCTION_PURPOSES, "execute") if (n := tally((p,))[0])},
     }
 
 
