@@ -17,6 +17,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sale.cost import Weights, bid_cost, bid_value
 
 
@@ -127,14 +129,19 @@ def shapley(directory: Path, value: str = "pass") -> dict[str, Any]:
     return out | {"shapley": main["shapley"], "v_full": main["v_full"], "v_empty": main["v_empty"]}
 
 
+DYNAMICS_BLOCKS = 5
+
+
 def dynamics(directory: Path, out_png: Path | None = None) -> dict[str, Any]:
     """Each agent's cumulative win share over the task stream, with and without memory, averaged over the
-    recorded stream orders; plus the smallest agent's share in a rolling window (less dominated by the start)."""
+    recorded stream orders; and whether the smallest agent's share rises: its share in each fifth of the stream
+    and a least-squares trend with a standard error, so "rising" and "flat" are tested, not read off a noisy
+    curve (run the bench with ``--orders`` >= 4 for a usable error)."""
     results, _, tasks = _load(directory)
     agents = [a["name"] for a in sorted(results["pool"]["agents"], key=lambda a: a["price_per_mtok"])]
     curves: dict[str, dict[str, list[float]]] = {}
-    rolling: dict[str, list[float]] = {}
-    window = 0
+    blocks: dict[str, dict[str, list[float]]] = {}
+    trend: dict[str, dict[str, Any]] = {}
     for run in ("sale", "sale-nomem"):
         orders = sorted({t["order"] for t in tasks if t["router"] == run})
         streams = [sorted((t for t in tasks if t["router"] == run and t["order"] == o), key=lambda t: t["position"])
@@ -142,7 +149,6 @@ def dynamics(directory: Path, out_png: Path | None = None) -> dict[str, Any]:
         if not streams or not streams[0]:
             continue
         n = min(len(s) for s in streams)
-        window = window or max(5, n // 5)
         curves[run] = {}
         for agent in agents:
             per_order = []
@@ -153,19 +159,47 @@ def dynamics(directory: Path, out_png: Path | None = None) -> dict[str, Any]:
                     curve.append(wins / i)
                 per_order.append(curve)
             curves[run][agent] = [sum(c[i] for c in per_order) / len(per_order) for i in range(n)]
-        smallest = [[row["agent"] == agents[0] for row in rows[:n]] for rows in streams]
-        rolling[run] = [sum(sum(w[i - window + 1:i + 1]) for w in smallest) / (window * len(smallest))
-                        for i in range(window - 1, n)]
+        smallest = np.array([[row["agent"] == agents[0] for row in rows[:n]] for rows in streams], dtype=float)
+        blocks[run], trend[run] = _share_trend(smallest)
     if not curves:
         raise AnalysisError(f"{directory} has no sale or sale-nomem runs")
     target = out_png or directory / "dynamics.png"
-    _plot(curves, rolling, window, agents, target, bool(results.get("simulated")))
-    return {"plot": str(target), "window": window,
+    _plot(curves, blocks, agents, target, bool(results.get("simulated")))
+    return {"plot": str(target), "orders": len(streams),
             "final_share": {run: {a: c[-1] for a, c in per.items()} for run, per in curves.items()},
-            "smallest_rolling_share": rolling}
+            "smallest_blocks": blocks, "smallest_trend": trend}
 
 
-def _plot(curves: dict[str, dict[str, list[float]]], rolling: dict[str, list[float]], window: int,
+def _share_trend(wins: np.ndarray) -> tuple[dict[str, list[float]], dict[str, Any]]:
+    """``wins``: orders x positions, 1 where the smallest agent won. Block shares (mean, standard error over
+    orders) and the slope of a line fitted to the win indicator against the position in the stream (0..1), in
+    share points per whole stream; its error is the spread of the per-order slopes (several orders) or the
+    least-squares error (one order). Verdict at two standard errors."""
+    n_orders, n = wins.shape
+    edges = np.linspace(0, n, min(DYNAMICS_BLOCKS, n) + 1).round().astype(int)
+    per_block = np.array([[w[a:b].mean() for a, b in itertools.pairwise(edges)] for w in wins])
+    if n < 3:
+        return ({"share": per_block.mean(axis=0).tolist(), "se": [0.0] * len(per_block[0]), "edges": edges.tolist()},
+                {"slope_points": None, "se_points": None, "verdict": "too short", "orders": n_orders})
+    x = np.arange(n) / n
+    slopes = np.array([np.polyfit(x, w, 1)[0] for w in wins])
+    if n_orders >= 3:
+        se = float(slopes.std(ddof=1) / math.sqrt(n_orders))
+        block_se = per_block.std(axis=0, ddof=1) / math.sqrt(n_orders)
+    else:
+        xs, ys = np.tile(x, n_orders), wins.ravel()
+        fit = np.polyfit(xs, ys, 1)
+        resid = ys - np.polyval(fit, xs)
+        se = float(math.sqrt(resid.var(ddof=2) / ((xs - xs.mean()) ** 2).sum()))
+        share = per_block.mean(axis=0)
+        block_se = np.sqrt(share * (1 - share) / (n_orders * np.diff(edges)))
+    slope = float(slopes.mean())
+    verdict = "rising" if slope > 2 * se else "falling" if slope < -2 * se else "flat"
+    return ({"share": per_block.mean(axis=0).tolist(), "se": block_se.tolist(), "edges": edges.tolist()},
+            {"slope_points": 100 * slope, "se_points": 100 * se, "verdict": verdict, "orders": n_orders})
+
+
+def _plot(curves: dict[str, dict[str, list[float]]], blocks: dict[str, dict[str, list[float]]],
           agents: list[str], target: Path, simulated: bool) -> None:
     import matplotlib
 
@@ -183,12 +217,17 @@ def _plot(curves: dict[str, dict[str, list[float]]], rolling: dict[str, list[flo
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     ax = axes[0][-1]
-    for run, series in rolling.items():
-        ax.plot(range(window, window + len(series)), [100 * x for x in series], label=run)
-    ax.set_title(f"smallest agent, share of the last {window} tasks{tag}", fontsize=10)
-    ax.set_xlabel("tasks seen in the stream")
+    width = 0.8 / max(1, len(blocks))
+    for i, (run, b) in enumerate(blocks.items()):
+        centres = np.arange(len(b["share"])) + (i - (len(blocks) - 1) / 2) * width
+        ax.bar(centres, [100 * v for v in b["share"]], width, yerr=[100 * v for v in b["se"]], capsize=3,
+               label=run)
+    edges = next(iter(blocks.values()))["edges"]
+    ax.set_xticks(range(len(edges) - 1), [f"{a + 1}-{b}" for a, b in itertools.pairwise(edges)])
+    ax.set_title(f"{agents[0]}: win share per fifth of the stream{tag}", fontsize=10)
+    ax.set_xlabel("tasks in the stream (error bars: 1 s.e. over orders)")
     ax.set_ylabel("win share (%)")
-    ax.grid(alpha=0.3)
+    ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(target, dpi=110)

@@ -521,6 +521,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     else:
         for run, shares in out["final_share"].items():
             print(f"{run}: final win share " + ", ".join(f"{a} {100 * s:.1f}%" for a, s in shares.items()))
+            blocks, trend = out["smallest_blocks"][run], out["smallest_trend"][run]
+            print("  smallest agent per fifth of the stream: "
+                  + " ".join(f"{100 * v:.1f}%" for v in blocks["share"]))
+            if trend["slope_points"] is not None:
+                print(f"  trend {trend['slope_points']:+.1f} pt per stream (s.e. {trend['se_points']:.1f}, "
+                      f"{trend['orders']} orders): {trend['verdict']}")
         print(f"plot: {out['plot']}")
     return 0
 

@@ -153,7 +153,9 @@ def write_plots(results: dict[str, Any], out: Path) -> list[str]:
             ax.plot(range(1, len(stream) + 1), [100 * x for x in stream], label=name)
         ax.set_xlabel("tasks seen in the stream")
         ax.set_ylabel("smallest agent's cumulative win share (%)")
-        ax.set_title(f"Smallest agent's share over the task stream{tag}")
+        orders = results.get("orders", 1)
+        ax.set_title(f"Smallest agent's share over the task stream{tag}\n(mean over {orders} stream order"
+                     f"{'s' if orders != 1 else ''}; see `sale analyze dynamics` for the trend test)", fontsize=10)
         ax.legend()
         ax.grid(alpha=0.3)
         _save(fig, out / "win_share.png")

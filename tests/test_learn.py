@@ -94,6 +94,26 @@ def test_dynamics_plot_and_shares(run_dir, tmp_path):
     assert (tmp_path / "dyn.png").read_bytes().startswith(b"\x89PNG")
     for shares in d["final_share"].values():
         assert sum(shares.values()) == pytest.approx(1.0)
+    for run, blocks in d["smallest_blocks"].items():
+        assert len(blocks["share"]) == len(blocks["edges"]) - 1
+        assert d["smallest_trend"][run]["verdict"] in ("rising", "flat", "falling", "too short")
+
+
+def test_share_trend_tells_rising_from_flat():
+    """The verdict follows the data: a share climbing from 10 % to 40 % over the stream is rising, a constant
+    share with noise is flat, a falling one falling; block shares are the plain means."""
+    from sale.analysis import _share_trend
+
+    rng = np.random.default_rng(0)
+    ramp = np.linspace(0.1, 0.4, 200)
+    rising = (rng.random((8, 200)) < ramp).astype(float)
+    flat = (rng.random((8, 200)) < 0.25).astype(float)
+    blocks, trend = _share_trend(rising)
+    assert trend["verdict"] == "rising" and 15 < trend["slope_points"] < 45
+    assert blocks["share"][0] == pytest.approx(rising[:, :40].mean())
+    assert _share_trend(flat)[1]["verdict"] == "flat"
+    assert _share_trend(rising[:, ::-1].copy())[1]["verdict"] == "falling"
+    assert _share_trend(rising[:1])[1]["se_points"] > 0
 
 
 def test_analysis_of_a_directory_without_a_run_is_one_clear_error(tmp_path, capsys):
