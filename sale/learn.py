@@ -21,8 +21,11 @@ with M = 1e4 as in the paper, delta = 0.01 and mu = 1e-3 (a tie-break toward mor
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import random
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,6 +101,22 @@ def load_examples(directory: Path, run: str = "sale") -> tuple[list[Example], li
     return examples, jurors, prices
 
 
+@contextlib.contextmanager
+def _c_stdout_silenced():
+    """HiGHS prints a debug line per incumbent from C++ even with display off (ERGO-Code/HiGHS, reported as
+    jump-dev/HiGHS.jl#312); it would flood the CLI's output, so file descriptor 1 points at /dev/null while the
+    solver runs."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def fit(examples: list[Example], jurors: list[str], objective: str = "minmax", cap: float = 0.5
         ) -> dict[str, float]:
     """Solve the MILP; returns ``{"cost", "entropy", "juror:NAME"...}``."""
@@ -161,8 +180,9 @@ def fit(examples: list[Example], jurors: list[str], objective: str = "minmax", c
     upper = np.concatenate([[MAX_COST_WEIGHT], np.ones(1 + n_j), np.full(n_t, np.inf), np.ones(n_t), [np.inf]])
     integrality = np.zeros(n)
     integrality[a0:a0 + n_t] = 1
-    res = milp(c, constraints=LinearConstraint(np.array(rows), lo, hi), bounds=Bounds(lower, upper),
-               integrality=integrality, options={"time_limit": 120.0, "mip_rel_gap": 1e-4})
+    with _c_stdout_silenced():
+        res = milp(c, constraints=LinearConstraint(np.array(rows), lo, hi), bounds=Bounds(lower, upper),
+                   integrality=integrality, options={"time_limit": 120.0, "mip_rel_gap": 1e-4, "disp": False})
     if res.x is None:
         raise LearnError(f"the solver found no solution: {res.message}")
     w = res.x
