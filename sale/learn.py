@@ -188,7 +188,7 @@ def fit(examples: list[Example], jurors: list[str], objective: str = "minmax", c
     w = res.x
     out = {"cost": float(w[0]), "entropy": float(w[1])}
     out |= {f"juror:{j}": float(w[2 + k]) for k, j in enumerate(jurors)}
-    return {k: round(v, 6) for k, v in out.items()}
+    return {k: round(v, 6) + 0.0 for k, v in out.items()}  # + 0.0: no "-0" from the solver's signed zeros
 
 
 def choose(ex: Example, weights: dict[str, float], jurors: list[str]) -> int:
