@@ -142,6 +142,7 @@ def dynamics(directory: Path, out_png: Path | None = None) -> dict[str, Any]:
     curves: dict[str, dict[str, list[float]]] = {}
     blocks: dict[str, dict[str, list[float]]] = {}
     trend: dict[str, dict[str, Any]] = {}
+    smallest: dict[str, np.ndarray] = {}
     for run in ("sale", "sale-nomem"):
         orders = sorted({t["order"] for t in tasks if t["router"] == run})
         streams = [sorted((t for t in tasks if t["router"] == run and t["order"] == o), key=lambda t: t["position"])
@@ -159,15 +160,19 @@ def dynamics(directory: Path, out_png: Path | None = None) -> dict[str, Any]:
                     curve.append(wins / i)
                 per_order.append(curve)
             curves[run][agent] = [sum(c[i] for c in per_order) / len(per_order) for i in range(n)]
-        smallest = np.array([[row["agent"] == agents[0] for row in rows[:n]] for rows in streams], dtype=float)
-        blocks[run], trend[run] = _share_trend(smallest)
+        smallest[run] = np.array([[row["agent"] == agents[0] for row in rows[:n]] for rows in streams],
+                                 dtype=float)
+        blocks[run], trend[run] = _share_trend(smallest[run])
     if not curves:
         raise AnalysisError(f"{directory} has no sale or sale-nomem runs")
+    memory_gain = None
+    if set(smallest) == {"sale", "sale-nomem"} and smallest["sale"].shape == smallest["sale-nomem"].shape:
+        memory_gain = _paired_trend(smallest["sale"], smallest["sale-nomem"])
     target = out_png or directory / "dynamics.png"
     _plot(curves, blocks, agents, target, bool(results.get("simulated")))
     return {"plot": str(target), "orders": len(streams),
             "final_share": {run: {a: c[-1] for a, c in per.items()} for run, per in curves.items()},
-            "smallest_blocks": blocks, "smallest_trend": trend}
+            "smallest_blocks": blocks, "smallest_trend": trend, "memory_trend_gain": memory_gain}
 
 
 def _share_trend(wins: np.ndarray) -> tuple[dict[str, list[float]], dict[str, Any]]:
@@ -182,7 +187,7 @@ def _share_trend(wins: np.ndarray) -> tuple[dict[str, list[float]], dict[str, An
         return ({"share": per_block.mean(axis=0).tolist(), "se": [0.0] * len(per_block[0]), "edges": edges.tolist()},
                 {"slope_points": None, "se_points": None, "verdict": "too short", "orders": n_orders})
     x = np.arange(n) / n
-    slopes = np.array([np.polyfit(x, w, 1)[0] for w in wins])
+    slopes = _slopes(wins)
     if n_orders >= 3:
         se = float(slopes.std(ddof=1) / math.sqrt(n_orders))
         block_se = per_block.std(axis=0, ddof=1) / math.sqrt(n_orders)
@@ -197,6 +202,24 @@ def _share_trend(wins: np.ndarray) -> tuple[dict[str, list[float]], dict[str, An
     verdict = "rising" if slope > 2 * se else "falling" if slope < -2 * se else "flat"
     return ({"share": per_block.mean(axis=0).tolist(), "se": block_se.tolist(), "edges": edges.tolist()},
             {"slope_points": 100 * slope, "se_points": 100 * se, "verdict": verdict, "orders": n_orders})
+
+
+def _slopes(wins: np.ndarray) -> np.ndarray:
+    x = np.arange(wins.shape[1]) / wins.shape[1]
+    return np.array([np.polyfit(x, w, 1)[0] for w in wins])
+
+
+def _paired_trend(with_memory: np.ndarray, without: np.ndarray) -> dict[str, Any] | None:
+    """How much steeper the smallest agent's share climbs with memory than without, order by order: both runs
+    stream the same seeded orders, so a permutation that happens to put its easy tasks late tilts both alike and
+    cancels here. None with fewer than three orders or positions."""
+    n_orders, n = with_memory.shape
+    if n_orders < 3 or n < 3:
+        return None
+    diff = _slopes(with_memory) - _slopes(without)
+    slope, se = float(diff.mean()), float(diff.std(ddof=1) / math.sqrt(n_orders))
+    verdict = "rising" if slope > 2 * se else "falling" if slope < -2 * se else "flat"
+    return {"slope_points": 100 * slope, "se_points": 100 * se, "verdict": verdict, "orders": n_orders}
 
 
 def _plot(curves: dict[str, dict[str, list[float]]], blocks: dict[str, dict[str, list[float]]],

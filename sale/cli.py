@@ -527,6 +527,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             if trend["slope_points"] is not None:
                 print(f"  trend {trend['slope_points']:+.1f} pt per stream (s.e. {trend['se_points']:.1f}, "
                       f"{trend['orders']} orders): {trend['verdict']}")
+        gain = out["memory_trend_gain"]
+        if gain:
+            print(f"memory's own share of the trend (with minus without, paired by order): "
+                  f"{gain['slope_points']:+.1f} pt per stream (s.e. {gain['se_points']:.1f}): {gain['verdict']}")
         print(f"plot: {out['plot']}")
     return 0
 

@@ -116,6 +116,22 @@ def test_share_trend_tells_rising_from_flat():
     assert _share_trend(rising[:1])[1]["se_points"] > 0
 
 
+def test_paired_trend_cancels_what_both_runs_share():
+    """Memory's own part of the trend: a tilt common to both runs (the same stream orders) cancels, a climb only
+    the memory run has does not."""
+    from sale.analysis import _paired_trend
+
+    rng = np.random.default_rng(1)
+    shared_tilt = rng.random((8, 200)) < np.linspace(0.1, 0.3, 200)
+    climb = rng.random((8, 200)) < np.linspace(0.0, 0.3, 200)
+    without = shared_tilt.astype(float)
+    with_memory = (shared_tilt | climb).astype(float)
+    assert _paired_trend(with_memory, without)["verdict"] == "rising"
+    same = _paired_trend(without, without.copy())
+    assert same["slope_points"] == 0 and same["verdict"] == "flat"
+    assert _paired_trend(with_memory[:2], without[:2]) is None
+
+
 def test_analysis_of_a_directory_without_a_run_is_one_clear_error(tmp_path, capsys):
     assert main(["analyze", "shapley", "--from", str(tmp_path)]) == 2
     assert "results.json is missing" in capsys.readouterr().err
