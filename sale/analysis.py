@@ -136,7 +136,7 @@ def dynamics(directory: Path, out_png: Path | None = None) -> dict[str, Any]:
     """Each agent's cumulative win share over the task stream, with and without memory, averaged over the
     recorded stream orders; and whether the smallest agent's share rises: its share in each fifth of the stream
     and a least-squares trend with a standard error, so "rising" and "flat" are tested, not read off a noisy
-    curve (run the bench with ``--orders`` >= 4 for a usable error)."""
+    curve (bench with ``--orders`` 12 or more before reading a trend)."""
     results, _, tasks = _load(directory)
     agents = [a["name"] for a in sorted(results["pool"]["agents"], key=lambda a: a["price_per_mtok"])]
     curves: dict[str, dict[str, list[float]]] = {}
@@ -198,10 +198,13 @@ def _share_trend(wins: np.ndarray) -> tuple[dict[str, list[float]], dict[str, An
         se = float(math.sqrt(resid.var(ddof=2) / ((xs - xs.mean()) ** 2).sum()))
         share = per_block.mean(axis=0)
         block_se = np.sqrt(share * (1 - share) / (n_orders * np.diff(edges)))
-    slope = float(slopes.mean())
-    verdict = "rising" if slope > 2 * se else "falling" if slope < -2 * se else "flat"
     return ({"share": per_block.mean(axis=0).tolist(), "se": block_se.tolist(), "edges": edges.tolist()},
-            {"slope_points": 100 * slope, "se_points": 100 * se, "verdict": verdict, "orders": n_orders})
+            _trend(float(slopes.mean()), se, n_orders))
+
+
+def _trend(slope: float, se: float, n_orders: int) -> dict[str, Any]:
+    verdict = "rising" if slope > 2 * se else "falling" if slope < -2 * se else "flat"
+    return {"slope_points": 100 * slope, "se_points": 100 * se, "verdict": verdict, "orders": n_orders}
 
 
 def _slopes(wins: np.ndarray) -> np.ndarray:
@@ -217,9 +220,7 @@ def _paired_trend(with_memory: np.ndarray, without: np.ndarray) -> dict[str, Any
     if n_orders < 3 or n < 3:
         return None
     diff = _slopes(with_memory) - _slopes(without)
-    slope, se = float(diff.mean()), float(diff.std(ddof=1) / math.sqrt(n_orders))
-    verdict = "rising" if slope > 2 * se else "falling" if slope < -2 * se else "flat"
-    return {"slope_points": 100 * slope, "se_points": 100 * se, "verdict": verdict, "orders": n_orders}
+    return _trend(float(diff.mean()), float(diff.std(ddof=1) / math.sqrt(n_orders)), n_orders)
 
 
 def _plot(curves: dict[str, dict[str, list[float]]], blocks: dict[str, dict[str, list[float]]],
