@@ -132,6 +132,16 @@ def shapley(directory: Path, value: str = "pass") -> dict[str, Any]:
 DYNAMICS_BLOCKS = 5
 
 
+def cumulative_share(winners: list[list[str]], agent: str) -> list[float]:
+    """``agent``'s cumulative share of the wins at each position of the stream, averaged over the orders
+    (``winners``: one list of winners per order, in stream order; cut to the shortest)."""
+    n = min((len(w) for w in winners), default=0)
+    if not n:
+        return []
+    hits = np.array([[a == agent for a in w[:n]] for w in winners], dtype=float)
+    return (hits.cumsum(axis=1) / np.arange(1, n + 1)).mean(axis=0).tolist()
+
+
 def dynamics(directory: Path, out_png: Path | None = None) -> dict[str, Any]:
     """Each agent's cumulative win share over the task stream, with and without memory, averaged over the
     recorded stream orders; and whether the smallest agent's share rises: its share in each fifth of the stream
@@ -150,16 +160,8 @@ def dynamics(directory: Path, out_png: Path | None = None) -> dict[str, Any]:
         if not streams or not streams[0]:
             continue
         n = min(len(s) for s in streams)
-        curves[run] = {}
-        for agent in agents:
-            per_order = []
-            for rows in streams:
-                wins, curve = 0, []
-                for i, row in enumerate(rows[:n], 1):
-                    wins += row["agent"] == agent
-                    curve.append(wins / i)
-                per_order.append(curve)
-            curves[run][agent] = [sum(c[i] for c in per_order) / len(per_order) for i in range(n)]
+        winners = [[row["agent"] for row in rows[:n]] for rows in streams]
+        curves[run] = {agent: cumulative_share(winners, agent) for agent in agents}
         smallest[run] = np.array([[row["agent"] == agents[0] for row in rows[:n]] for rows in streams],
                                  dtype=float)
         blocks[run], trend[run] = _share_trend(smallest[run])

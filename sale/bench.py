@@ -370,16 +370,10 @@ def diagnostics(runs: list[Run], singles: dict[tuple[str, str], Run], agents: li
 def win_stream(runs: list[Run], agent: str) -> list[float]:
     """Cumulative share of the stream's tasks won by ``agent``, averaged over the stream orders (one order's
     curve is mostly the luck of which tasks came first)."""
-    orders = sorted({r.order for r in runs})
-    curves = []
-    for order in orders:
-        wins, curve = 0, []
-        for i, r in enumerate(sorted((r for r in runs if r.order == order), key=lambda r: r.position), 1):
-            wins += r.agent == agent
-            curve.append(wins / i)
-        curves.append(curve)
-    n = min((len(c) for c in curves), default=0)
-    return [sum(c[i] for c in curves) / len(curves) for i in range(n)]
+    from sale.analysis import cumulative_share
+
+    return cumulative_share([[r.agent for r in sorted((r for r in runs if r.order == order), key=lambda r: r.position)]
+                             for order in sorted({r.order for r in runs})], agent)
 
 
 def choose_knob(curve: list[dict[str, Any]], target_pass: float) -> dict[str, Any]:
