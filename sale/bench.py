@@ -310,6 +310,10 @@ def summarise(runs: list[Run], agents: list[str], orders: int) -> dict[str, Any]
         purposes.update(r.auction_tokens_by_purpose)
     if purposes and tokens:
         out["auction_token_share_by_purpose"] = {k: purposes[k] / tokens for k in sorted(purposes)}
+    auction = sum(r.auction_tokens for r in runs)
+    if auction:
+        out["auction_tokens_per_task"] = auction / len(runs)
+        out["execution_tokens_per_task"] = (tokens - auction) / len(runs)
     return out
 
 

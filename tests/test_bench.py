@@ -53,6 +53,11 @@ def test_results_json_has_every_router_and_figure(sim_run):
     assert results["routers"]["single:largest"]["largest_share"] == 1.0
     assert results["routers"]["sale"]["auction_token_share"] > 0
     assert results["routers"]["single:largest"]["auction_token_share"] == 0
+    sale = results["routers"]["sale"]
+    per_task = sale["auction_tokens_per_task"] + sale["execution_tokens_per_task"]
+    assert abs(per_task * sale["tasks"] - sale["tokens"]) < 1e-6 * sale["tokens"]
+    assert abs(sale["auction_tokens_per_task"] / per_task - sale["auction_token_share"]) < 1e-9
+    assert "auction_tokens_per_task" not in results["routers"]["single:largest"]
 
 
 def test_the_oracle_bounds_every_router(sim_run):
@@ -85,6 +90,7 @@ def test_report_and_plots_are_written_and_labelled(sim_run):
     _, out = sim_run
     report = (out / "report.md").read_text()
     assert "**SIMULATED**" in report and "| sale |" in report and "budget_bias" in report
+    assert "sale: the auction takes " in report and "under 5 % of tokens where executions average" in report
     for name in ("pareto.png", "workload.png", "win_share.png", "knob.png"):
         data = (out / name).read_bytes()
         assert data.startswith(PNG) and len(data) > 5000, name
