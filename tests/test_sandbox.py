@@ -32,7 +32,22 @@ def rss_mb() -> float:
     return 0.0
 
 
-def sandbox_processes() -> list[int]:
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(") ")[2].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _lineage(pid: int) -> set[int]:
+    chain = set()
+    while pid > 0 and pid not in chain:
+        chain.add(pid)
+        pid = _parent(pid)
+    return chain
+
+
+def marked_processes() -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -43,6 +58,25 @@ def sandbox_processes() -> list[int]:
             if MARKER.encode() in cmdline or b"bwrap\x00--unshare-all" in cmdline:
                 found.append(int(entry.name))
     return found
+
+
+def sandbox_processes() -> list[int]:
+    """Sandbox processes this test run is answerable for, escaped ones included.
+
+    Walking up from a sandbox process past other sandbox processes, the first other process is this one or one
+    of its ancestors (an orphan goes to init or to a subreaper above us): ours. Any other process there is
+    another program running sandboxes on the same machine (a benchmark beside the suite), not ours to judge.
+    """
+    found = marked_processes()
+    ours = _lineage(os.getpid())
+    mine = []
+    for pid in found:
+        up = _parent(pid)
+        while up in found:
+            up = _parent(up)
+        if up in ours:  # 0: it exited while we looked, not a survivor
+            mine.append(pid)
+    return mine
 
 
 class Guard:
@@ -326,6 +360,31 @@ def test_refuses_without_namespaces_unless_weak_mode_is_configured(monkeypatch):
         monkeypatch.undo()
         sandbox.probe.cache_clear()
     assert sandbox.probe() is None
+
+
+def test_the_survivor_check_sees_our_processes_and_not_another_programs():
+    """A benchmark running sandboxes beside the suite must not fail it; a sandbox process we started must."""
+    import subprocess
+
+    code = f"import time\n# {MARKER}\ntime.sleep(30)"
+    ours = subprocess.Popen([sys.executable, "-c", code])
+    other = subprocess.Popen(["sh", "-c", 'python3 -c "$CODE"; true'], env={**os.environ, "CODE": code})
+    theirs: list[int] = []
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (ours.pid in marked_processes() and theirs):
+            theirs = [p for p in marked_processes() if _parent(p) == other.pid]
+            time.sleep(0.05)
+        assert theirs, "the other program's process did not start"
+        found = sandbox_processes()
+        assert ours.pid in found
+        assert not set(theirs) & set(found)
+    finally:
+        for pid in theirs:
+            os.kill(pid, 9)
+        for proc in (ours, other):
+            proc.kill()
+            proc.wait()
 
 
 def test_orchestrator_python_is_not_the_sandbox_interpreter():
