@@ -7,6 +7,7 @@ process survives, and the orchestrator (this process) is alive with RSS growth <
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
@@ -32,11 +33,20 @@ def rss_mb() -> float:
     return 0.0
 
 
-def _parent(pid: int) -> int:
+def _stat(pid: int | str) -> tuple[str, str, int] | None:
+    """(command name, state letter, parent pid) from /proc/PID/stat, or None once the process is gone."""
     try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(") ")[2].split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    comm, _, rest = stat.partition(" (")[2].rpartition(") ")
+    state, ppid = rest.split()[:2]
+    return comm, state, int(ppid)
+
+
+def _parent(pid: int) -> int:
+    stat = _stat(pid)
+    return stat[2] if stat else 0
 
 
 def _lineage(pid: int) -> set[int]:
@@ -381,7 +391,8 @@ def test_the_survivor_check_sees_our_processes_and_not_another_programs():
         assert not set(theirs) & set(found)
     finally:
         for pid in theirs:
-            os.kill(pid, 9)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, 9)
         for proc in (ours, other):
             proc.kill()
             proc.wait()
@@ -408,9 +419,5 @@ def test_many_calls_leave_no_zombies_behind():
 
 
 def _is_zombie_bwrap(pid: str) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    comm, _, rest = stat.partition(" (")[2].rpartition(") ")
-    return comm == "bwrap" and rest.startswith("Z")
+    stat = _stat(pid)
+    return stat is not None and stat[0] == "bwrap" and stat[1] == "Z"
