@@ -132,14 +132,19 @@ def shapley(directory: Path, value: str = "pass") -> dict[str, Any]:
 DYNAMICS_BLOCKS = 5
 
 
-def cumulative_share(winners: list[list[str]], agent: str) -> list[float]:
-    """``agent``'s cumulative share of the wins at each position of the stream, averaged over the orders
-    (``winners``: one list of winners per order, in stream order; cut to the shortest)."""
+def win_matrix(winners: list[list[str]], agent: str) -> np.ndarray:
+    """1 where ``agent`` won, one row per order (``winners``: each order's winners in stream order), cut to the
+    shortest order."""
     n = min((len(w) for w in winners), default=0)
-    if not n:
+    return np.array([[a == agent for a in w[:n]] for w in winners], dtype=float).reshape(len(winners), n)
+
+
+def cumulative_share(winners: list[list[str]], agent: str) -> list[float]:
+    """``agent``'s cumulative share of the wins at each position of the stream, averaged over the orders."""
+    hits = win_matrix(winners, agent)
+    if not hits.size:
         return []
-    hits = np.array([[a == agent for a in w[:n]] for w in winners], dtype=float)
-    return (hits.cumsum(axis=1) / np.arange(1, n + 1)).mean(axis=0).tolist()
+    return (hits.cumsum(axis=1) / np.arange(1, hits.shape[1] + 1)).mean(axis=0).tolist()
 
 
 def dynamics(directory: Path, out_png: Path | None = None) -> dict[str, Any]:
@@ -159,11 +164,9 @@ def dynamics(directory: Path, out_png: Path | None = None) -> dict[str, Any]:
                    for o in orders]
         if not streams or not streams[0]:
             continue
-        n = min(len(s) for s in streams)
-        winners = [[row["agent"] for row in rows[:n]] for rows in streams]
+        winners = [[row["agent"] for row in rows] for rows in streams]
         curves[run] = {agent: cumulative_share(winners, agent) for agent in agents}
-        smallest[run] = np.array([[row["agent"] == agents[0] for row in rows[:n]] for rows in streams],
-                                 dtype=float)
+        smallest[run] = win_matrix(winners, agents[0])
         blocks[run], trend[run] = _share_trend(smallest[run])
     if not curves:
         raise AnalysisError(f"{directory} has no sale or sale-nomem runs")

@@ -27,6 +27,7 @@ import numpy as np
 
 from graphs.context import AuctionContext
 from sale import routers as R
+from sale.analysis import cumulative_share
 from sale.breaker import Breakers
 from sale.pool import Pool, load_pool
 from sale.prompts import SINGLE_PLAN
@@ -290,13 +291,14 @@ def summarise(runs: list[Run], agents: list[str], orders: int) -> dict[str, Any]
     tokens = sum(r.tokens for r in runs)
     completion = sum(r.completion_tokens for r in runs)
     cost = sum(r.usd for r in runs)
+    auction = sum(r.auction_tokens for r in runs)
     wins = Counter(r.agent for r in runs)
     out: dict[str, Any] = {
         "pass_at_1": float(np.mean([r.passed for r in runs])),
         "cost_usd": cost / orders,
         "usd_per_mtok": cost / tokens * 1e6 if tokens else 0.0,
         "largest_share": wins.get(largest, 0) / len(runs),
-        "auction_token_share": sum(r.auction_tokens for r in runs) / tokens if tokens else 0.0,
+        "auction_token_share": auction / tokens if tokens else 0.0,
         "auction_completion_share": sum(r.auction_completion_tokens for r in runs) / completion if completion else 0.0,
         "auction_usd_share": sum(r.auction_usd for r in runs) / cost if cost else 0.0,
         "wall_s": sum(r.wall_s for r in runs) / orders,
@@ -310,7 +312,6 @@ def summarise(runs: list[Run], agents: list[str], orders: int) -> dict[str, Any]
         purposes.update(r.auction_tokens_by_purpose)
     if purposes and tokens:
         out["auction_token_share_by_purpose"] = {k: purposes[k] / tokens for k in sorted(purposes)}
-    auction = sum(r.auction_tokens for r in runs)
     if auction:
         out["auction_tokens_per_task"] = auction / len(runs)
         out["execution_tokens_per_task"] = (tokens - auction) / len(runs)
@@ -374,8 +375,6 @@ def diagnostics(runs: list[Run], singles: dict[tuple[str, str], Run], agents: li
 def win_stream(runs: list[Run], agent: str) -> list[float]:
     """Cumulative share of the stream's tasks won by ``agent``, averaged over the stream orders (one order's
     curve is mostly the luck of which tasks came first)."""
-    from sale.analysis import cumulative_share
-
     return cumulative_share([[r.agent for r in sorted((r for r in runs if r.order == order), key=lambda r: r.position)]
                              for order in sorted({r.order for r in runs})], agent)
 
