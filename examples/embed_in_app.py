@@ -17,7 +17,7 @@ from graphs.auction import graph
 from graphs.context import AuctionContext
 from memory_store import AuctionMemory
 from sale.as_tool import auction_tool
-from sale.local_pool import embedded_pool
+from sale.local import embedded_pool
 from sale.pool import load_pool
 
 

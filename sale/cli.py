@@ -235,10 +235,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         pool = check_pool_args(args)
     except (TaskError, PoolError, ValueError) as exc:
         return report_error(exc)
+    from sale.local import EmbeddedPoolError
+
     try:
         result = asyncio.run(_run(args, task, pool, err))
     except _BadInput as exc:
         return report_error(exc)
+    except EmbeddedPoolError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     if args.json:
         print(json.dumps(result, indent=2, sort_keys=False))
     else:
@@ -295,10 +300,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise ValueError("--port must be in 1..65535")
     except (PoolError, ValueError) as exc:
         return report_error(exc)
+    from sale.local import EmbeddedPoolError
+
     try:
         asyncio.run(_serve(args, pool))
     except _BadInput as exc:
         return report_error(exc)
+    except EmbeddedPoolError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     return 0
 
 
@@ -311,10 +321,10 @@ async def _serve(args: argparse.Namespace, pool: Any) -> None:
     with contextlib.ExitStack() as stack:
         stack.callback(memory.close)
         if pool is None:
-            from sale.local_pool import embedded_pool
+            from sale.local import embedded_pool
 
-            print("starting the embedded local models (llama.cpp)...", file=sys.stderr)
-            pool = stack.enter_context(embedded_pool())
+            print("starting the embedded local models (llama.cpp)...", file=sys.stderr, flush=True)
+            pool = await asyncio.to_thread(stack.enter_context, embedded_pool())
         app = create_app(context_from_args(args, pool, memory))
         config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning")
         print(f"serving models sale, sale-route, {', '.join(pool.names)} on http://{args.host}:{args.port}/v1",
@@ -564,10 +574,10 @@ async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> 
     async with contextlib.AsyncExitStack() as stack:
         stack.callback(memory.close)
         if pool is None:
-            from sale.local_pool import embedded_pool
+            from sale.local import embedded_pool
 
             with err.status("starting the embedded local models (llama.cpp)..."):
-                pool = stack.enter_context(embedded_pool())
+                pool = await asyncio.to_thread(stack.enter_context, embedded_pool())
         target = args.checkpoints or os.environ.get("SALE_CHECKPOINT_URL") or str(memory.directory /
                                                                                     "checkpoints.sqlite")
         try:
@@ -716,10 +726,13 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_models_prepare(args: argparse.Namespace) -> int:
-    from sale.local_pool import BUNDLED, SMOLLM2, assemble_gguf, smollm2_path
+    from sale.local import LADDER, EmbeddedPoolError, gguf_path
 
-    for model in BUNDLED:
-        path = smollm2_path() if model is SMOLLM2 else assemble_gguf()
+    for model in LADDER:
+        try:
+            path = gguf_path(model)
+        except EmbeddedPoolError as exc:
+            return report_error(exc)
         print(f"{model.name}: {path} ({path.stat().st_size:,} bytes, ${model.price_per_mtok}/Mtok)")
     return 0
 

@@ -11,6 +11,7 @@ import atexit
 import contextlib
 import functools
 import os
+import threading
 from pathlib import Path
 
 import platformdirs
@@ -81,9 +82,21 @@ def process_memory(directory: str, policy: str = "", log_url: str = "", index_ur
     return memory
 
 
-@functools.cache
+_EMBEDDED_START = threading.Lock()
+
+
 def process_embedded_pool() -> Pool:
-    from sale.local_pool import embedded_pool
+    """The process's embedded pool, started on first use. Two runs that ask at once (Studio, ``sale serve``)
+    wait for the same start instead of starting two sets of servers; a failed start is retried by the next
+    caller. Graph routers and nodes run in worker threads under ``langgraph dev``, so the event loop stays free
+    while the models load."""
+    with _EMBEDDED_START:
+        return _started_embedded_pool()
+
+
+@functools.cache
+def _started_embedded_pool() -> Pool:
+    from sale.local import embedded_pool
 
     stack = contextlib.ExitStack()
     pool = stack.enter_context(embedded_pool())

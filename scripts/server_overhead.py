@@ -23,7 +23,7 @@ import uvicorn
 
 from graphs.context import AuctionContext
 from memory_store import AuctionMemory
-from sale.local_pool import free_port
+from sale.local import free_port
 from sale.server import create_app
 from sale.timing import median_ms
 from tests.openai_stub import Behaviour, StubServer, stub_pool

@@ -20,7 +20,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from sale.local_pool import free_port
+from sale.local import free_port
 
 START_TIMEOUT_S = 60
 

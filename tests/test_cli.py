@@ -114,7 +114,7 @@ def test_broken_pool_files(tmp_path, capsys, pool_text, message):
 
 
 def test_all_agents_down_exits_non_zero_and_stores_nothing(tmp_path):
-    from sale.local_pool import free_port
+    from sale.local import free_port
 
     pool = tmp_path / "pool.toml"
     pool.write_text(pool_toml(f"http://127.0.0.1:{free_port()}/v1", {"a": 0.1, "b": 0.2}))

@@ -22,7 +22,7 @@ from memory_store import AuctionMemory
 from memory_store.index import parse_index_url
 from memory_store.provenance import SIGNATURE
 from sale.cli import main
-from sale.local_pool import free_port
+from sale.local import free_port
 from tests.openai_stub import Behaviour, StubServer, kind_of_request, pool_toml
 
 ROOT = Path(__file__).resolve().parents[1]

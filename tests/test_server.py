@@ -14,7 +14,7 @@ import pytest
 import uvicorn
 
 from graphs.context import AuctionContext
-from sale.local_pool import free_port
+from sale.local import free_port
 from sale.server import create_app
 from tests.openai_stub import Behaviour, StubServer, stub_pool
 

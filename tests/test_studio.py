@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from graphs.auction import NODES
-from sale.local_pool import free_port
+from sale.local import free_port
 from tests.openai_stub import Behaviour, StubServer, pool_toml
 
 pytestmark = pytest.mark.studio
@@ -110,7 +110,7 @@ async def test_studio_run_writes_to_a_shared_memory(studio, tmp_path, pg_url, ch
 async def test_studio_without_a_pool_uses_the_embedded_models(studio, tmp_path):
     from langgraph_sdk import get_client
 
-    from sale.local_pool import BUNDLED
+    from sale.local import LADDER
 
     client = get_client(url=studio)
     thread = await client.threads.create()
@@ -120,5 +120,5 @@ async def test_studio_without_a_pool_uses_the_embedded_models(studio, tmp_path):
     result = out["result"]
     assert result["status"] == "ok", out
     assert result["pool"]["source"] == "embedded"
-    assert {b["agent"] for b in result["bids"]} == {m.name for m in BUNDLED}
+    assert {b["agent"] for b in result["bids"]} == {m.name for m in LADDER}
     assert result["answer"]

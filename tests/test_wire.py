@@ -10,7 +10,7 @@ import pytest
 
 from graphs.auction import graph
 from graphs.context import AuctionContext
-from sale.local_pool import free_port
+from sale.local import free_port
 from sale.pool import AgentSpec, Pool
 from tests.openai_stub import Behaviour, StubServer, stub_pool
 

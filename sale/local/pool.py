@@ -1,0 +1,176 @@
+"""The embedded default pool: one llama.cpp server per bundled model on a free loopback port, ready only once it
+has generated, stopped on exit."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from sale.local.models import LADDER, BundledModel, EmbeddedPoolError, cache_dir, gguf_path
+from sale.pool import AgentSpec, Pool
+
+READY_PROMPT = "Reply with the single word: ready"
+
+
+@dataclass(frozen=True)
+class RuntimeSettings:
+    """How each local server uses the machine. Slots batch concurrent calls (the auction fans out N bids and N²
+    jury calls at once); threads are per server, and all servers share the machine's cores."""
+
+    threads: int = 1
+    slots: int = 4
+    ctx_per_slot: int = 4096
+
+    @classmethod
+    def from_env(cls) -> RuntimeSettings:
+        """``SALE_LOCAL_THREADS`` / ``SALE_LOCAL_SLOTS`` / ``SALE_LOCAL_CTX`` override the defaults."""
+        values = {}
+        for key, env in (("threads", "SALE_LOCAL_THREADS"), ("slots", "SALE_LOCAL_SLOTS"),
+                         ("ctx_per_slot", "SALE_LOCAL_CTX")):
+            raw = os.environ.get(env, "").strip()
+            if raw:
+                if not raw.isdigit() or int(raw) < 1:
+                    raise EmbeddedPoolError(f"{env} must be a positive integer, got {raw!r}")
+                values[key] = int(raw)
+        return cls(**values)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _exit_reason(returncode: int) -> str:
+    if returncode < 0:
+        name = signal.Signals(-returncode).name
+        why = " (an instruction this CPU refuses)" if name == "SIGILL" else ""
+        return f"was killed by {name}{why}"
+    return f"exited with code {returncode}"
+
+
+@dataclass
+class LocalServer:
+    model: BundledModel
+    gguf: Path
+    port: int
+    settings: RuntimeSettings = field(default_factory=RuntimeSettings)
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def command(self) -> list[str]:
+        s = self.settings
+        return [sys.executable, "-m", "sale.local.server", "--model", str(self.gguf), "--alias", self.model.name,
+                "--port", str(self.port), "--threads", str(s.threads), "--slots", str(s.slots),
+                "--ctx-per-slot", str(s.ctx_per_slot), "--parent-pid", str(os.getpid())]
+
+    def start(self, log_dir: Path) -> None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_dir / f"{self.model.name}-{self.port}.log"
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def log_tail(self, chars: int = 2000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:] if self.log_path else ""
+        except OSError:
+            return ""
+
+    def _died(self) -> EmbeddedPoolError | None:
+        if self.process is None or self.process.poll() is None:
+            return None
+        return EmbeddedPoolError(f"local server for {self.model.name} {_exit_reason(self.process.returncode)}; "
+                                 f"log {self.log_path}:\n{self.log_tail()}")
+
+    def generates(self, timeout_s: float) -> str | None:
+        """None if the server completes a short greedy generation with per-token logprobs, else why not."""
+        body = {"model": self.model.name, "messages": [{"role": "user", "content": READY_PROMPT}],
+                "max_tokens": 2, "temperature": 0, "logprobs": True, "top_logprobs": 1}
+        try:
+            reply = httpx.post(f"{self.base_url}/chat/completions", json=body, timeout=timeout_s)
+        except httpx.HTTPError as exc:
+            return f"{type(exc).__name__}: {exc}"
+        if reply.status_code != 200:
+            return f"HTTP {reply.status_code}: {reply.text[:200]}"
+        try:
+            tokens = reply.json()["choices"][0]["logprobs"]["content"]
+            ok = bool(tokens) and all(math.isfinite(t["logprob"]) for t in tokens)
+        except (ValueError, KeyError, IndexError, TypeError):
+            ok = False
+        return None if ok else f"the completion carried no per-token logprobs: {reply.text[:200]}"
+
+    def wait_ready(self, deadline: float) -> None:
+        """Ready means generated: a server that lists models but cannot complete is not ready."""
+        last = "no answer yet"
+        while time.monotonic() < deadline:
+            if error := self._died():
+                raise error
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.base_url}/models", timeout=2.0).status_code == 200:
+                    why = self.generates(timeout_s=max(1.0, min(60.0, deadline - time.monotonic())))
+                    if why is None:
+                        return
+                    last = why
+            if error := self._died():
+                raise error
+            time.sleep(0.25)
+        raise EmbeddedPoolError(f"local server for {self.model.name} on port {self.port} did not generate before "
+                                f"its deadline ({last}); log {self.log_path}:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def embedded_agents(servers: list[LocalServer]) -> Pool:
+    return Pool.of(*[
+        AgentSpec(name=s.model.name, model=s.model.name, base_url=s.base_url,
+                  price_per_mtok=s.model.price_per_mtok, timeout_s=300.0, max_tokens=s.model.max_tokens,
+                  max_retries=0, structured_output="json_schema", tool_protocol="text")
+        for s in servers
+    ], source="embedded")
+
+
+@contextlib.contextmanager
+def embedded_pool(models: tuple[BundledModel, ...] = LADDER, start_timeout_s: float = 300.0,
+                  settings: RuntimeSettings | None = None) -> Iterator[Pool]:
+    """Start one llama.cpp server per bundled model (all loading at once), wait until each has generated with
+    logprobs, yield the pool, and stop the servers on exit."""
+    from sale.local.server import unsupported_cpu
+
+    if reason := unsupported_cpu():
+        raise EmbeddedPoolError(f"{reason}; point --pool at OpenAI-compatible endpoints instead")
+    settings = settings or RuntimeSettings.from_env()
+    servers = [LocalServer(m, gguf_path(m), free_port(), settings) for m in models]
+    try:
+        for server in servers:
+            server.start(cache_dir() / "logs")
+        deadline = time.monotonic() + start_timeout_s
+        for server in servers:
+            server.wait_ready(deadline)
+        yield embedded_agents(servers)
+    finally:
+        for server in servers:
+            server.stop()

@@ -1,0 +1,181 @@
+"""The embedded runtime: ready means generated, a dying server reports why, weights are verified, the prebuilt
+llama.cpp carries no instruction beyond AVX2, and no server outlives its owner."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sale.local import LADDER, BundledModel, EmbeddedPoolError, LocalServer, RuntimeSettings, free_port, gguf_path
+from sale.local.models import part_paths
+from sale.local.server import unsupported_cpu
+
+FAKE = Path(__file__).with_name("fake_llama.py")
+
+
+class FakeServer(LocalServer):
+    def __init__(self, mode: str) -> None:
+        super().__init__(LADDER[0], Path("/nonexistent.gguf"), free_port())
+        self.mode = mode
+
+    def command(self) -> list[str]:
+        return [sys.executable, str(FAKE), self.mode, str(self.port)]
+
+
+@pytest.fixture
+def fake(tmp_path):
+    servers = []
+
+    def start(mode: str) -> FakeServer:
+        server = FakeServer(mode)
+        server.start(tmp_path)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def test_a_server_that_generates_with_logprobs_is_ready(fake):
+    server = fake("ok")
+    server.wait_ready(time.monotonic() + 20)
+    assert server.generates(timeout_s=5) is None
+
+
+@pytest.mark.parametrize(("mode", "why"), [("no-generate", "HTTP 500"), ("no-logprobs", "no per-token logprobs")])
+def test_a_server_that_lists_models_but_cannot_generate_is_not_ready(fake, mode, why):
+    server = fake(mode)
+    with pytest.raises(EmbeddedPoolError, match="did not generate before its deadline") as info:
+        server.wait_ready(time.monotonic() + 3)
+    assert why in str(info.value)
+    assert server.process.poll() is None  # it was alive and answering /v1/models all along
+
+
+def test_a_server_killed_by_sigill_reports_the_signal_and_its_log_tail(fake):
+    server = fake("sigill")
+    with pytest.raises(EmbeddedPoolError) as info:
+        server.wait_ready(time.monotonic() + 20)
+    message = str(info.value)
+    assert "killed by SIGILL (an instruction this CPU refuses)" in message
+    assert "load_tensors: loading model tensors" in message and str(server.log_path) in message
+
+
+def test_cpu_check_names_the_missing_instructions():
+    assert unsupported_cpu({"sse4_2", "avx", "avx2", "fma", "f16c", "avx512f"}) is None
+    reason = unsupported_cpu({"sse4_2", "avx"})
+    assert reason and "needs AVX2" in reason and "avx2, fma, f16c" in reason
+
+
+def test_runtime_settings_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SALE_LOCAL_THREADS", "2")
+    monkeypatch.setenv("SALE_LOCAL_SLOTS", "3")
+    assert RuntimeSettings.from_env() == RuntimeSettings(threads=2, slots=3)
+    monkeypatch.setenv("SALE_LOCAL_SLOTS", "zero")
+    with pytest.raises(EmbeddedPoolError, match="SALE_LOCAL_SLOTS must be a positive integer, got 'zero'"):
+        RuntimeSettings.from_env()
+
+
+def _split_model(root: Path, payload: bytes, parts: int, sha: str) -> BundledModel:
+    """A split model of our own: packages ``salefakepartN/data/partNN.bin`` on sys.path."""
+    step = -(-len(payload) // parts)
+    for i in range(1, parts + 1):
+        data = root / f"salefakepart{i}" / "data"
+        data.mkdir(parents=True)
+        (data.parent / "__init__.py").write_text("")
+        (data / f"part{i:02d}.bin").write_bytes(payload[(i - 1) * step:i * step])
+    return BundledModel("fake", 0.1, 16, package="salefakepart", filename="fake.gguf", size=len(payload),
+                        sha256=sha, parts=parts)
+
+
+def test_split_weights_are_assembled_in_order_and_verified(tmp_path, monkeypatch):
+    import hashlib
+
+    payload = os.urandom(10_000)
+    monkeypatch.syspath_prepend(str(tmp_path / "pkgs"))
+    model = _split_model(tmp_path / "pkgs", payload, 3, hashlib.sha256(payload).hexdigest())
+    assert [p.parent.parent.name for p in part_paths(model)] == ["salefakepart1", "salefakepart2", "salefakepart3"]
+    path = gguf_path(model, tmp_path / "models")
+    assert path.read_bytes() == payload
+    assert (tmp_path / "models" / "fake.gguf.sha256").read_text().strip() == model.sha256
+    assert gguf_path(model, tmp_path / "models") == path  # second call: verified already, not rebuilt
+
+
+def test_weights_with_the_wrong_hash_are_refused_and_nothing_is_left_behind(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path / "pkgs"))
+    model = _split_model(tmp_path / "pkgs", os.urandom(5_000), 2, "0" * 64)
+    with pytest.raises(EmbeddedPoolError, match="expected 5,000 and 0000"):
+        gguf_path(model, tmp_path / "models")
+    assert list((tmp_path / "models").iterdir()) == []
+
+
+def test_the_ladder_is_priced_by_size_and_every_wheel_is_hash_pinned():
+    assert [m.name for m in LADDER] == ["smollm2-135m", "qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]
+    prices = [m.price_per_mtok for m in LADDER]
+    assert prices == sorted(prices) and len(set(prices)) == 3
+    lock = (Path(__file__).resolve().parents[1] / "requirements.lock").read_text()
+    pinned = dict(re.findall(r"^([A-Za-z0-9_.+-]+)==\S+ \\\n\s+--hash=sha256:([0-9a-f]{64})$", lock, re.M))
+    for model in LADDER:
+        for dist in model.distributions:
+            assert dist in pinned, dist
+    assert "xllamacpp" in pinned and "llama_cpp_python" not in lock and "llama-cpp-python" not in lock
+    assert lock.count("--hash=sha256:") == len(re.findall(r"^[A-Za-z0-9_.+-]+==", lock, re.M))
+
+
+@pytest.mark.embedded
+def test_the_bundled_weights_are_all_there_and_verified():
+    for model in LADDER:
+        path = gguf_path(model)
+        assert path.stat().st_size == model.size, model.name
+
+
+@pytest.mark.embedded
+def test_the_prebuilt_runtime_uses_no_instruction_beyond_avx2():
+    """No AVX-512 (zmm registers, k masks) and no AMX tile instruction: what a machine may refuse."""
+    import xllamacpp
+
+    objdump = shutil.which("objdump")
+    assert objdump, "objdump (binutils) is needed to inspect the prebuilt runtime; apt-get install binutils"
+    library = next(Path(xllamacpp.__file__).parent.glob("xllamacpp*.so"))
+    out = subprocess.run([objdump, "-d", "--no-show-raw-insn", str(library)], capture_output=True, text=True,
+                         check=True).stdout
+    beyond = re.compile(r"^\s*[0-9a-f]+:\s+(tile\w*|tdp\w+|\S+\s+.*(%zmm\d+|%k[0-7]\b))", re.M)
+    found = beyond.findall(out)
+    assert not found, found[:5]
+    assert re.search(r"%ymm\d+", out), "expected AVX2 code in the runtime"
+
+
+@pytest.mark.embedded
+def test_a_local_server_exits_when_its_parent_is_killed(tmp_path):
+    port = free_port()
+    pid_file = tmp_path / "pid"
+    launcher = (
+        "import pathlib, time\n"
+        "from sale.local import SMOLLM2, LocalServer, gguf_path\n"
+        f"server = LocalServer(SMOLLM2, gguf_path(SMOLLM2), {port})\n"
+        f"server.start(pathlib.Path({str(tmp_path)!r}))\n"
+        f"open({str(pid_file)!r}, 'w').write(str(server.process.pid))\n"
+        "time.sleep(600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", launcher])
+    deadline = time.monotonic() + 30
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    child = int(pid_file.read_text())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.kill(child, signal.SIGKILL)
+    pytest.fail("the llama.cpp server outlived its parent")
