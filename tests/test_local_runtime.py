@@ -179,3 +179,35 @@ def test_a_local_server_exits_when_its_parent_is_killed(tmp_path):
         time.sleep(0.2)
     os.kill(child, signal.SIGKILL)
     pytest.fail("the llama.cpp server outlived its parent")
+
+
+def test_two_runs_asking_at_once_start_one_embedded_pool(monkeypatch):
+    """Studio and `sale serve` resolve the pool from worker threads: concurrent first calls share one start."""
+    import contextlib
+    import threading
+
+    import sale.local
+    from sale import resources
+    from sale.pool import AgentSpec, Pool
+
+    starts = []
+
+    @contextlib.contextmanager
+    def slow_pool():
+        starts.append(threading.get_ident())
+        time.sleep(0.5)
+        yield Pool.of(AgentSpec(name="a", model="a", base_url="http://127.0.0.1:9/v1", price_per_mtok=1.0),
+                      source="embedded")
+
+    monkeypatch.setattr(sale.local, "embedded_pool", slow_pool)
+    resources._started_embedded_pool.cache_clear()
+    try:
+        got = []
+        threads = [threading.Thread(target=lambda: got.append(resources.process_embedded_pool())) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(starts) == 1 and len(got) == 4 and all(p is got[0] for p in got)
+    finally:
+        resources._started_embedded_pool.cache_clear()

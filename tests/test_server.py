@@ -197,3 +197,43 @@ def test_sale_serve_command(stub, tmp_path):
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
     assert (tmp_path / "m" / "auctions.sqlite").exists() and os.path.exists(tmp_path / "m" / "chroma")
+
+
+@pytest.mark.embedded
+def test_sale_serve_on_the_embedded_pool_answers_the_official_client(tmp_path):
+    """No --pool: `sale serve` starts the three local models, then routes through a real auction."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from sale.local import LADDER
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "sale.cli", "serve", "--memory", str(tmp_path / "m"), "--port",
+                             str(port), "--search", "bm25", "--corpus", "examples/corpus"],
+                            cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}/v1"
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+        ids = {m.id for m in client(url).models.list().data}
+        assert {m.name for m in LADDER} <= ids and "sale-route" in ids
+        resp = client(url).chat.completions.create(model="sale-route", messages=MESSAGES, timeout=300)
+        record = resp.model_extra["sale"]
+        names = {m.name for m in LADDER}
+        assert record["winner"] in names and resp.choices[0].message.content == record["plan"], record
+        assert {b["agent"] for b in record["bids"] if not b["refined"]} == names
+        assert all(b["entropy"] > 0 and set(b["jury"]) == names for b in record["bids"]), record["bids"]
+        direct = client(url).chat.completions.create(model=LADDER[1].name, messages=MESSAGES, max_tokens=16,
+                                                     timeout=120)
+        assert direct.choices[0].message.content
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
