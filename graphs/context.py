@@ -73,6 +73,9 @@ class AuctionContext:
     """Executor model calls before it must stop (the last reply is then the answer, marked)."""
     exec_token_budget: int = 6000
     """Executor tokens (prompt + completion, counted locally) before it must stop."""
+    domain: str = "auto"
+    """The task's domain, which picks the executor's tools: `coding` (Python), `deep_search` (search and
+    Python), or `auto` (the rule in `sale.tasks.task_domain`: a task that asks for code is coding)."""
     search_backend: str = "ddgs"
     """Web search for the executor: `ddgs` (live) or `bm25` (offline, over `search_corpus`)."""
     search_corpus: str = ""

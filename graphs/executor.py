@@ -27,15 +27,20 @@ from graphs.context import AuctionContext
 from graphs.runnables import sync_and_async
 from sale.calls import call_model, ledger_entry
 from sale.prompts import (
+    DELIVERABLE,
     EXECUTE_NATIVE_SYSTEM,
     EXECUTE_TEXT_SYSTEM,
     EXECUTE_USER,
+    FINAL_STEP,
     FORMAT_REMINDER,
     OBSERVATION,
+    TEXT_TOOL_INPUT,
+    TOOL_LINES,
     TOOL_SPECS,
 )
 from sale.react_text import TEXT_STOP, parse_reply
 from sale.resources import breaker_for, pool_of
+from sale.tasks import DOMAIN_TOOLS, task_domain
 from tools.python import python_observation
 from tools.sandbox import SandboxConfig
 from tools.search import make_backend, search_observation
@@ -52,6 +57,7 @@ class ExecutorState(TypedDict, total=False):
     task: str
     plan: str
     agent: str
+    domain: str
     candidates: list[Candidate]
     messages: list[BaseMessage]
     pending: list[dict[str, Any]]
@@ -65,54 +71,76 @@ class ExecutorState(TypedDict, total=False):
     error: str | None
 
 
-def start_messages(agent: str, protocol: str, task: str, plan: str) -> list[BaseMessage]:
-    system = EXECUTE_TEXT_SYSTEM if protocol == "text" else EXECUTE_NATIVE_SYSTEM
-    return [SystemMessage(system.format(agent=agent)), HumanMessage(EXECUTE_USER.format(task=task, plan=plan))]
+def start_messages(agent: str, protocol: str, task: str, plan: str, domain: str = "deep_search") -> list[BaseMessage]:
+    tools = DOMAIN_TOOLS[domain]
+    lines = "\n".join(TOOL_LINES[t] for t in tools)
+    if protocol == "text":
+        system = EXECUTE_TEXT_SYSTEM.format(agent=agent, tool_lines=lines, first_tool=tools[0],
+                                            first_input=TEXT_TOOL_INPUT[tools[0]], deliverable=DELIVERABLE[domain])
+    else:
+        system = EXECUTE_NATIVE_SYSTEM.format(agent=agent, tool_lines=lines, deliverable=DELIVERABLE[domain])
+    return [SystemMessage(system), HumanMessage(EXECUTE_USER.format(task=task, plan=plan))]
+
+
+def format_reminder(domain: str) -> str:
+    tool = DOMAIN_TOOLS[domain][0]
+    return FORMAT_REMINDER.format(first_tool=tool, first_input=TEXT_TOOL_INPUT[tool].replace("\n", " "))
 
 
 async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
+    """One model step. The last step the budgets allow asks for the final deliverable, with no tools, instead of
+    another action: a run cut off mid-action would otherwise deliver its last action as the answer."""
     ctx = runtime.context
     pool = pool_of(ctx)
     candidates = state.get("candidates") or [Candidate(agent=state["agent"], plan=state["plan"])]
     agent = state.get("agent") or candidates[0]["agent"]
+    domain = state.get("domain") or task_domain(state["task"], ctx.domain)
     spec = pool.get(agent)
     messages = state.get("messages") or start_messages(agent, spec.tool_protocol, state["task"],
-                                                       state.get("plan") or candidates[0]["plan"])
+                                                       state.get("plan") or candidates[0]["plan"], domain)
     step = state.get("model_steps", 0) + 1
-    call = await call_model(spec, messages, purpose="execute", deadline_s=ctx.execute_deadline_s,
+    last = step >= ctx.max_steps or (step > 1 and state.get("tokens_used", 0) + ctx.exec_max_tokens
+                                     > ctx.exec_token_budget)
+    offered = [t for t in TOOL_SPECS if t["function"]["name"] in DOMAIN_TOOLS[domain]]
+    sent = [*messages, HumanMessage(FINAL_STEP.format(deliverable=DELIVERABLE[domain]))] if last else messages
+    call = await call_model(spec, sent, purpose="execute", deadline_s=ctx.execute_deadline_s,
                             max_tokens=ctx.exec_max_tokens, factory=ctx.model_factory,
-                            tools=TOOL_SPECS if spec.tool_protocol == "native" else None,
+                            tools=offered if spec.tool_protocol == "native" and not last else None,
                             stop=TEXT_STOP if spec.tool_protocol == "text" else None,
                             breaker=breaker_for(ctx, agent))
     used = state.get("tokens_used", 0) + call["prompt_tokens"] + call["completion_tokens"]
     update: dict[str, Any] = {"calls": [ledger_entry(call)], "model_steps": step, "tokens_used": used,
-                              "agent": agent}
+                              "agent": agent, "domain": domain}
     if call["error"]:
         return update | _fallback(state, ctx, candidates, agent, call["error"])
     if spec.tool_protocol == "native":
+        tool_calls = [] if last else call["tool_calls"]
         replies: list[BaseMessage] = [AIMessage(content=call["text"], tool_calls=[
-            {"id": c["id"], "name": c["name"], "args": c["args"], "type": "tool_call"} for c in call["tool_calls"]])]
-        actions = [{"id": c["id"], "name": c["name"], "input": _native_input(c)} for c in call["tool_calls"]]
+            {"id": c["id"], "name": c["name"], "args": c["args"], "type": "tool_call"} for c in tool_calls])]
+        actions = [{"id": c["id"], "name": c["name"], "input": _native_input(c)} for c in tool_calls]
         final = None if actions else call["text"].strip()
     else:
         replies = [AIMessage(content=call["text"])]
         parsed = parse_reply(call["text"])
-        actions = [{"id": f"step{step}", "name": parsed.action, "input": parsed.action_input}] if parsed.action else []
-        final = parsed.final_answer
-        reminders = sum(1 for m in messages if m.type == "human" and m.content == FORMAT_REMINDER)
-        if not parsed.structured and reminders < MAX_FORMAT_REMINDERS and step < ctx.max_steps:
+        actions = [] if last or not parsed.action else [
+            {"id": f"step{step}", "name": parsed.action, "input": parsed.action_input}]
+        final = parsed.final_answer if parsed.final_answer is not None or not last else call["text"].strip()
+        reminder = format_reminder(domain)
+        reminders = sum(1 for m in messages if m.type == "human" and m.content == reminder)
+        if not parsed.structured and reminders < MAX_FORMAT_REMINDERS and not last:
             final = None
-            replies.append(HumanMessage(FORMAT_REMINDER))
+            replies.append(HumanMessage(reminder))
     record = {"step": step, "agent": agent, "kind": "model", "text": call["text"][:2000],
               "tool_calls": [{"name": a["name"], "input": a["input"][:2000]} for a in actions],
-              "tokens": call["prompt_tokens"] + call["completion_tokens"]}
-    update |= {"messages": [*messages, *replies], "steps": [record],
+              "tokens": call["prompt_tokens"] + call["completion_tokens"], "final_step": last}
+    update |= {"messages": [*sent, *replies], "steps": [record],
                "plan": state.get("plan") or candidates[0]["plan"]}
+    if last:
+        limit = "step" if step >= ctx.max_steps else "token"
+        return update | {"answer": final or call["text"].strip(), "status": f"{limit} budget exhausted",
+                         "pending": []}
     if final is not None and not actions:
         return update | {"answer": final, "status": "answered", "pending": []}
-    if step >= ctx.max_steps or used >= ctx.exec_token_budget:
-        limit = "step" if step >= ctx.max_steps else "token"
-        return update | {"answer": call["text"].strip(), "status": f"{limit} budget exhausted", "pending": []}
     return update | {"pending": actions, "status": ""}
 
 
@@ -137,8 +165,14 @@ async def tools(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     protocol = pool_of(ctx).get(state["agent"]).tool_protocol
     messages = list(state["messages"])
     steps, calls = [], []
+    allowed = DOMAIN_TOOLS[state.get("domain") or task_domain(state["task"], ctx.domain)]
     for action in state["pending"]:
-        observation, detail = await asyncio.to_thread(run_tool, action["name"], action["input"], ctx)
+        if action["name"] in allowed:
+            observation, detail = await asyncio.to_thread(run_tool, action["name"], action["input"], ctx)
+        else:
+            observation = (f"the {action['name']} tool is not available for this task; your tools: "
+                           f"{', '.join(allowed)}")
+            detail = {"ok": False, "known": False, "error": "tool not offered"}
         price = ctx.tool_prices.get(action["name"], 0.0) if detail.get("known", True) else 0.0
         calls.append({"agent": state["agent"], "purpose": "tool", "tool": action["name"], "prompt_tokens": 0,
                       "completion_tokens": 0, "usd": price, "error": detail.get("error"), "reported_usage": None,

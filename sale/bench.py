@@ -106,8 +106,9 @@ class Run:
 def check_config(cfg: BenchConfig) -> None:
     problems = []
     for r in cfg.routers:
-        if r not in KNOWN and not r.startswith("single:"):
-            problems.append(f"unknown router {r!r} (known: {', '.join(KNOWN)}, single:NAME, single:largest)")
+        if r not in KNOWN and not r.startswith(("single:", "direct:")):
+            problems.append(f"unknown router {r!r} (known: {', '.join(KNOWN)}, single:NAME, single:largest, "
+                            "direct:NAME, direct:largest)")
     if cfg.orders < 1:
         problems.append("--orders must be >= 1")
     if cfg.limit is not None and cfg.limit < 2:
@@ -144,6 +145,13 @@ def split(tasks: list[BenchTask], seed: int, share: float) -> tuple[list[BenchTa
     rng.shuffle(order)
     n_train = min(len(order) - 1, max(1, round(share * len(order)))) if share > 0 else 0
     return order[:n_train], order[n_train:]
+
+
+def executor_domain(task: BenchTask) -> str:
+    """The executor's domain for a suite task: its own where the suite says (coding, deep-search), else the rule."""
+    if task.verifier == "unit_tests" or task.domain == "coding":
+        return "coding"
+    return "deep_search" if task.domain == "deep-search" else "auto"
 
 
 class Bench:
@@ -210,7 +218,7 @@ class Bench:
 
         started = time.monotonic()
         state = await executor.ainvoke({"task": task.task, "plan": SINGLE_PLAN, "agent": agent},
-                                       context=self.context(fallback="none"))
+                                       context=self.context(fallback="none", domain=executor_domain(task)))
         wall = time.monotonic() - started
         calls = state.get("calls", [])
         model_calls = [c for c in calls if c["purpose"] == "execute"]
@@ -222,6 +230,33 @@ class Bench:
                    completion_tokens=sum(c["completion_tokens"] for c in model_calls),
                    tool_usd=sum(c["usd"] for c in calls if c["purpose"] == "tool"), wall_s=wall,
                    detail=verdict["detail"][:200], answer=(state.get("answer") or "")[-500:])
+
+    async def direct(self, agent: str, task: BenchTask) -> Run:
+        """The model's own skill: one call, the task as the only message; no plan, no tools, no executor."""
+        from langchain_core.messages import HumanMessage
+
+        from sale.calls import call_model
+
+        started = time.monotonic()
+        call = await call_model(self.pool.get(agent), [HumanMessage(task.task)], purpose="direct", deadline_s=600.0,
+                                max_tokens=self.context().exec_max_tokens, factory=self.factory)
+        wall = time.monotonic() - started
+        answer = "" if call["error"] else call["text"]
+        verdict = await self.check(task, answer)
+        self.tick()
+        return Run(router=f"direct:{agent}", task_id=task.id, bin=task.bin, order=0, agent=agent,
+                   passed=verdict["passed"], usd=call["usd"], tokens=call["prompt_tokens"] + call["completion_tokens"],
+                   completion_tokens=call["completion_tokens"], tool_usd=0.0, wall_s=wall,
+                   detail=(call["error"] or verdict["detail"])[:200], answer=answer[-500:])
+
+    async def directs(self, agent: str, tasks: list[BenchTask]) -> list[Run]:
+        limit = asyncio.Semaphore(self.cfg.concurrency or 1)
+
+        async def one(task: BenchTask) -> Run:
+            async with limit:
+                return await self.direct(agent, task)
+
+        return list(await asyncio.gather(*[one(t) for t in tasks]))
 
     async def singles(self, tasks: list[BenchTask]) -> dict[tuple[str, str], Run]:
         limit = asyncio.Semaphore(self.cfg.concurrency or (8 if self.pool.simulated else 1))
@@ -253,7 +288,8 @@ class Bench:
             ctx = self.context(memory=memory, refine=router != "sale-nomem", **overrides)
             for position, task in enumerate(tasks):
                 started = time.monotonic()
-                result = (await graph.ainvoke({"task": task.task}, context=ctx))["result"]
+                result = (await graph.ainvoke({"task": task.task}, context=replace(ctx, domain=executor_domain(task))
+                                              ))["result"]
                 wall = time.monotonic() - started
                 verdict = await self.check(task, deliverable(task, result.get("answer") or "",
                                                              (result.get("execution") or {}).get("steps")))
@@ -416,8 +452,12 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     if cfg.judge and cfg.judge not in pool.names:
         raise BenchError(f"--judge {cfg.judge!r} is not an agent of the pool ({', '.join(pool.names)})")
     for r in cfg.routers:
-        if r.startswith("single:") and r != "single:largest" and r.removeprefix("single:") not in pool.names:
-            raise BenchError(f"router {r}: no agent {r.removeprefix('single:')!r} in the pool")
+        kind, _, name = r.partition(":")
+        if kind in ("single", "direct") and name != "largest" and name not in pool.names:
+            raise BenchError(f"router {r}: no agent {name!r} in the pool")
+        if kind == "direct" and pool.simulated:
+            raise BenchError(f"router {r}: the simulated ladder only bids, judges and executes; direct answers "
+                             "need real models")
     recorder = replayer = None
     if cfg.replay is not None:
         replayer = Replayer(Path(cfg.replay) / "calls.jsonl")
@@ -431,7 +471,8 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     bench.embedder = Embedder()
 
     need_singles = bool(cfg.routers)  # every router needs them: baselines, oracle, and SALE's diagnostics
-    n_auction = sum(r in AUCTION_ROUTERS for r in cfg.routers) * cfg.orders * len(test)
+    n_auction = (sum(r in AUCTION_ROUTERS for r in cfg.routers) * cfg.orders
+                 + sum(r.startswith("direct:") for r in cfg.routers)) * len(test)
     n_sweeps = len(cfg.signals) * len(test) + len(cfg.budget_biases) * len(train)
     total = (len(tasks) * len(bench.agents) if need_singles else 0) + n_auction + n_sweeps
     started = time.monotonic()
@@ -453,6 +494,10 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
                 for order in range(cfg.orders):
                     runs[router] += await bench.auction_stream(router, _stream(test, cfg.seed, order), order, router,
                                                                **bias)
+        for router in cfg.routers:
+            if router.startswith("direct:"):
+                name = bench.largest if router == "direct:largest" else router.removeprefix("direct:")
+                runs[router] = [replace(r, router=router) for r in await bench.directs(name, test)]
         for router in cfg.routers:
             if router.startswith("single:"):
                 name = bench.largest if router == "single:largest" else router.removeprefix("single:")

@@ -5,7 +5,8 @@ markers, ``Action: search[query]`` or ``Action: python`` followed by a code bloc
 no ``Action`` line, and prose with no markers at all (taken as the final answer, flagged
 ``structured=False`` so the executor can ask once for the format before accepting it). When both an action and a
 final answer appear, whichever comes first wins: a model that writes an action and then imagines its
-observation and answer has not seen a real observation yet.
+observation and answer has not seen a real observation yet. A code block under ``Action: search`` is code to run,
+not a query: it becomes a ``python`` action.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ def parse_reply(text: str) -> Parsed:
     action = _ACTION.search(clean)
     if action and action.group(1).lower() in TOOLS and (final is None or action.start() < final.start()):
         name = action.group(1).lower()
+        if name == "search" and not action.group(2):
+            fence = _FENCE.search(_action_region(clean, action))
+            if fence and fence.group(1).strip():
+                return Parsed(action="python", action_input=fence.group(1).strip())  # code is not a query
         return Parsed(action=name, action_input=_action_input(clean, action, name))
     if final is not None:
         return Parsed(final_answer=clean[final.end():].strip())
@@ -49,13 +54,16 @@ def parse_reply(text: str) -> Parsed:
     return Parsed(final_answer=clean.strip(), structured=False)
 
 
+def _action_region(text: str, action: re.Match) -> str:
+    rest = text[action.end():]
+    stop = _OBSERVATION.search(rest) or _FINAL.search(rest)
+    return rest[:stop.start()] if stop else rest
+
+
 def _action_input(text: str, action: re.Match, name: str) -> str:
     if action.group(2):
         return action.group(2).strip()
-    rest = text[action.end():]
-    stop = _OBSERVATION.search(rest) or _FINAL.search(rest)
-    if stop:
-        rest = rest[:stop.start()]
+    rest = _action_region(text, action)
     marker = _INPUT.search(rest)
     body = rest[marker.end():] if marker else rest
     fence = _FENCE.search(body)

@@ -43,6 +43,18 @@ def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path)
     lines += ["", "APGR: share of the pass@1 gap between the smallest and the largest single agent recovered "
               "(RouteLLM). Auction columns: share of all tokens, of generated tokens and of USD spent on bids "
               "and jury calls.", ""]
+    pairs = [(n.removeprefix("direct:"), f, routers.get("single:" + n.removeprefix("direct:")))
+             for n, f in routers.items() if n.startswith("direct:") and f]
+    if pairs:
+        lines += ["## Each agent answering directly vs through the executor", "",
+                  "| agent | direct pass@1 | executor pass@1 | direct tokens/task | executor tokens/task |",
+                  "|---|---|---|---|---|"]
+        for agent, direct, executor in pairs:
+            via = _pct(executor["pass_at_1"]) if executor else "-"
+            lines.append(f"| {agent} | {_pct(direct['pass_at_1'])} | {via} | {_per_task(direct)} | "
+                         f"{_per_task(executor) if executor else '-'} |")
+        lines += ["", "Direct: one call with the task as the only message (no plan, no tools): the model's own "
+                  "skill, the floor the executor should not fall below.", ""]
     for name, f in routers.items():
         split = (f or {}).get("auction_token_share_by_purpose")
         if split:
@@ -248,3 +260,7 @@ def write_seeds_report(summary: dict[str, Any], out: Path) -> None:
         lines += ["", "Seeds on which the router reached the largest agent's pass@1 at no more than 0.75x its cost: "
                   + ", ".join(f"{n} {k}/{len(summary['seeds'])}" for n, k in wins.items()) + "."]
     (out / "seeds.md").write_text("\n".join(lines) + "\n")
+
+
+def _per_task(f: dict[str, Any]) -> str:
+    return f"{f['tokens'] / max(1, f['tasks']):,.0f}" if f.get("tasks") else "-"

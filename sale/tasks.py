@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 MAX_TASK_CHARS = 20_000
 
 
@@ -31,3 +33,25 @@ def decode_task(raw: bytes) -> str:
     except UnicodeDecodeError as exc:
         raise TaskError(f"the task is not valid UTF-8 text (byte {exc.start}); send plain text") from None
     return validate_task(text)
+
+
+DOMAINS = ("coding", "deep_search")
+DOMAIN_TOOLS = {"coding": ("python",), "deep_search": ("search", "python")}
+"""The executor's tools per domain: a coding task gets the Python tool and not web search (searching the web
+for a function to write spends the step budget and delivers nothing); a deep-search task gets both."""
+
+_ASKS_FOR_CODE = re.compile(
+    r"```|\bdef\s+\w+\s*\(|\b(write|implement|complete|fix|refactor|debug|create)\b[^.\n]{0,80}?"
+    r"\b(function|class|method|program|script|code)\b", re.IGNORECASE)
+
+
+def task_domain(task: str, declared: str = "auto") -> str:
+    """A task's domain. A declared one (the context's ``domain``, a benchmark task's own) wins; with ``auto``, a
+    task that asks for code (a code block, a ``def name(`` signature, or "write / implement / complete / fix /
+    create ... function / class / method / program / script / code" within one sentence) is ``coding``, and any
+    other task is ``deep_search``."""
+    if declared != "auto":
+        if declared not in DOMAINS:
+            raise TaskError(f"unknown domain {declared!r}; use auto, {', '.join(DOMAINS)}")
+        return declared
+    return "coding" if _ASKS_FOR_CODE.search(task) else "deep_search"

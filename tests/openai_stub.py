@@ -20,7 +20,9 @@ from tests.scripted import kind_of_system_prompt, synthetic_logprobs
 
 
 def kind_of_request(body: dict[str, Any]) -> str:
-    return kind_of_system_prompt(str(body["messages"][0]["content"]))
+    """A request with no system message is a direct question (the bench's ``direct:`` routers)."""
+    first = body["messages"][0]
+    return "direct" if first.get("role") == "user" else kind_of_system_prompt(str(first["content"]))
 
 
 @dataclass
@@ -31,10 +33,11 @@ class Behaviour:
     execute: str | list[Any] = "Computed.\nFinal answer: 391"
     """A reply, or a list consumed one per execute call: a string, {"tool_calls": [(name, args), ...]},
     or {"http": status} to fail that call."""
+    direct: str = "I am not sure."
     spread: float = 1.0
     fault: str | None = None  # "non_json" | "empty_length" | "no_logprobs" | "http_NNN" (429 adds Retry-After)
     delay_s: float = 0.0
-    delays: dict[str, float] = field(default_factory=dict)  # per kind of call: bid, jury, rebid, execute
+    delays: dict[str, float] = field(default_factory=dict)  # per kind of call: bid, jury, rebid, execute, direct
 
 
 class _QuietServer(ThreadingHTTPServer):

@@ -11,7 +11,7 @@ import pytest
 from sale.bench import BenchConfig, BenchError, run_bench
 from sale.cli import main
 from sale.sim import SIM_POOL
-from tests.openai_stub import Behaviour, StubServer, pool_toml
+from tests.openai_stub import Behaviour, StubServer, kind_of_request, pool_toml
 
 FIGURES = ("pass_at_1", "cost_usd", "usd_per_mtok", "largest_share", "auction_token_share", "wall_s")
 SHARES = ("pass_at_1", "largest_share", "auction_token_share", "auction_completion_share", "auction_usd_share")
@@ -165,6 +165,38 @@ def test_real_http_pool_is_labelled_real_and_replays_offline(tmp_path):
                                                     "replay": tmp_path / "o"})))
     assert replayed["routers"]["sale"]["pass_at_1"] == r["sale"]["pass_at_1"]
     assert replayed["routers"]["sale"]["cost_usd"] == r["sale"]["cost_usd"]
+
+
+def test_direct_routers_ask_each_model_once_with_the_task_alone(tmp_path):
+    """`direct:NAME`: one call, the task as the only message, no tools; reported beside the executor's pass@1."""
+    suite = tmp_path / "arith.jsonl"
+    suite.write_text("\n".join(json.dumps({"id": f"t{i}", "task": f"What is 17*23? (variant {i})",
+                                           "verifier": "exact", "answer": "391", "bin": 1 + i % 5})
+                               for i in range(4)))
+    stub = StubServer({"small": Behaviour(execute="Final answer: 390", direct="391"),
+                       "large": Behaviour(execute="Final answer: 391", direct="390")})
+    with stub:
+        pool = tmp_path / "pool.toml"
+        pool.write_text(pool_toml(stub.base_url, {"small": 0.1, "large": 1.0}))
+        cfg = BenchConfig(suite=str(suite), pool=str(pool), out=tmp_path / "o", train_share=0.5, progress=False,
+                          routers=("direct:small", "direct:largest", "single:small", "single:largest"))
+        results = asyncio_run(run_bench(cfg))
+        direct = [r for r in stub.requests if kind_of_request(r) == "direct"]
+    r = results["routers"]
+    assert r["direct:small"]["pass_at_1"] == 1.0 and r["single:small"]["pass_at_1"] == 0.0
+    assert r["direct:largest"]["pass_at_1"] == 0.0 and r["single:largest"]["pass_at_1"] == 1.0
+    assert len(direct) == 2 * results["n_test"]
+    assert all(len(q["messages"]) == 1 and "tools" not in q for q in direct)
+    assert {q["messages"][0]["content"] for q in direct} <= {f"What is 17*23? (variant {i})" for i in range(4)}
+    report = (tmp_path / "o" / "report.md").read_text()
+    assert "## Each agent answering directly vs through the executor" in report
+    assert "| small | 100.0% | 0.0% |" in report
+
+
+def test_direct_routers_refuse_the_simulated_ladder(tmp_path, capsys):
+    code = main(["bench", "--pool", SIM_POOL, "--routers", "direct:largest", "--out", str(tmp_path / "o"),
+                 "--no-progress"])
+    assert code == 2 and "direct answers need real models" in capsys.readouterr().err
 
 
 def test_seeds_run_each_seed_and_summarise_them(tmp_path, capsys):

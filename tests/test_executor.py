@@ -25,6 +25,8 @@ from tools.search import Bm25Backend, SearchUnavailable, search_observation
         ("Action: python\nAction Input: print(3)\nObservation: 3\nFinal Answer: 3", "python", "print(3)", None),
         ("The answer is 42.", None, "", "The answer is 42."),
         ("Action: browse\nFinal Answer: x", None, "", "x"),
+        ("Action: search\nAction Input:\n```python\ndef f(x):\n    return max(x)\n```", "python",
+         "def f(x):\n    return max(x)", None),
     ],
 )
 def test_tolerant_text_protocol_parser(text, action, action_input, final):
@@ -172,3 +174,72 @@ async def test_unstructured_prose_is_accepted_after_one_reminder(memory, corpus)
         ctx = context_for(stub_pool(stub, {"small": 0.05}, tool_protocol="text"), memory, corpus)
         out = await executor_graph.ainvoke({"task": "t", "plan": "p", "agent": "small"}, context=ctx)
     assert out["answer"] == "Still prose." and out["model_steps"] == 2 and out["status"] == "answered"
+
+
+@pytest.mark.parametrize(("task", "declared", "domain"), [
+    ("Write a Python function is_palindrome(s) that ignores case.", "auto", "coding"),
+    ("Implement a class LRUCache with get and put.", "auto", "coding"),
+    ("Complete this:\n```python\ndef f(x):\n```", "auto", "coding"),
+    ("def add(a, b): return the sum of a and b.", "auto", "coding"),
+    ("In which village was the founder of Veloria's capital born?", "auto", "deep_search"),
+    ("What is 17 * 23?", "auto", "deep_search"),
+    ("Who wrote the code of Hammurabi?", "auto", "deep_search"),
+    ("What is 17 * 23?", "coding", "coding"),
+])
+def test_the_domain_rule(task, declared, domain):
+    from sale.tasks import task_domain
+
+    assert task_domain(task, declared) == domain
+
+
+def test_an_unknown_declared_domain_is_one_clear_error():
+    from sale.tasks import TaskError, task_domain
+
+    with pytest.raises(TaskError, match="unknown domain 'poetry'; use auto, coding, deep_search"):
+        task_domain("t", "poetry")
+
+
+CODING_TASK = "Write a Python function add(a, b) that returns the sum of a and b."
+ADD = "```python\ndef add(a, b):\n    return a + b\n```"
+
+
+async def test_a_coding_task_is_offered_python_and_not_search(memory, corpus):
+    with StubServer({"big": Behaviour(execute=[f"Here it is.\n{ADD}"])}) as stub:
+        ctx = context_for(stub_pool(stub, {"big": 0.36}), memory, corpus)
+        out = await executor_graph.ainvoke({"task": CODING_TASK, "plan": "p", "agent": "big"}, context=ctx)
+        requests = stub.calls("big", "execute")
+    assert out["domain"] == "coding" and out["status"] == "answered" and "def add" in out["answer"]
+    assert [t["function"]["name"] for t in requests[0]["tools"]] == ["python"]
+    system = requests[0]["messages"][0]["content"]
+    assert "- python:" in system and "- search:" not in system and "complete code" in system
+
+
+async def test_a_search_action_on_a_coding_task_is_refused_and_costs_nothing(memory, corpus):
+    with StubServer({"small": Behaviour(execute=[
+        "Thought: look it up\nAction: search\nAction Input: python add function",
+        f"Final Answer:\n{ADD}",
+    ])}) as stub:
+        ctx = context_for(stub_pool(stub, {"small": 0.05}, tool_protocol="text"), memory, corpus)
+        out = await executor_graph.ainvoke({"task": CODING_TASK, "plan": "p", "agent": "small"}, context=ctx)
+        requests = stub.calls("small", "execute")
+    step = next(s for s in out["steps"] if s["kind"] == "tool")
+    assert step["tool"] == "search" and not step["ok"]
+    assert step["observation"] == "the search tool is not available for this task; your tools: python"
+    assert "Action: python" in requests[0]["messages"][0]["content"]
+    assert [c["usd"] for c in out["calls"] if c["purpose"] == "tool"] == [0.0]
+    assert out["status"] == "answered" and "def add" in out["answer"]
+
+
+@pytest.mark.parametrize("protocol", ["text", "native"])
+async def test_the_last_step_asks_for_the_deliverable_instead_of_another_action(memory, corpus, protocol):
+    first = ("Action: python\nAction Input:\n```python\ndef add(a, b):\n    return a + b\nprint(add(1, 2))\n```"
+             if protocol == "text" else {"tool_calls": [("python", {"code": "def add(a, b):\n    return a + b"})]})
+    with StubServer({"small": Behaviour(execute=[first, f"Final Answer:\n{ADD}"])}) as stub:
+        ctx = context_for(stub_pool(stub, {"small": 0.05}, tool_protocol=protocol), memory, corpus, max_steps=2)
+        out = await executor_graph.ainvoke({"task": CODING_TASK, "plan": "p", "agent": "small"}, context=ctx)
+        requests = stub.calls("small", "execute")
+    assert len(requests) == 2 and "tools" not in requests[1]
+    assert requests[1]["messages"][-1]["content"].startswith("This is your last step: no more tools.")
+    assert "complete code" in requests[1]["messages"][-1]["content"]
+    assert out["status"] == "step budget exhausted" and "def add(a, b)" in out["answer"]
+    assert [s["final_step"] for s in out["steps"] if s["kind"] == "model"] == [False, True]

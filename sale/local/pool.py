@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -26,9 +26,11 @@ READY_PROMPT = "Reply with the single word: ready"
 @dataclass(frozen=True)
 class RuntimeSettings:
     """How each local server uses the machine. Slots batch concurrent calls (the auction fans out N bids and N²
-    jury calls at once); threads are per server, and all servers share the machine's cores."""
+    jury calls at once). Threads are per server and all servers share the machine's cores: ``0`` gives each
+    server an even share (on 2 cores and 3 models, 1 each; 2 each was 2-4x slower per auction, measured with
+    ``scripts/local_runtime_figures.py``)."""
 
-    threads: int = 1
+    threads: int = 0
     slots: int = 4
     ctx_per_slot: int = 4096
 
@@ -163,6 +165,8 @@ def embedded_pool(models: tuple[BundledModel, ...] = LADDER, start_timeout_s: fl
     if reason := unsupported_cpu():
         raise EmbeddedPoolError(f"{reason}; point --pool at OpenAI-compatible endpoints instead")
     settings = settings or RuntimeSettings.from_env()
+    if settings.threads == 0:
+        settings = replace(settings, threads=max(1, (os.cpu_count() or 1) // max(1, len(models))))
     servers = [LocalServer(m, gguf_path(m), free_port(), settings) for m in models]
     try:
         for server in servers:

@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--alias", required=True, help="model name clients send")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads for generation and prompt processing")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="CPU threads for generation and prompt processing (0: all cores)")
     parser.add_argument("--slots", type=int, default=4, help="parallel sequences batched together")
     parser.add_argument("--ctx-per-slot", type=int, default=4096, help="context tokens each slot can hold")
     parser.add_argument("--parent-pid", type=int, default=None, help="exit when this process is gone")
@@ -81,8 +82,9 @@ def main(argv: list[str] | None = None) -> None:
     params.port = args.port
     params.n_parallel = args.slots
     params.n_ctx = args.ctx_per_slot * args.slots
-    params.cpuparams.n_threads = args.threads
-    params.cpuparams_batch.n_threads = args.threads
+    threads = args.threads if args.threads > 0 else (os.cpu_count() or 1)
+    params.cpuparams.n_threads = threads
+    params.cpuparams_batch.n_threads = threads
     params.n_threads_http = max(2, args.slots)
     server = xllamacpp.Server(params)  # loads the model, then serves on a thread of its own
     print(f"sale.local.server: {args.alias} listening on {server.listening_address}", flush=True)
