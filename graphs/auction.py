@@ -32,7 +32,7 @@ from nodes.refine import refine
 from nodes.score import eligible_bids, score
 from nodes.select import select_final, select_provisional
 from sale.resources import pool_of
-from sale.tasks import validate_task
+from sale.tasks import task_domain, validate_task
 
 NODES = ("bid", "jury", "score", "select_provisional", "refine", "select_final", "record", "execute", "finish",
          "jury_gather")
@@ -40,7 +40,9 @@ NODES = ("bid", "jury", "score", "select_provisional", "refine", "select_final",
 
 def dispatch_bids(state: AuctionState) -> list[Send]:
     validate_task(state["task"])
-    pool = pool_of(get_runtime(AuctionContext).context)
+    ctx = get_runtime(AuctionContext).context
+    task_domain(state["task"], ctx.domain)  # an unknown domain is one clear error before any call
+    pool = pool_of(ctx)
     return [Send("bid", BidTask(task=state["task"], agent=a.name)) for a in pool.agents]
 
 

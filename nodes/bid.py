@@ -12,6 +12,7 @@ from sale.entropy import plan_entropy
 from sale.pool import AgentSpec
 from sale.prompts import BID_SYSTEM, BID_USER, TOOLS_DESCRIPTION
 from sale.resources import breaker_for, pool_of
+from sale.tasks import task_domain
 
 MIN_BID_TOKENS = 2
 
@@ -19,8 +20,9 @@ MIN_BID_TOKENS = 2
 async def bid(task: BidTask, runtime: Runtime[AuctionContext]) -> dict:
     ctx = runtime.context
     spec = pool_of(ctx).get(task["agent"])
+    tools = TOOLS_DESCRIPTION[task_domain(task["task"], ctx.domain)]
     messages = [
-        SystemMessage(BID_SYSTEM.format(agent=spec.name, tools=TOOLS_DESCRIPTION, max_words=ctx.bid_max_words)),
+        SystemMessage(BID_SYSTEM.format(agent=spec.name, tools=tools, max_words=ctx.bid_max_words)),
         HumanMessage(BID_USER.format(task=task["task"])),
     ]
     call = await strategy_call(spec, messages, "bid", ctx)

@@ -15,9 +15,11 @@ from nodes.bid import make_bid, strategy_call
 from sale.calls import ledger_entry
 from sale.prompts import REBID_EXAMPLE, REBID_SYSTEM, REBID_USER, TOOLS_DESCRIPTION, data_block
 from sale.resources import memory_of, pool_of
+from sale.tasks import task_domain
 
 
-def rebid_prompt(agent: str, task: str, own_text: str, exemplars: list[Exemplar], max_words: int) -> list:
+def rebid_prompt(agent: str, task: str, own_text: str, exemplars: list[Exemplar], max_words: int,
+                 domain: str = "deep_search") -> list:
     examples = "\n\n".join(
         REBID_EXAMPLE.format(
             n=i + 1, similarity=e["similarity"], task_block=data_block(e["task"], "task"),
@@ -27,7 +29,7 @@ def rebid_prompt(agent: str, task: str, own_text: str, exemplars: list[Exemplar]
         for i, e in enumerate(exemplars)
     )
     return [
-        SystemMessage(REBID_SYSTEM.format(agent=agent, tools=TOOLS_DESCRIPTION, max_words=max_words)),
+        SystemMessage(REBID_SYSTEM.format(agent=agent, tools=TOOLS_DESCRIPTION[domain], max_words=max_words)),
         HumanMessage(REBID_USER.format(examples=examples, own_block=data_block(own_text), task=task)),
     ]
 
@@ -43,7 +45,8 @@ async def refine(task: RefineTask, runtime: Runtime[AuctionContext]) -> dict:
         return {"refine_notes": {spec.name: f"memory unavailable ({exc}); no rebid"}}
     if not exemplars:
         return {"refine_notes": {spec.name: "no earlier auction with its own strategy; no rebid"}}
-    messages = rebid_prompt(spec.name, task["task"], task["own"]["text"], exemplars, ctx.bid_max_words)
+    messages = rebid_prompt(spec.name, task["task"], task["own"]["text"], exemplars, ctx.bid_max_words,
+                            task_domain(task["task"], ctx.domain))
     call = await strategy_call(spec, messages, "rebid", ctx)
     if call["error"]:
         return {"refine_notes": {spec.name: f"rebid failed: {call['error']}"}, "calls": [ledger_entry(call)]}

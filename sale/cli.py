@@ -195,6 +195,9 @@ def add_pool_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--search", choices=("ddgs", "bm25"), default="ddgs",
                      help="executor web search: ddgs (live web) or bm25 (offline, over --corpus)")
     p.add_argument("--corpus", help="directory of .txt/.md/.jsonl documents for --search bm25")
+    p.add_argument("--domain", choices=("auto", "coding", "deep_search"), default="auto",
+                   help="the task's domain, which picks the executor's tools (coding: Python; deep_search: search "
+                        "and Python); auto: a task that asks for code is coding (default)")
     p.add_argument("--budget-bias", type=float, default=1.0,
                    help="cost-quality knob: scales the cost term against the value terms (default 1; 0 = quality "
                         "only, larger = cheaper agents)")
@@ -610,7 +613,7 @@ def context_from_args(args: argparse.Namespace, pool: Any, memory: Any) -> Any:
                           search_corpus=str(Path(args.corpus).resolve()) if args.corpus else "",
                           sandbox_allow_weak=args.allow_weak_sandbox, jury_reason=args.jury_reason,
                           budget_bias=args.budget_bias, route_only=getattr(args, "route_only", False),
-                          jury_batch=args.jury_batch)
+                          jury_batch=args.jury_batch, domain=getattr(args, "domain", "auto"))
 
 
 def describe_progress(node: str, value: dict[str, Any]) -> str | None:

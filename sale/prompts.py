@@ -110,7 +110,8 @@ TOOL_SPECS = [  # the executor offers the subset its task's domain allows (sale.
     }},
 ]
 
-TOOLS_DESCRIPTION = "web search and a Python interpreter"
+TOOLS_DESCRIPTION = {"coding": "a Python interpreter", "deep_search": "web search and a Python interpreter"}
+"""What a bid may plan to use, per domain: the tools the executor will offer (sale.tasks.DOMAIN_TOOLS)."""
 
 DATA_TAGS = ("strategy", "task", "data", "search_results", "observation")
 _TAG = re.compile(rf"<\s*/?\s*({'|'.join(DATA_TAGS)})\b[^>]*>", re.IGNORECASE)

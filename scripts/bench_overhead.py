@@ -40,7 +40,7 @@ from sale.suites import coding_suite
 async def bare_auction(task: str, ctx: AuctionContext) -> str:
     pool = ctx.pool
     bids = await asyncio.gather(*[call_model(
-        spec, [SystemMessage(BID_SYSTEM.format(agent=spec.name, tools=TOOLS_DESCRIPTION, max_words=80)),
+        spec, [SystemMessage(BID_SYSTEM.format(agent=spec.name, tools=TOOLS_DESCRIPTION["coding"], max_words=80)),
                HumanMessage(BID_USER.format(task=task))], purpose="bid", deadline_s=60, max_tokens=160,
         factory=ctx.model_factory, logprobs=True, top_logprobs=5) for spec in pool.agents])
     jury = await asyncio.gather(*[call_model(

@@ -243,3 +243,23 @@ async def test_the_last_step_asks_for_the_deliverable_instead_of_another_action(
     assert "complete code" in requests[1]["messages"][-1]["content"]
     assert out["status"] == "step budget exhausted" and "def add(a, b)" in out["answer"]
     assert [s["final_step"] for s in out["steps"] if s["kind"] == "model"] == [False, True]
+
+
+async def test_bids_plan_with_the_tools_their_domain_offers(memory, corpus):
+    with StubServer({"big": Behaviour(execute=f"Final Answer:\n{ADD}")}) as stub:
+        ctx = context_for(stub_pool(stub, {"big": 0.36}), memory, corpus, route_only=True)
+        await auction_graph.ainvoke({"task": CODING_TASK}, context=ctx)
+        await auction_graph.ainvoke({"task": "Which city is the capital of Veloria?"}, context=ctx)
+        coding, search = [r["messages"][0]["content"] for r in stub.calls("big", "bid")]
+    assert "(a Python interpreter)" in coding and "web search" not in coding
+    assert "(web search and a Python interpreter)" in search
+
+
+async def test_an_unknown_domain_in_the_context_fails_before_any_call(memory, corpus):
+    from sale.tasks import TaskError
+
+    with StubServer({"big": Behaviour()}) as stub:
+        ctx = context_for(stub_pool(stub, {"big": 0.36}), memory, corpus, domain="poetry")
+        with pytest.raises(TaskError, match="unknown domain 'poetry'"):
+            await auction_graph.ainvoke({"task": CODING_TASK}, context=ctx)
+        assert stub.requests == []
