@@ -28,7 +28,8 @@ def prefer_big(body):
 @pytest.fixture
 def stub():
     behaviours = {
-        "small": Behaviour(bid="small plan: guess the number quickly", jury=prefer_big, execute="Final: small did it"),
+        "small": Behaviour(bid="small plan: guess the number quickly", jury=prefer_big, execute="Final: small did it",
+                           direct="hello from small"),
         "big": Behaviour(bid="big plan: compute with Python and verify", jury=prefer_big,
                          execute="Final: 391 from big"),
     }
@@ -101,7 +102,7 @@ def test_route_only_returns_winner_and_plan_without_executing(server, stub, memo
 
 def test_pass_through_to_a_pool_agent(server, stub):
     resp = client(server).chat.completions.create(model="small", messages=[{"role": "user", "content": "hi"}])
-    assert resp.choices[0].message.content == "small plan: guess the number quickly"
+    assert resp.choices[0].message.content == "hello from small"
     assert "sale" not in (resp.model_extra or {})
     assert stub.requests[-1]["model"] == "small" and stub.requests[-1]["messages"][0]["content"] == "hi"
 
