@@ -5,7 +5,7 @@ lies according to an attack; every auction runs through the real graph in the ch
 no refinement), and the same bids are then re-scored with the score node's value function under the paper mode
 and under an honest jury (every juror's truthful score, which the simulator records alongside the lie).
 
-Attacks (``../shared/reliability-cases.md`` A1-A3): ``self-promoter`` scores its own bid 5 and every other 0;
+Attacks (``docs/reliability-cases.md`` A1-A3): ``self-promoter`` scores its own bid 5 and every other 0;
 ``colluders`` (two agents) score their two bids 5 and the rest 0, on the four-agent ladder (half the jury) and,
 as ``colluders-of-5``, with a fifth agent (:data:`FIFTH`) so they are a minority; ``flipper`` reports 5 minus its
 honest score.

@@ -7,7 +7,7 @@ text, never from call order), and every output is labelled simulated (``AgentSpe
 ``sim-qwen3-*``). They serve what-if studies and benchmarking of the mechanism at scale, never claims about real
 models.
 
-What is calibrated, and from what (``../shared/paper-notes.md``):
+What is calibrated, and from what (``docs/paper-notes.md``):
 
 * prices: the paper's $0.05 / $0.09 / $0.16 / $0.36 per million tokens;
 * per-bin success: the 32B agent's pass@1 per bin averages the paper's 63.8 % (deep search) and 58.4 % (coding);

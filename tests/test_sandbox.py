@@ -1,4 +1,4 @@
-"""Sandbox cases S1-S22 of shared/reliability-cases.md, each run through the project's own Python tool.
+"""Sandbox cases S1-S22 of docs/reliability-cases.md, each run through the project's own Python tool.
 
 Every case passes only if: the canary file outside the sandbox is untouched, the canary secret never appears in
 what comes back, a loopback listener gets 0 connections, the call returns within its limit + 1 s, no sandbox

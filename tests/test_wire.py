@@ -1,6 +1,6 @@
 """Wire tests: the real langchain-openai client against a scripted OpenAI-compatible server on 127.0.0.1.
 
-Cases F5-F10 and F15 of shared/reliability-cases.md.
+Cases F5-F10 and F15 of docs/reliability-cases.md.
 """
 
 import itertools
