@@ -124,7 +124,7 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
         parsed = parse_reply(call["text"])
         actions = [] if last or not parsed.action else [
             {"id": f"step{step}", "name": parsed.action, "input": parsed.action_input}]
-        final = parsed.final_answer if parsed.final_answer is not None or not last else call["text"].strip()
+        final = parsed.final_answer
         reminder = format_reminder(domain)
         reminders = sum(1 for m in messages if m.type == "human" and m.content == reminder)
         if not parsed.structured and reminders < MAX_FORMAT_REMINDERS and not last:
@@ -165,7 +165,7 @@ async def tools(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     protocol = pool_of(ctx).get(state["agent"]).tool_protocol
     messages = list(state["messages"])
     steps, calls = [], []
-    allowed = DOMAIN_TOOLS[state.get("domain") or task_domain(state["task"], ctx.domain)]
+    allowed = DOMAIN_TOOLS[state["domain"]]  # set by act, which always runs first
     for action in state["pending"]:
         if action["name"] in allowed:
             observation, detail = await asyncio.to_thread(run_tool, action["name"], action["input"], ctx)

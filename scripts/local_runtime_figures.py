@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -44,8 +44,9 @@ TASKS = (
 )
 
 
+@dataclass
 class OldServer(LocalServer):
-    """llama-cpp-python's server (the runtime before this one), from another venv."""
+    """llama-cpp-python's server (the runtime before this one), from another venv's ``python``."""
 
     python: str = ""
 
@@ -83,10 +84,8 @@ def aggregate(base_url: str, model: str, concurrent: int, seed: int) -> float:
 
 
 def per_model(model: BundledModel, settings: RuntimeSettings, log_dir: Path, old_python: str = "") -> dict:
-    server = OldServer(model, gguf_path(model), free_port(), settings) if old_python else \
+    server = OldServer(model, gguf_path(model), free_port(), settings, python=old_python) if old_python else \
         LocalServer(model, gguf_path(model), free_port(), settings)
-    if old_python:
-        server.python = old_python
     started = time.monotonic()
     server.start(log_dir)
     try:

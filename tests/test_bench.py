@@ -143,11 +143,17 @@ def test_user_jsonl_suite_with_every_verifier_on_the_simulated_pool(tmp_path):
     assert results["routers"]["oracle"]["pass_at_1"] > 0
 
 
-def test_real_http_pool_is_labelled_real_and_replays_offline(tmp_path):
+def arith_suite(tmp_path, n):
+    """A JSONL suite of n variants of 17*23 (exact answer 391), bins 1-5 in turn."""
     suite = tmp_path / "arith.jsonl"
     suite.write_text("\n".join(json.dumps({"id": f"t{i}", "task": f"What is 17*23? (variant {i})",
                                            "verifier": "exact", "answer": "391", "bin": 1 + i % 5})
-                               for i in range(5)))
+                               for i in range(n)))
+    return suite
+
+
+def test_real_http_pool_is_labelled_real_and_replays_offline(tmp_path):
+    suite = arith_suite(tmp_path, 5)
     stub = StubServer({"small": Behaviour(execute="Computed.\nFinal answer: 390"),
                        "large": Behaviour(execute="Computed.\nFinal answer: 391")})
     with stub:
@@ -169,10 +175,7 @@ def test_real_http_pool_is_labelled_real_and_replays_offline(tmp_path):
 
 def test_direct_routers_ask_each_model_once_with_the_task_alone(tmp_path):
     """`direct:NAME`: one call, the task as the only message, no tools; reported beside the executor's pass@1."""
-    suite = tmp_path / "arith.jsonl"
-    suite.write_text("\n".join(json.dumps({"id": f"t{i}", "task": f"What is 17*23? (variant {i})",
-                                           "verifier": "exact", "answer": "391", "bin": 1 + i % 5})
-                               for i in range(4)))
+    suite = arith_suite(tmp_path, 4)
     stub = StubServer({"small": Behaviour(execute="Final answer: 390", direct="391"),
                        "large": Behaviour(execute="Final answer: 391", direct="390")})
     with stub:
