@@ -1,6 +1,6 @@
 """``finish``: tally tokens and USD (auction vs execution), store the outcome, and shape the result object.
 
-The result's fields are documented in the README ("JSON output"); ``sale run --json`` prints it as is.
+The result's fields are documented in docs/cli.md ("JSON output"); ``sale run --json`` prints it as is.
 """
 
 from __future__ import annotations

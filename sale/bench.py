@@ -4,7 +4,7 @@ Every router sees the same test tasks. Single agents run every task (train and t
 routers learn from the train split and are scored on the test split with the chosen agents' own runs. SALE and
 SALE without memory stream the test tasks in ``--orders`` seeded orders (memory starts empty each time) and are
 averaged over them. Costs are token costs at each agent's price (the paper's convention); tool calls are reported
-beside them (``tool_usd``), not inside. Figures land in ``DIR/results.json`` (schema in the README),
+beside them (``tool_usd``), not inside. Figures land in ``DIR/results.json`` (schema in docs/benchmark.md),
 ``DIR/tasks.jsonl`` (every router's outcome per task), ``DIR/report.md`` and PNG plots; every model call is
 recorded in ``DIR/calls.jsonl`` so ``--replay DIR`` re-runs the benchmark exactly, offline.
 """

@@ -214,7 +214,7 @@ def add_auction_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoints", default="", metavar="PATH|URL",
                    help="checkpoint store: a SQLite file or postgresql://... (default $SALE_CHECKPOINT_URL, else "
                         "checkpoints.sqlite in the memory directory)")
-    p.add_argument("--json", action="store_true", help="print one JSON object (schema in the README)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (schema in docs/cli.md)")
 
 
 def read_task(args: argparse.Namespace) -> str:

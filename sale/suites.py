@@ -8,7 +8,7 @@ Two suites are generated from a seed, so no model can have seen them and any see
 * ``coding``: Python functions with hidden unit tests, five templates per bin from string handling up to graph
   search and parsing; verified by running the tests in the sandbox.
 
-Users' own suites are JSONL files, one task per line (see :func:`load_jsonl_suite` and the README).
+Users' own suites are JSONL files, one task per line (see :func:`load_jsonl_suite` and docs/benchmark.md).
 """
 
 from __future__ import annotations
