@@ -14,18 +14,18 @@ import sys
 import tempfile
 
 from graphs.auction import graph
-from graphs.context import AuctionContext
+from graphs.context import AuctionContext, Live
 from memory_store import AuctionMemory
-from sale.as_tool import auction_tool
+from sale.apps.as_tool import auction_tool
+from sale.core.pool import load_pool
 from sale.local import embedded_pool
-from sale.pool import load_pool
 
 
 async def main(pool_file: str | None, memory_dir: str) -> None:
     with contextlib.ExitStack() as stack:
         pool = load_pool(pool_file) if pool_file else stack.enter_context(embedded_pool())
         memory = stack.enter_context(AuctionMemory(memory_dir))
-        context = AuctionContext(pool=pool, memory=memory)
+        context = AuctionContext(live=Live(pool=pool, memory=memory))
 
         # 1. One call, one result.
         out = await graph.ainvoke({"task": "What is 17 * 23?"}, context=context)

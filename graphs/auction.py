@@ -21,6 +21,7 @@ from langgraph.runtime import get_runtime
 from langgraph.types import Send
 
 from graphs.context import AuctionContext
+from graphs.live import pool_of
 from graphs.runnables import sync_and_async
 from graphs.state import AuctionInput, AuctionOutput, AuctionState, BidTask, JuryTask, RefineTask
 from nodes.bid import bid
@@ -31,8 +32,7 @@ from nodes.record import record
 from nodes.refine import refine
 from nodes.score import eligible_bids, score
 from nodes.select import select_final, select_provisional
-from sale.resources import pool_of
-from sale.tasks import task_domain, validate_task
+from sale.core.tasks import task_domain, validate_task
 
 NODES = ("bid", "jury", "score", "select_provisional", "refine", "select_final", "record", "execute", "finish",
          "jury_gather")

@@ -1,22 +1,52 @@
-"""Runtime settings of one auction (LangGraph's context schema): Studio edits these, code passes them in.
+"""What one auction runs with (LangGraph's context schema): settings, and the live objects a caller injects.
 
-Plain fields are what Studio shows. ``pool``, ``memory`` and ``model_factory`` let Python callers inject live
-objects (a :class:`sale.pool.Pool`, an open :class:`memory_store.AuctionMemory`, a chat-model factory); when
-they are unset the plain fields decide, and with no pool at all the embedded local pool is used.
+``AuctionContext``'s fields are settings: plain, serialisable values with a description each, which Studio
+renders and edits and a deployment passes as JSON. Objects that cannot be settings (an open memory, a pool built
+in code, a chat-model factory, a search backend, circuit breakers) travel in one typed :class:`Live` object,
+``AuctionContext(live=Live(pool=..., memory=...))``; Studio never sees it. Whatever ``live`` leaves unset is
+opened from the settings once per process (:mod:`graphs.live`); with no pool at all, the embedded local pool.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
 
-from sale.cost import Weights
+from pydantic import ConfigDict
+from pydantic.json_schema import SkipJsonSchema
+
+from memory_store import AuctionMemory
+from sale.core.breaker import Breakers
+from sale.core.calls import ModelFactory
+from sale.core.cost import Weights
+from sale.core.pool import Pool
+from tools.search import SearchBackend
+
+
+@dataclass(kw_only=True)
+class Live:
+    """Live objects injected by a Python caller; each unset one is opened from the settings instead."""
+
+    __pydantic_config__ = ConfigDict(arbitrary_types_allowed=True)
+
+    pool: Pool | None = None
+    """Agents to auction among; wins over `pool_file`."""
+    memory: AuctionMemory | None = None
+    """An open auction memory; wins over the `memory_*` settings."""
+    model_factory: ModelFactory | None = None
+    """Builds the chat model for an agent (tests and the simulator script models this way)."""
+    search: SearchBackend | None = None
+    """A search backend (see tools/search.py); wins over `search_backend`."""
+    breakers: Breakers | None = None
+    """Per-agent circuit breakers; one set per process when unset."""
 
 
 @dataclass(kw_only=True)
 class AuctionContext:
+    __pydantic_config__ = ConfigDict(use_attribute_docstrings=True)
+
+    # -- where the agents and the memory are
     pool_file: str = ""
-    """TOML pool file; empty = the embedded local pool (two bundled models served by llama.cpp)."""
+    """TOML pool file; empty = the embedded local pool (three bundled models served by llama.cpp)."""
     memory_dir: str = ""
     """Auction memory directory; empty = the per-user data directory."""
     memory_log_url: str = ""
@@ -28,12 +58,24 @@ class AuctionContext:
     memory_policy: str = ""
     """Retention, e.g. `max_entries=10000,half_life=500` (also `window`, `digest_after`); empty = unbounded.
     See memory_store/policy.py."""
+
+    # -- scoring: C - V
     weight_cost: float = 0.1
+    """Weight of the cost term C (price x plan length)."""
     weight_entropy: float = 1.0
+    """Weight of the plan's entropy H in the value term V."""
     weight_jury: float = 1.0
+    """Weight of the jury's aggregated score in V."""
     juror_weights: dict[str, float] = field(default_factory=dict)
+    """Per-juror weights inside the jury term, by agent name (unset jurors weigh 1)."""
     weights_file: str = ""
     """Learned weights (JSON with a `weights` object); overrides the three weights above when set."""
+    entropy_range: list[float] = field(default_factory=list)
+    """[low, high]: clip H to this calibration range before weighting (empty = no clipping)."""
+    budget_bias: float = 1.0
+    """The cost-quality knob: multiplies the cost term against the value terms (0 = quality only, >1 = cheaper)."""
+
+    # -- the jury
     jury_mode: str = "paper"
     """Jury aggregation: `paper` (weighted sum, self-scores included), `peer` (no self-scores), `median`,
     `trimmed` (mean without the extremes), `consensus` (drop the juror furthest from its peers' median, then
@@ -44,58 +86,70 @@ class AuctionContext:
     dropped. 0 = off."""
     juror_weight_cap: float = 1.0
     """Largest share of the jury weight any one juror may hold (1.0 = no cap)."""
-    entropy_range: list[float] = field(default_factory=list)
-    """[low, high]: clip H to this calibration range before weighting (empty = no clipping)."""
-    budget_bias: float = 1.0
-    """The cost-quality knob: multiplies the cost term against the value terms (0 = quality only, >1 = cheaper)."""
-    route_only: bool = False
-    """Stop after `select_final`: record the auction, return winner, plan and scores, execute nothing."""
-    k: int = 8
-    """Past auctions retrieved per refining agent."""
-    refine: bool = True
-    top_logprobs: int = 5
-    bid_max_tokens: int = 160
-    bid_max_words: int = 80
-    jury_max_tokens: int = 16
     jury_reason: bool = False
     """Jurors write one short sentence of reasoning before the score (`{"reason", "score"}`, parsed as strictly):
     better judgments from small models, at the cost of more auction tokens."""
-    jury_reason_max_tokens: int = 160
     jury_batch: bool = False
     """One call per juror scoring all of a round's bids (`{"scores": [...]}`), instead of one call per bid and
     juror: N calls per round instead of N^2, with the task sent once per juror. Off by default (the paper's jury)."""
-    exec_max_tokens: int = 512
-    bid_deadline_s: float = 120.0
+    jury_max_tokens: int = 16
+    """Completion tokens of a jury reply (score only)."""
+    jury_reason_max_tokens: int = 160
+    """Completion tokens of a jury reply with `jury_reason`."""
     jury_deadline_s: float = 120.0
-    execute_deadline_s: float = 600.0
-    """Deadline of each executor model call."""
-    max_steps: int = 6
-    """Executor model calls before it must stop (the last reply is then the answer, marked)."""
-    exec_token_budget: int = 6000
-    """Executor tokens (prompt + completion, counted locally) before it must stop."""
+    """Deadline of each jury call."""
+
+    # -- bids and the refinement round
+    bid_max_tokens: int = 160
+    """Completion tokens of a bid (also capped by the agent's own `max_tokens`)."""
+    bid_max_words: int = 80
+    """The plan length a bid is asked to stay within."""
+    top_logprobs: int = 5
+    """Alternatives per token read from the endpoint to estimate the plan's entropy."""
+    bid_deadline_s: float = 120.0
+    """Deadline of each bid or rebid call."""
+    refine: bool = True
+    """Hold the refinement round (agents cheaper than the provisional winner rebid with past auctions)."""
+    k: int = 8
+    """Past auctions retrieved per refining agent."""
+    route_only: bool = False
+    """Stop after `select_final`: record the auction, return winner, plan and scores, execute nothing."""
+
+    # -- the executor
     domain: str = "auto"
     """The task's domain, which picks the executor's tools: `coding` (Python), `deep_search` (search and
-    Python), or `auto` (the rule in `sale.tasks.task_domain`: a task that asks for code is coding)."""
+    Python), or `auto` (the rule in `sale.core.tasks.task_domain`: a task that asks for code is coding)."""
+    max_steps: int = 6
+    """Executor model calls before it must stop (the last one asks for the final deliverable, no tools)."""
+    exec_token_budget: int = 6000
+    """Executor tokens (prompt + completion, counted locally) before it must stop."""
+    exec_max_tokens: int = 512
+    """Completion tokens of each executor model call."""
+    execute_deadline_s: float = 600.0
+    """Deadline of each executor model call."""
+    fallback: str = "next_best"
+    """If the winner's endpoint fails while executing: `next_best` (next-ranked bid takes over) or `none`."""
+
+    # -- the executor's tools
     search_backend: str = "ddgs"
     """Web search for the executor: `ddgs` (live) or `bm25` (offline, over `search_corpus`)."""
     search_corpus: str = ""
+    """Folder of `.txt`/`.md`/`.jsonl` documents the `bm25` backend ranks."""
     python_timeout_s: float = 10.0
+    """Wall-clock limit of one sandboxed Python call."""
     sandbox_allow_weak: bool = False
     """Allow the Python tool to run without namespaces where bubblewrap cannot (loud warning)."""
     tool_prices: dict[str, float] = field(default_factory=lambda: {"python": 0.00002, "search": 0.005})
     """USD per tool call, counted in the task's execution cost."""
-    breakers: Any = None
-    """Per-agent circuit breakers (sale.breaker.Breakers); one set per process when unset."""
+
+    # -- reliability
     breaker_threshold: int = 3
     """Consecutive failed calls that open an agent's circuit (it is then skipped until the cooldown)."""
     breaker_cooldown_s: float = 30.0
-    search: Any = None
-    """A search backend object (see tools/search.py); wins over `search_backend` when set."""
-    fallback: str = "next_best"
-    """If the winner's endpoint fails while executing: `next_best` (next-ranked bid takes over) or `none`."""
-    pool: Any = None
-    memory: Any = None
-    model_factory: Any = None
+    """Seconds an open circuit stays open before the agent is tried again."""
+
+    live: SkipJsonSchema[Live] = field(default_factory=Live)
+    """Injected live objects (not a setting; Studio does not show it)."""
 
     def weights(self) -> Weights:
         """The scoring weights, with ``budget_bias`` applied to the cost weight."""

@@ -5,7 +5,7 @@
 ``act`` asks the current agent's model for the next step; ``tools`` runs the requested tools (web search, the
 sandboxed Python tool) and feeds back observations. Two protocols, per agent (pool key ``tool_protocol``):
 ``native`` uses the endpoint's tool calling; ``text`` uses a Thought/Action/Action Input/Final Answer format with
-a tolerant parser (:mod:`sale.react_text`), so small local models can drive it.
+a tolerant parser (:mod:`sale.core.react_text`), so small local models can drive it.
 
 Budgets: ``max_steps`` model calls and ``exec_token_budget`` tokens; when either runs out the last reply is the
 answer and the result says so. Fallback (``fallback = "next_best"``): if the current agent's endpoint fails
@@ -24,9 +24,10 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
+from graphs.live import breaker_for, pool_of
 from graphs.runnables import sync_and_async
-from sale.calls import call_model, ledger_entry
-from sale.prompts import (
+from sale.core.calls import call_model, ledger_entry
+from sale.core.prompts import (
     DELIVERABLE,
     EXECUTE_NATIVE_SYSTEM,
     EXECUTE_TEXT_SYSTEM,
@@ -38,9 +39,8 @@ from sale.prompts import (
     TOOL_LINES,
     TOOL_SPECS,
 )
-from sale.react_text import TEXT_STOP, parse_reply
-from sale.resources import breaker_for, pool_of
-from sale.tasks import DOMAIN_TOOLS, task_domain
+from sale.core.react_text import TEXT_STOP, parse_reply
+from sale.core.tasks import DOMAIN_TOOLS, task_domain
 from tools.python import python_observation
 from tools.sandbox import SandboxConfig
 from tools.search import make_backend, search_observation
@@ -104,7 +104,7 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     offered = [t for t in TOOL_SPECS if t["function"]["name"] in DOMAIN_TOOLS[domain]]
     sent = [*messages, HumanMessage(FINAL_STEP.format(deliverable=DELIVERABLE[domain]))] if last else messages
     call = await call_model(spec, sent, purpose="execute", deadline_s=ctx.execute_deadline_s,
-                            max_tokens=ctx.exec_max_tokens, factory=ctx.model_factory,
+                            max_tokens=ctx.exec_max_tokens, factory=ctx.live.model_factory,
                             tools=offered if spec.tool_protocol == "native" and not last else None,
                             stop=TEXT_STOP if spec.tool_protocol == "text" else None,
                             breaker=breaker_for(ctx, agent))
@@ -193,7 +193,7 @@ def run_tool(name: str, tool_input: str, ctx: AuctionContext) -> tuple[str, dict
         return python_observation(tool_input, config)
     if name == "search":
         try:
-            backend = ctx.search or make_backend(ctx.search_backend, ctx.search_corpus)
+            backend = ctx.live.search or make_backend(ctx.search_backend, ctx.search_corpus)
         except ValueError as exc:
             return f"search unavailable: {exc}", {"ok": False, "error": str(exc)}
         text = search_observation(backend, tool_input)

@@ -6,13 +6,13 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
+from graphs.live import breaker_for, pool_of
 from graphs.state import Bid, BidTask
-from sale.calls import CallRecord, call_model, ledger_entry
-from sale.entropy import plan_entropy
-from sale.pool import AgentSpec
-from sale.prompts import BID_SYSTEM, BID_USER, TOOLS_DESCRIPTION
-from sale.resources import breaker_for, pool_of
-from sale.tasks import task_domain
+from sale.core.calls import CallRecord, call_model, ledger_entry
+from sale.core.entropy import plan_entropy
+from sale.core.pool import AgentSpec
+from sale.core.prompts import BID_SYSTEM, BID_USER, TOOLS_DESCRIPTION
+from sale.core.tasks import task_domain
 
 MIN_BID_TOKENS = 2
 
@@ -35,7 +35,7 @@ async def strategy_call(spec: AgentSpec, messages: list, purpose: str, ctx: Auct
     """A bid or rebid: greedy, length-capped, with top-k logprobs for the entropy term."""
     return await call_model(
         spec, messages, purpose=purpose, deadline_s=ctx.bid_deadline_s,
-        max_tokens=min(ctx.bid_max_tokens, spec.max_tokens), factory=ctx.model_factory,
+        max_tokens=min(ctx.bid_max_tokens, spec.max_tokens), factory=ctx.live.model_factory,
         logprobs=True, top_logprobs=ctx.top_logprobs, breaker=breaker_for(ctx, spec.name),
     )
 

@@ -10,9 +10,9 @@ from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
 from graphs.executor import graph as executor_graph
+from graphs.live import pool_of
 from graphs.state import AuctionState
 from nodes.select import ranked_bids
-from sale.resources import pool_of
 
 
 async def execute(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:

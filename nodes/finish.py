@@ -11,9 +11,9 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
+from graphs.live import memory_of, pool_of
 from graphs.state import AuctionState
 from nodes.record import auction_id_for
-from sale.resources import memory_of, pool_of
 
 AUCTION_PURPOSES = ("bid", "jury", "rebid", "rejury")
 

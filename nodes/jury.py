@@ -1,6 +1,6 @@
 """``jury``: one juror scores one bid with a single integer 0-5. Parsing is strict; invalid replies score nothing.
 
-Bids reach the juror only inside a ``<strategy>`` data block (see :func:`sale.prompts.data_block`), and the
+Bids reach the juror only inside a ``<strategy>`` data block (see :func:`sale.core.prompts.data_block`), and the
 juror is asked for ``{"score": N}`` with constrained decoding where the endpoint supports it.
 """
 
@@ -13,8 +13,9 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
+from graphs.live import breaker_for, pool_of
 from graphs.state import JuryTask, Verdict
-from sale.calls import (
+from sale.core.calls import (
     JURY_REASON_SCHEMA,
     JURY_SCORE_SCHEMA,
     call_model,
@@ -22,7 +23,7 @@ from sale.calls import (
     ledger_entry,
     response_format_for,
 )
-from sale.prompts import (
+from sale.core.prompts import (
     JURY_BATCH_ITEM,
     JURY_BATCH_SYSTEM,
     JURY_BATCH_USER,
@@ -32,7 +33,6 @@ from sale.prompts import (
     JURY_USER,
     data_block,
 )
-from sale.resources import breaker_for, pool_of
 
 MAX_REPLY_CHARS = 64
 MAX_REASON_CHARS = 600
@@ -94,7 +94,7 @@ async def jury(task: JuryTask, runtime: Runtime[AuctionContext]) -> dict:
     call = await call_model(
         spec, messages, purpose="jury" if bid["round"] == 0 else "rejury", deadline_s=ctx.jury_deadline_s,
         max_tokens=ctx.jury_reason_max_tokens if ctx.jury_reason else ctx.jury_max_tokens,
-        factory=ctx.model_factory, breaker=breaker_for(ctx, spec.name),
+        factory=ctx.live.model_factory, breaker=breaker_for(ctx, spec.name),
         response_format=response_format_for(spec, JURY_REASON_SCHEMA if ctx.jury_reason else JURY_SCORE_SCHEMA,
                                             "jury_score"),
     )
@@ -119,7 +119,7 @@ async def jury_batch(task: JuryTask, runtime: Runtime[AuctionContext]) -> dict:
                 HumanMessage(JURY_BATCH_USER.format(task=task["task"], blocks=blocks, n=len(bids)))]
     call = await call_model(
         spec, messages, purpose="jury" if bids[0]["round"] == 0 else "rejury", deadline_s=ctx.jury_deadline_s,
-        max_tokens=ctx.jury_max_tokens + 4 * len(bids), factory=ctx.model_factory,
+        max_tokens=ctx.jury_max_tokens + 4 * len(bids), factory=ctx.live.model_factory,
         breaker=breaker_for(ctx, spec.name),
         response_format=response_format_for(spec, jury_batch_schema(len(bids)), "jury_scores"),
     )

@@ -12,8 +12,8 @@ from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
+from graphs.live import memory_of
 from graphs.state import AuctionState
-from sale.resources import memory_of
 
 AUCTION_NAMESPACE = uuid.UUID("6f1b8f3e-6c43-4a8e-9a55-2f6f0b1d5a11")
 

@@ -9,13 +9,13 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
+from graphs.live import memory_of, pool_of
 from graphs.state import RefineTask
 from memory_store import Exemplar, MemoryUnavailableError
 from nodes.bid import make_bid, strategy_call
-from sale.calls import ledger_entry
-from sale.prompts import REBID_EXAMPLE, REBID_SYSTEM, REBID_USER, TOOLS_DESCRIPTION, data_block
-from sale.resources import memory_of, pool_of
-from sale.tasks import task_domain
+from sale.core.calls import ledger_entry
+from sale.core.prompts import REBID_EXAMPLE, REBID_SYSTEM, REBID_USER, TOOLS_DESCRIPTION, data_block
+from sale.core.tasks import task_domain
 
 
 def rebid_prompt(agent: str, task: str, own_text: str, exemplars: list[Exemplar], max_words: int,

@@ -11,9 +11,9 @@ import math
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
+from graphs.live import memory_of, pool_of
 from graphs.state import AuctionState, Bid, Score
-from sale.cost import bid_cost, bid_value, consensus_outliers, unreliable_jurors
-from sale.resources import memory_of, pool_of
+from sale.core.cost import bid_cost, bid_value, consensus_outliers, unreliable_jurors
 
 
 def eligible_bids(state: AuctionState) -> list[Bid]:

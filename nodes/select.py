@@ -7,10 +7,10 @@ import math
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
+from graphs.live import memory_of, pool_of
 from graphs.state import AuctionState, Bid
 from nodes.score import eligible_bids
-from sale.pool import Pool
-from sale.resources import memory_of, pool_of
+from sale.core.pool import Pool
 
 
 def rank(bid: Bid, state: AuctionState, pool: Pool) -> tuple[float, float, str]:

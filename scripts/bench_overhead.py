@@ -26,28 +26,36 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from graphs.auction import graph
-from graphs.context import AuctionContext
+from graphs.context import AuctionContext, Live
 from memory_store import AuctionMemory
 from memory_store.embeddings import Embedder
-from sale.calls import call_model, response_format_for
-from sale.cost import Weights, bid_cost, bid_value
-from sale.entropy import plan_entropy
-from sale.prompts import BID_SYSTEM, BID_USER, JURY_REPLY_SCORE, JURY_SYSTEM, JURY_USER, TOOLS_DESCRIPTION, data_block
-from sale.sim import SimParams, SimWorld, sim_pool
-from sale.suites import coding_suite
+from sale.core.calls import call_model, response_format_for
+from sale.core.cost import Weights, bid_cost, bid_value
+from sale.core.entropy import plan_entropy
+from sale.core.prompts import (
+    BID_SYSTEM,
+    BID_USER,
+    JURY_REPLY_SCORE,
+    JURY_SYSTEM,
+    JURY_USER,
+    TOOLS_DESCRIPTION,
+    data_block,
+)
+from sale.sim.world import SimParams, SimWorld, sim_pool
+from sale.suites.suite import coding_suite
 
 
 async def bare_auction(task: str, ctx: AuctionContext) -> str:
-    pool = ctx.pool
+    pool = ctx.live.pool
     bids = await asyncio.gather(*[call_model(
         spec, [SystemMessage(BID_SYSTEM.format(agent=spec.name, tools=TOOLS_DESCRIPTION["coding"], max_words=80)),
                HumanMessage(BID_USER.format(task=task))], purpose="bid", deadline_s=60, max_tokens=160,
-        factory=ctx.model_factory, logprobs=True, top_logprobs=5) for spec in pool.agents])
+        factory=ctx.live.model_factory, logprobs=True, top_logprobs=5) for spec in pool.agents])
     jury = await asyncio.gather(*[call_model(
         juror, [SystemMessage(JURY_SYSTEM.format(reply_format=JURY_REPLY_SCORE)),
                 HumanMessage(JURY_USER.format(task=task, bid_block=data_block(b["text"]),
                                               reply_format=JURY_REPLY_SCORE))],
-        purpose="jury", deadline_s=60, max_tokens=16, factory=ctx.model_factory,
+        purpose="jury", deadline_s=60, max_tokens=16, factory=ctx.live.model_factory,
         response_format=response_format_for(juror, {"type": "object"}, "jury_score"))
         for b in bids for juror in pool.agents])
     weights, names = Weights(), pool.names
@@ -81,7 +89,7 @@ def main() -> None:
     world = SimWorld(suite.tasks, seed=0)
     with tempfile.TemporaryDirectory() as tmp:
         memory = AuctionMemory(Path(tmp) / "m", embedder=embedder)
-        ctx = AuctionContext(pool=sim_pool(), memory=memory, model_factory=world.factory, route_only=True,
+        ctx = AuctionContext(live=Live(pool=sim_pool(), memory=memory, model_factory=world.factory), route_only=True,
                              refine=False)
         graph_s = timed(lambda i: graph.ainvoke({"task": tasks[i]}, context=ctx), n)
         bare_s = timed(lambda i: bare_auction(tasks[i], ctx), n)
@@ -92,7 +100,7 @@ def main() -> None:
         print(f"  ratio graph / bare: {g / b:.2f}x  (graph's own cost: {1000 * (g - b):.1f} ms per auction)")
 
         slow = SimWorld(suite.tasks, seed=0, params=replace(SimParams(), latency_s=latency))
-        lctx = replace(ctx, model_factory=slow.factory, refine=True)
+        lctx = replace(ctx, live=replace(ctx.live, model_factory=slow.factory), refine=True)
         walls, paths = [], []
         for i in range(min(n, 10)):
             started = time.perf_counter()

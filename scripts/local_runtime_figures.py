@@ -112,7 +112,7 @@ def per_model(model: BundledModel, settings: RuntimeSettings, log_dir: Path, old
 
 async def auctions(settings: RuntimeSettings) -> dict:
     from graphs.auction import build_auction_graph
-    from graphs.context import AuctionContext
+    from graphs.context import AuctionContext, Live
     from memory_store import AuctionMemory
 
     graph = build_auction_graph().compile()
@@ -121,7 +121,7 @@ async def auctions(settings: RuntimeSettings) -> dict:
     with embedded_pool(settings=settings) as pool, tempfile.TemporaryDirectory() as tmp:
         start_s = time.monotonic() - started
         with AuctionMemory(Path(tmp) / "memory") as memory:
-            ctx = AuctionContext(pool=pool, memory=memory, route_only=True, search_backend="bm25",
+            ctx = AuctionContext(live=Live(pool=pool, memory=memory), route_only=True, search_backend="bm25",
                                  search_corpus=str(ROOT / "examples" / "corpus"))
             for task in TASKS:
                 marks: dict[str, float] = {}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sale.timing import median_ms
+from sale.core.timing import median_ms
 from tools.sandbox import PYTHON, SandboxConfig, probe, run_python
 
 

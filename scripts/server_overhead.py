@@ -21,11 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import openai
 import uvicorn
 
-from graphs.context import AuctionContext
+from graphs.context import AuctionContext, Live
 from memory_store import AuctionMemory
+from sale.apps.server import create_app
+from sale.core.timing import median_ms
 from sale.local import free_port
-from sale.server import create_app
-from sale.timing import median_ms
 from tests.openai_stub import Behaviour, StubServer, stub_pool
 
 MESSAGES = [{"role": "user", "content": "What is 17 * 23?"}]
@@ -37,7 +37,7 @@ def main() -> None:
             AuctionMemory(tempfile.mkdtemp(prefix="sale-bench-")) as memory:
         pool = stub_pool(stub, {"small": 0.05, "big": 0.36})
         port = free_port()
-        server = uvicorn.Server(uvicorn.Config(create_app(AuctionContext(pool=pool, memory=memory)),
+        server = uvicorn.Server(uvicorn.Config(create_app(AuctionContext(live=Live(pool=pool, memory=memory))),
                                                host="127.0.0.1", port=port, log_level="warning"))
         threading.Thread(target=server.run, daemon=True).start()
         while not server.started:

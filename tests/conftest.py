@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from graphs.context import AuctionContext
+from graphs.context import AuctionContext, Live
 from memory_store import AuctionMemory
 from memory_store.embeddings import Embedder
 from tests.scripted import Script, factory_for, scripted_pool
@@ -26,8 +26,8 @@ def scripts() -> dict[str, Script]:
 
 @pytest.fixture
 def context(scripts, memory) -> AuctionContext:
-    return AuctionContext(pool=scripted_pool({"small": 0.05, "big": 0.36}), memory=memory,
-                          model_factory=factory_for(scripts))
+    return AuctionContext(live=Live(pool=scripted_pool({"small": 0.05, "big": 0.36}),
+                                    memory=memory, model_factory=factory_for(scripts)))
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +48,7 @@ def no_live_web(monkeypatch):
 @pytest.fixture(autouse=True)
 def fresh_breakers():
     """Circuit breakers are per process and per endpoint; each test starts with all circuits closed."""
-    from sale.resources import process_breakers
+    from graphs.live import process_breakers
 
     process_breakers.cache_clear()
     yield

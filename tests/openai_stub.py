@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from sale.pool import AgentSpec, Pool
+from sale.core.pool import AgentSpec, Pool
 from tests.scripted import kind_of_system_prompt, synthetic_logprobs
 
 

@@ -15,7 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from sale.pool import AgentSpec, Pool
+from sale.core.pool import AgentSpec, Pool
 
 
 def kind_of(messages: list[BaseMessage]) -> str:
@@ -109,7 +109,7 @@ class ScriptedChatModel(BaseChatModel):
 def _single_jury_messages(task: str, bid_block: str) -> list[BaseMessage]:
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    from sale.prompts import JURY_REPLY_SCORE, JURY_SYSTEM, JURY_USER
+    from sale.core.prompts import JURY_REPLY_SCORE, JURY_SYSTEM, JURY_USER
 
     return [SystemMessage(JURY_SYSTEM.format(reply_format=JURY_REPLY_SCORE)),
             HumanMessage(JURY_USER.format(task=task, bid_block=bid_block, reply_format=JURY_REPLY_SCORE))]

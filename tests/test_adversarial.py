@@ -15,8 +15,8 @@ import random
 import pytest
 
 from graphs.auction import graph
-from graphs.context import AuctionContext
-from sale.cost import Weights, bid_cost, bid_value
+from graphs.context import AuctionContext, Live
+from sale.core.cost import Weights, bid_cost, bid_value
 from tests.scripted import Script, factory_for, scripted_pool
 
 N_TASKS = 200
@@ -53,8 +53,9 @@ def run_attack(memory, agents, adversary, behaviour):
         return reply
 
     scripts = {a: Script(bid=f"plan by {a}. steps one two three", jury=juror(a), spread=1.0) for a in agents}
-    ctx = AuctionContext(pool=scripted_pool({a: PRICE for a in agents}), memory=memory, refine=False,
-                         model_factory=factory_for(scripts), jury_mode="median")
+    ctx = AuctionContext(live=Live(pool=scripted_pool({a: PRICE for a in agents}),
+                                   memory=memory, model_factory=factory_for(scripts)),
+                         refine=False, jury_mode="median")
     rows = []
     for task, q in stream(agents):
         quality[task] = q
@@ -109,8 +110,9 @@ def test_juror_history_drops_a_flipper_once_its_record_shows_it(memory):
         return reply
 
     scripts = {a: Script(bid=f"plan by {a}. steps one two three", jury=juror(a), spread=1.0) for a in agents}
-    ctx = AuctionContext(pool=scripted_pool({a: PRICE for a in agents}), memory=memory, refine=False,
-                         model_factory=factory_for(scripts), jury_mode="median", juror_history=50)
+    ctx = AuctionContext(live=Live(pool=scripted_pool({a: PRICE for a in agents}),
+                                   memory=memory, model_factory=factory_for(scripts)),
+                         refine=False, jury_mode="median", juror_history=50)
     dropped = []
     for task, q in stream(agents)[:12]:
         quality[task] = q
@@ -127,7 +129,7 @@ def test_a6_near_uniform_logprobs_are_clipped_to_the_calibration_range(memory):
     scripts = {"honest": Script(bid="Plan by honest: search, verify, answer.", spread=1.0),
                "flat": Script(bid="Plan by flat: search, verify, answer.", spread=0.0)}
     pool = scripted_pool({"honest": PRICE, "flat": PRICE})
-    base = AuctionContext(pool=pool, memory=memory, model_factory=factory_for(scripts), refine=False,
+    base = AuctionContext(live=Live(pool=pool, memory=memory, model_factory=factory_for(scripts)), refine=False,
                           route_only=True)
     open_result = graph.invoke({"task": "A6 task one"}, context=base)["result"]
     clipped = graph.invoke({"task": "A6 task two"},
@@ -147,7 +149,7 @@ def test_robustness_report_command(capsys):
     (the spec's condition) and for the benchmark's noisy jurors: with agreeing jurors the median mode gives a
     self-promoter, a flipper and two colluders among five nothing while the paper mode moves winners; the noisy
     setting reports how many winners change even if the adversary had abstained."""
-    from sale.cli import main
+    from sale.apps.cli import main
 
     assert main(["analyze", "robustness", "--tasks", "12", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)

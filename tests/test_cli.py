@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from sale.cli import main
+from sale.apps.cli import main
 from tests.openai_stub import Behaviour, StubServer, pool_toml
 
 ROOT = Path(__file__).resolve().parents[1]
-SALE = [sys.executable, "-m", "sale.cli"]
+SALE = [sys.executable, "-m", "sale.apps.cli"]
 BID_KEYS = {"agent", "text", "tokens", "entropy", "jury", "cost", "value", "score", "refined"}
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from graphs.auction import graph
-from graphs.context import AuctionContext
+from graphs.context import AuctionContext, Live
 from memory_store import AuctionMemory
 from sale.local import LADDER, QWEN_CODER_15B, SMOLLM2, embedded_pool
 
@@ -41,7 +41,7 @@ async def test_two_auctions_share_memory(pool, tmp_path, embedder):
     agents = [m.name for m in LADDER]
     assert pool.names == agents and [a.price_per_mtok for a in pool.agents] == [m.price_per_mtok for m in LADDER]
     with AuctionMemory(tmp_path / "memory", embedder=embedder) as memory:
-        ctx = AuctionContext(pool=pool, memory=memory, search_backend="bm25", search_corpus=str(CORPUS))
+        ctx = AuctionContext(live=Live(pool=pool, memory=memory), search_backend="bm25", search_corpus=str(CORPUS))
         first = (await graph.ainvoke({"task": TASKS[0], "auction_id": "first"}, context=ctx))["result"]
         check_complete(first, agents)
         assert first["memory_size_before"] == 0 and first["retrieved"] == []
@@ -65,7 +65,7 @@ async def test_executor_on_the_embedded_model_uses_offline_search(pool, tmp_path
     from graphs.executor import graph as executor
 
     with AuctionMemory(tmp_path / "memory", embedder=embedder) as memory:
-        ctx = AuctionContext(pool=pool, memory=memory, search_backend="bm25", search_corpus=str(CORPUS))
+        ctx = AuctionContext(live=Live(pool=pool, memory=memory), search_backend="bm25", search_corpus=str(CORPUS))
         out = await executor.ainvoke({
             "task": "In which village was the founder of Veloria's capital city born?",
             "plan": "1. Search for Veloria's capital. 2. Search who founded it. 3. Search where that person was "
@@ -81,7 +81,7 @@ async def test_executor_on_the_embedded_model_uses_offline_search(pool, tmp_path
 async def test_auction_on_a_coding_task_runs_python_in_the_sandbox(pool, tmp_path, embedder):
     task = "Write a Python function fib(n) returning the n-th Fibonacci number, run it for n = 30 and report it."
     with AuctionMemory(tmp_path / "memory", embedder=embedder) as memory:
-        ctx = AuctionContext(pool=pool, memory=memory, search_backend="bm25", search_corpus=str(CORPUS))
+        ctx = AuctionContext(live=Live(pool=pool, memory=memory), search_backend="bm25", search_corpus=str(CORPUS))
         r = (await graph.ainvoke({"task": task}, context=ctx))["result"]
     check_complete(r, [m.name for m in LADDER])
     python = [s for s in r["execution"]["steps"] if s["kind"] == "tool" and s["tool"] == "python"]

@@ -4,9 +4,9 @@ stub server, budgets, tool pricing, F12 (winner dies mid-run: fallback) and F14 
 import pytest
 
 from graphs.auction import graph as auction_graph
-from graphs.context import AuctionContext
+from graphs.context import AuctionContext, Live
 from graphs.executor import graph as executor_graph
-from sale.react_text import parse_reply
+from sale.core.react_text import parse_reply
 from tests.openai_stub import Behaviour, StubServer, stub_pool
 from tools.search import Bm25Backend, SearchUnavailable, search_observation
 
@@ -56,8 +56,9 @@ def test_bm25_ranks_the_relevant_document_first(corpus):
     assert "<search_results>" in text and "untrusted" in text
 
 
-def context_for(pool, memory, corpus, **extra):
-    return AuctionContext(pool=pool, memory=memory, search_backend="bm25", search_corpus=str(corpus), **extra)
+def context_for(pool, memory, corpus, search=None, **extra):
+    return AuctionContext(live=Live(pool=pool, memory=memory, search=search),
+                          search_backend="bm25", search_corpus=str(corpus), **extra)
 
 
 async def test_native_tool_calls_run_python_and_search(memory, corpus):
@@ -187,13 +188,13 @@ async def test_unstructured_prose_is_accepted_after_one_reminder(memory, corpus)
     ("What is 17 * 23?", "coding", "coding"),
 ])
 def test_the_domain_rule(task, declared, domain):
-    from sale.tasks import task_domain
+    from sale.core.tasks import task_domain
 
     assert task_domain(task, declared) == domain
 
 
 def test_an_unknown_declared_domain_is_one_clear_error():
-    from sale.tasks import TaskError, task_domain
+    from sale.core.tasks import TaskError, task_domain
 
     with pytest.raises(TaskError, match="unknown domain 'poetry'; use auto, coding, deep_search"):
         task_domain("t", "poetry")
@@ -256,7 +257,7 @@ async def test_bids_plan_with_the_tools_their_domain_offers(memory, corpus):
 
 
 async def test_an_unknown_domain_in_the_context_fails_before_any_call(memory, corpus):
-    from sale.tasks import TaskError
+    from sale.core.tasks import TaskError
 
     with StubServer({"big": Behaviour()}) as stub:
         ctx = context_for(stub_pool(stub, {"big": 0.36}), memory, corpus, domain="poetry")

@@ -4,7 +4,7 @@ ways LangChain apps use it (invoke, ainvoke, stream, astream, as a tool)."""
 import pytest
 
 from graphs.auction import NODES, build_auction_graph, graph
-from graphs.context import AuctionContext
+from graphs.context import AuctionContext, Live
 from tests.scripted import Script, factory_for, scripted_pool
 
 
@@ -39,7 +39,7 @@ def three_agents(memory, mid_wins=True):
     for s in scripts.values():
         s.jury = judge
     pool = scripted_pool({"cheap": 0.05, "mid": 0.16, "big": 0.36})
-    return scripts, AuctionContext(pool=pool, memory=memory, model_factory=factory_for(scripts))
+    return scripts, AuctionContext(live=Live(pool=pool, memory=memory, model_factory=factory_for(scripts)))
 
 
 async def test_only_strictly_cheaper_agents_refine_and_second_auction_retrieves_first(memory):
@@ -87,7 +87,7 @@ async def test_all_agents_down_fails_closed_and_writes_nothing(context, scripts,
 async def test_bad_tasks_are_refused_before_any_call(context, scripts, task):
     with pytest.raises(ValueError, match="task"):
         await graph.ainvoke({"task": task}, context=context)
-    assert not scripts["small"].log and context.memory.size() == 0
+    assert not scripts["small"].log and context.live.memory.size() == 0
 
 
 def test_sync_invoke_and_stream(context):
@@ -110,7 +110,7 @@ async def test_graph_as_a_tool_for_another_agent(context):
     from langchain_core.messages import AIMessage
     from langgraph.prebuilt import create_react_agent
 
-    from sale.as_tool import auction_tool
+    from sale.apps.as_tool import auction_tool
     from tests.scripted import ScriptedChatModel
 
     class Outer:
@@ -136,7 +136,7 @@ async def test_graph_as_a_tool_for_another_agent(context):
     out = await agent.ainvoke({"messages": [("user", "Delegate: what is 5 + 5?")]})
     final = out["messages"][-1].content
     assert '"status": "ok"' in final and "Final answer: 42" in final
-    assert context.memory.size() == 1
+    assert context.live.memory.size() == 1
 
 
 def test_builder_compiles_with_a_checkpointer(context, tmp_path):
@@ -165,8 +165,9 @@ async def test_batched_jury_gives_the_same_scores_with_n_calls_per_round(memory)
 
         for s in scripts.values():
             s.jury = judge
-        ctx = AuctionContext(pool=scripted_pool({"cheap": 0.05, "mid": 0.16, "big": 0.36}), memory=memory,
-                             model_factory=factory_for(scripts), jury_batch=batch, refine=False)
+        ctx = AuctionContext(live=Live(pool=scripted_pool({"cheap": 0.05, "mid": 0.16, "big": 0.36}),
+                                       memory=memory, model_factory=factory_for(scripts)),
+                             jury_batch=batch, refine=False)
         r = (await graph.ainvoke({"task": f"batch test {batch}"}, context=ctx))["result"]
         results.append(r)
         jury_calls.append(sum(k == "jury" for s in scripts.values() for k, _, _ in s.log))
@@ -180,8 +181,9 @@ async def test_batched_jury_gives_the_same_scores_with_n_calls_per_round(memory)
 async def test_an_invalid_batched_reply_drops_that_juror_for_every_bid(memory):
     scripts = {"small": Script(bid="small plan with words"), "big": Script(bid="big plan with words")}
     scripts["big"].jury = lambda messages, kwargs: "five"
-    ctx = AuctionContext(pool=scripted_pool({"small": 0.05, "big": 0.36}), memory=memory,
-                         model_factory=factory_for(scripts), jury_batch=True, refine=False)
+    ctx = AuctionContext(live=Live(pool=scripted_pool({"small": 0.05, "big": 0.36}),
+                                   memory=memory, model_factory=factory_for(scripts)),
+                         jury_batch=True, refine=False)
     r = (await graph.ainvoke({"task": "batch drop"}, context=ctx))["result"]
     assert r["status"] == "ok" and "big" in r["dropped_jurors"]
     assert all(set(b["jury"]) == {"small"} for b in r["bids"])

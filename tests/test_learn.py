@@ -8,12 +8,12 @@ import json
 import numpy as np
 import pytest
 
-from sale.analysis import dynamics, shapley
-from sale.bench import BenchConfig, run_bench
-from sale.cli import main
-from sale.cost import Weights
-from sale.learn import Example, evaluate, fit
-from sale.sim import SIM_POOL
+from sale.analysis.learn import Example, evaluate, fit
+from sale.analysis.shapley import dynamics, shapley
+from sale.apps.cli import main
+from sale.bench.runner import BenchConfig, run_bench
+from sale.core.cost import Weights
+from sale.sim.world import SIM_POOL
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,7 @@ def test_dynamics_plot_and_shares(run_dir, tmp_path):
 def test_share_trend_tells_rising_from_flat():
     """The verdict follows the data: a share climbing from 10 % to 40 % over the stream is rising, a constant
     share with noise is flat, a falling one falling; block shares are the plain means."""
-    from sale.analysis import _share_trend
+    from sale.analysis.shapley import _share_trend
 
     rng = np.random.default_rng(0)
     ramp = np.linspace(0.1, 0.4, 200)
@@ -119,7 +119,7 @@ def test_share_trend_tells_rising_from_flat():
 def test_paired_trend_cancels_what_both_runs_share():
     """Memory's own part of the trend: a tilt common to both runs (the same stream orders) cancels, a climb only
     the memory run has does not."""
-    from sale.analysis import _paired_trend
+    from sale.analysis.shapley import _paired_trend
 
     rng = np.random.default_rng(1)
     shared_tilt = rng.random((8, 200)) < np.linspace(0.1, 0.3, 200)

@@ -188,7 +188,7 @@ def test_two_runs_asking_at_once_start_one_embedded_pool(monkeypatch):
 
     import sale.local
     from sale import resources
-    from sale.pool import AgentSpec, Pool
+    from sale.core.pool import AgentSpec, Pool
 
     starts = []
 

@@ -1,6 +1,6 @@
 import pytest
 
-from sale.pool import AgentSpec, Pool, PoolError, load_pool
+from sale.core.pool import AgentSpec, Pool, PoolError, load_pool
 
 GOOD = """
 [[agents]]
@@ -95,7 +95,7 @@ def test_api_key_env(monkeypatch):
 
 
 def test_client_has_finite_timeout_and_one_retry_owner():
-    from sale.calls import openai_chat_model
+    from sale.core.calls import openai_chat_model
 
     model = openai_chat_model(AgentSpec(name="x", model="m", base_url="http://h/v1", price_per_mtok=1,
                                         timeout_s=7, max_retries=2))

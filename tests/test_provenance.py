@@ -10,7 +10,7 @@ import pytest
 from memory_store import AuctionMemory
 from memory_store.provenance import injection_reason, sign, verified
 from nodes.refine import rebid_prompt
-from sale.cli import main
+from sale.apps.cli import main
 from tests.test_memory import rec
 
 INJECTIONS = [

@@ -21,12 +21,12 @@ from chromadb.config import Settings
 from memory_store import AuctionMemory
 from memory_store.index import parse_index_url
 from memory_store.provenance import SIGNATURE
-from sale.cli import main
+from sale.apps.cli import main
 from sale.local import free_port
 from tests.openai_stub import Behaviour, StubServer, kind_of_request, pool_toml
 
 ROOT = Path(__file__).resolve().parents[1]
-SALE = [sys.executable, "-m", "sale.cli"]
+SALE = [sys.executable, "-m", "sale.apps.cli"]
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def test_an_auction_completes_while_the_index_server_is_down(pg_url, tmp_path, e
     """Through the graph: with the shared index unreachable the refining agent skips its rebid with a note, the
     winner executes, and the auction is logged."""
     from graphs.auction import graph
-    from graphs.context import AuctionContext
+    from graphs.context import AuctionContext, Live
     from tests.scripted import Script, factory_for, scripted_pool
     from tests.servers import chroma_server
 
@@ -145,8 +145,8 @@ def test_an_auction_completes_while_the_index_server_is_down(pg_url, tmp_path, e
         memory = AuctionMemory(tmp_path / "m", embedder, log_url=pg_url, index_url=f"{url}/col")
         memory.add(record(1, winner="big", loser="small"))
     scripts = {"small": Script(spread=2.0, jury='{"score": 1}'), "big": Script(jury='{"score": 5}', spread=0.5)}
-    ctx = AuctionContext(pool=scripted_pool({"small": 0.05, "big": 0.36}), memory=memory,
-                         model_factory=factory_for(scripts))
+    ctx = AuctionContext(live=Live(pool=scripted_pool({"small": 0.05, "big": 0.36}),
+                                   memory=memory, model_factory=factory_for(scripts)))
     with pytest.warns(RuntimeWarning, match="not indexed yet"):
         result = graph.invoke({"task": "compute item 1 of the list"}, context=ctx)["result"]
     memory.close()
@@ -209,7 +209,7 @@ def shared_args(stub, tmp_path, pg_url, index_url) -> list[str]:
 RUNNER = """
 import subprocess, sys
 for thread, task in zip(sys.argv[1::2], sys.argv[2::2]):
-    done = subprocess.run([sys.executable, "-m", "sale.cli", "run", "--json", *ARGS, "--thread-id", thread, task],
+    done = subprocess.run([sys.executable, "-m", "sale.apps.cli", "run", "--json", *ARGS, "--thread-id", thread, task],
                           capture_output=True, text=True)
     sys.stdout.write(done.stdout.replace(chr(10), " ") + chr(10))
     if done.returncode:
@@ -348,7 +348,7 @@ def test_bad_backend_options_get_one_clear_error_and_write_nothing(tmp_path, cap
 
 
 def test_printed_database_urls_hide_the_password():
-    from sale.cli import _redacted
+    from sale.apps.cli import _redacted
 
     assert _redacted("postgresql://sale:s3cret@db:5432/sale") == "postgresql://sale:***@db:5432/sale"
     assert _redacted("postgresql://sale@db/sale") == "postgresql://sale@db/sale"

@@ -5,8 +5,8 @@ import math
 import pytest
 
 from nodes.jury import parse_score
-from sale.cost import Weights, bid_cost, bid_value, usd
-from sale.entropy import plan_entropy, token_entropy
+from sale.core.cost import Weights, bid_cost, bid_value, usd
+from sale.core.entropy import plan_entropy, token_entropy
 from tests.scripted import expected_entropy, synthetic_logprobs
 
 
@@ -93,7 +93,7 @@ def test_robust_jury_modes():
 
 
 def test_juror_weight_cap_and_entropy_clipping():
-    from sale.cost import capped_shares
+    from sale.core.cost import capped_shares
 
     shares = capped_shares({"a": 8.0, "b": 1.0, "c": 1.0}, 0.5)
     assert shares["a"] == pytest.approx(0.5) and shares["b"] == pytest.approx(0.25)
@@ -106,7 +106,7 @@ def test_juror_weight_cap_and_entropy_clipping():
 
 
 def test_consensus_mode_drops_the_juror_furthest_from_its_peers():
-    from sale.cost import consensus_outliers
+    from sale.core.cost import consensus_outliers
 
     honest = {"b1": {"a": 4, "b": 4, "c": 3, "liar": 0}, "b2": {"a": 1, "b": 2, "c": 1, "liar": 5},
               "b3": {"a": 3, "b": 3, "c": 4, "liar": 0}}
@@ -132,7 +132,7 @@ def test_batched_jury_replies_are_parsed_strictly():
 def test_unreliable_jurors_are_those_whose_scores_run_against_their_peers():
     import random
 
-    from sale.cost import unreliable_jurors
+    from sale.core.cost import unreliable_jurors
 
     rng = random.Random(3)
     history = []

@@ -13,9 +13,9 @@ import openai
 import pytest
 import uvicorn
 
-from graphs.context import AuctionContext
+from graphs.context import AuctionContext, Live
+from sale.apps.server import create_app
 from sale.local import free_port
-from sale.server import create_app
 from tests.openai_stub import Behaviour, StubServer, stub_pool
 
 PRICES = {"small": 0.05, "big": 0.36}
@@ -39,7 +39,7 @@ def stub():
 
 @pytest.fixture
 def server(stub, memory):
-    context = AuctionContext(pool=stub_pool(stub, PRICES), memory=memory)
+    context = AuctionContext(live=Live(pool=stub_pool(stub, PRICES), memory=memory))
     port = free_port()
     config = uvicorn.Config(create_app(context), host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
@@ -180,7 +180,7 @@ def test_sale_serve_command(stub, tmp_path):
     pool = tmp_path / "pool.toml"
     pool.write_text(pool_toml(stub.base_url, PRICES))
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "sale.cli", "serve", "--pool", str(pool), "--memory",
+    proc = subprocess.Popen([sys.executable, "-m", "sale.apps.cli", "serve", "--pool", str(pool), "--memory",
                              str(tmp_path / "m"), "--port", str(port)], cwd=Path(__file__).resolve().parents[1],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -211,7 +211,7 @@ def test_sale_serve_on_the_embedded_pool_answers_the_official_client(tmp_path):
     from sale.local import LADDER
 
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "sale.cli", "serve", "--memory", str(tmp_path / "m"), "--port",
+    proc = subprocess.Popen([sys.executable, "-m", "sale.apps.cli", "serve", "--memory", str(tmp_path / "m"), "--port",
                              str(port), "--search", "bm25", "--corpus", "examples/corpus"],
                             cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

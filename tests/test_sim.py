@@ -7,9 +7,9 @@ import asyncio
 import pytest
 
 from graphs.auction import graph
-from graphs.context import AuctionContext
+from graphs.context import AuctionContext, Live
 from memory_store import AuctionMemory
-from sale.sim import (
+from sale.sim.world import (
     CALIBRATED_PRECISION,
     CALIBRATED_RHO,
     CALIBRATED_SIGNAL,
@@ -22,7 +22,7 @@ from sale.sim import (
     sim_pool,
     smallest_pick_precision,
 )
-from sale.suites import coding_suite
+from sale.suites.suite import coding_suite
 
 
 def test_ladder_prices_and_per_bin_success_match_the_paper():
@@ -63,7 +63,7 @@ def test_replies_are_deterministic_and_independent_of_call_order(tmp_path):
                 model = world.factory(sim_pool().get(name))
                 from langchain_core.messages import HumanMessage, SystemMessage
 
-                from sale.prompts import BID_SYSTEM, BID_USER
+                from sale.core.prompts import BID_SYSTEM, BID_USER
 
                 msg = model.invoke([SystemMessage(BID_SYSTEM.format(agent=name, tools="t", max_words=80)),
                                     HumanMessage(BID_USER.format(task=task.task))], logprobs=True, top_logprobs=5)
@@ -78,7 +78,7 @@ def test_the_real_graph_runs_on_the_simulated_pool_and_labels_it(tmp_path):
     world = SimWorld(suite.tasks, seed=4)
     memory = AuctionMemory(tmp_path / "m")
     try:
-        ctx = AuctionContext(pool=sim_pool(), memory=memory, model_factory=world.factory, max_steps=24,
+        ctx = AuctionContext(live=Live(pool=sim_pool(), memory=memory, model_factory=world.factory), max_steps=24,
                              exec_token_budget=2_000_000, exec_max_tokens=8192)
         result = asyncio.run(graph.ainvoke({"task": suite.tasks[2].task}, context=ctx))["result"]
     finally:

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from sale.coding_templates import TEMPLATES
-from sale.suites import BINS, BenchTask, SuiteError, coding_suite, deep_search_suite, load_jsonl_suite, load_suite
-from sale.verify import exact, normalise, parse_judgement, regex, verify
+from sale.suites.coding_templates import TEMPLATES
+from sale.suites.suite import BINS, BenchTask, SuiteError, coding_suite, deep_search_suite, load_jsonl_suite, load_suite
+from sale.suites.verify import exact, normalise, parse_judgement, regex, verify
 
 
 def test_suites_are_reproducible_from_the_seed(tmp_path):
@@ -112,7 +112,7 @@ def test_jsonl_suite_round_trip_and_one_error_listing_every_bad_line(tmp_path):
 
 
 def test_a_coding_deliverable_falls_back_to_the_last_code_the_agent_ran():
-    from sale.verify import deliverable
+    from sale.suites.verify import deliverable
 
     task = coding_suite(2, per_bin=1).tasks[0]
     steps = [{"kind": "tool", "tool": "python", "input": "print(1)"},

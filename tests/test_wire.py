@@ -9,9 +9,9 @@ import time
 import pytest
 
 from graphs.auction import graph
-from graphs.context import AuctionContext
+from graphs.context import AuctionContext, Live
+from sale.core.pool import AgentSpec, Pool
 from sale.local import free_port
-from sale.pool import AgentSpec, Pool
 from tests.openai_stub import Behaviour, StubServer, stub_pool
 
 PRICES = {"small": 0.05, "big": 0.36}
@@ -24,7 +24,7 @@ def stub():
 
 
 async def run(pool, memory, task="What is 17 * 23?", **ctx):
-    context = AuctionContext(pool=pool, memory=memory, **ctx)
+    context = AuctionContext(live=Live(pool=pool, memory=memory), **ctx)
     return (await graph.ainvoke({"task": task}, context=context))["result"]
 
 
@@ -143,7 +143,7 @@ async def test_f4_repeated_5xx_opens_the_circuit_then_a_probe_readmits(stub, mem
 
 
 def test_breaker_state_machine():
-    from sale.breaker import Breaker
+    from sale.core.breaker import Breaker
 
     b = Breaker(threshold=2, cooldown_s=10)
     assert b.allow(0) and b.state == "closed"

@@ -20,9 +20,9 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypedDict
+from typing import Protocol, TypedDict, runtime_checkable
 
-from sale.prompts import data_block
+from sale.core.prompts import data_block
 
 
 class Hit(TypedDict):
@@ -35,6 +35,7 @@ class SearchUnavailable(RuntimeError):
     """The backend could not answer (rate limit, timeout, network); the tool reports it as an observation."""
 
 
+@runtime_checkable
 class SearchBackend(Protocol):
     name: str
 

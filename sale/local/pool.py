@@ -17,8 +17,8 @@ from pathlib import Path
 
 import httpx
 
+from sale.core.pool import AgentSpec, Pool
 from sale.local.models import LADDER, BundledModel, EmbeddedPoolError, cache_dir, gguf_path
-from sale.pool import AgentSpec, Pool
 
 READY_PROMPT = "Reply with the single word: ready"
 

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sale.coding_templates import TEMPLATES, CodingTemplate
+from sale.suites.coding_templates import TEMPLATES, CodingTemplate
 
 BINS = (1, 2, 3, 4, 5)
 SUITES = ("deep-search", "coding")

@@ -31,9 +31,9 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
-from sale.cost import Weights, bid_cost, bid_value, consensus_outliers, unreliable_jurors
-from sale.pool import AgentSpec, Pool
-from sale.sim import SimParams, SimWorld, _norm, sim_pool
+from sale.core.cost import Weights, bid_cost, bid_value, consensus_outliers, unreliable_jurors
+from sale.core.pool import AgentSpec, Pool
+from sale.sim.world import SimParams, SimWorld, _norm, sim_pool
 
 ATTACKS = {"self-promoter": ("sim-qwen3-8b",), "colluders": ("sim-qwen3-8b", "sim-qwen3-14b"),
            "colluders-of-5": ("sim-qwen3-8b", "sim-qwen3-14b"), "flipper": ("sim-qwen3-8b",)}
@@ -115,13 +115,14 @@ def _stream_winners(results: list[dict[str, Any]], jury_of, mode: str, prices: d
 async def _attack(suite, seed: int, attack: str, params: SimParams, mode: str, memory_dir: Path, embedder,
                   prices: dict[str, float], history: int = 0) -> dict[str, Any]:
     from graphs.auction import graph
-    from graphs.context import AuctionContext
+    from graphs.context import AuctionContext, Live
     from memory_store import AuctionMemory
 
     adversaries = ATTACKS[attack]
     world = AttackedWorld(suite.tasks, seed, attack, params)
     with AuctionMemory(memory_dir, embedder=embedder) as memory:
-        ctx = AuctionContext(pool=attack_pool(attack), memory=memory, model_factory=world.factory, jury_mode=mode,
+        ctx = AuctionContext(live=Live(pool=attack_pool(attack), memory=memory, model_factory=world.factory),
+                             jury_mode=mode,
                              refine=False, route_only=True, juror_history=history)
         results = [(await graph.ainvoke({"task": t.task}, context=ctx))["result"] for t in suite.tasks]
 
@@ -156,7 +157,7 @@ async def _attack(suite, seed: int, attack: str, params: SimParams, mode: str, m
 async def robustness(tasks: int = 200, seed: int = 0, mode: str = "median",
                      jurors: tuple[str, ...] = tuple(JUROR_SETTINGS), history: int = 0) -> dict[str, Any]:
     from memory_store.embeddings import Embedder
-    from sale.suites import load_suite
+    from sale.suites.suite import load_suite
 
     work = Path(tempfile.mkdtemp(prefix="sale-robustness-"))
     suite = load_suite("deep-search", seed, work / "suite", size=tasks)

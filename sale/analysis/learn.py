@@ -65,7 +65,7 @@ def load_examples(directory: Path, run: str = "sale") -> tuple[list[Example], li
     results = json.loads(results_path.read_text(encoding="utf-8"))
     prices = {a["name"]: a["price_per_mtok"] for a in results["pool"]["agents"]}
     agents = sorted(prices, key=lambda a: prices[a])
-    from sale.analysis import single_runs
+    from sale.analysis.shapley import single_runs
 
     runs = single_runs([json.loads(line) for line in tasks_path.read_text(encoding="utf-8").splitlines()
                         if line.strip()])
@@ -215,7 +215,7 @@ def evaluate(examples: list[Example], weights: dict[str, float], jurors: list[st
 
 
 def default_weights(jurors: list[str]) -> dict[str, float]:
-    from sale.cost import Weights
+    from sale.core.cost import Weights
 
     w = Weights()
     return {"cost": w.cost, "entropy": w.entropy} | {f"juror:{j}": w.jury / len(jurors) for j in jurors}

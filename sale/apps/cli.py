@@ -29,8 +29,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from sale.pool import PoolError, load_pool
-from sale.tasks import TaskError, decode_task, validate_task
+from sale.core.pool import PoolError, load_pool
+from sale.core.tasks import TaskError, decode_task, validate_task
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -257,11 +257,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def check_pool_args(args: argparse.Namespace) -> Any:
     """Validate every shared option before anything is created; returns the loaded pool (None = embedded)."""
+    from graphs.live import shared_memory_urls
     from memory_store import RetentionPolicy
     from memory_store.store import check_shared_urls
-    from sale.checkpoints import is_postgres_url
-    from sale.cost import Weights
-    from sale.resources import shared_memory_urls
+    from sale.core.checkpoints import is_postgres_url
+    from sale.core.cost import Weights
 
     pool = load_pool(args.pool) if args.pool else None
     RetentionPolicy.parse(args.memory_policy)
@@ -283,8 +283,8 @@ def check_pool_args(args: argparse.Namespace) -> Any:
 
 
 def open_memory(args: argparse.Namespace) -> Any:
+    from graphs.live import default_memory_dir, shared_memory_urls
     from memory_store import AuctionMemory, MemoryLockedError
-    from sale.resources import default_memory_dir, shared_memory_urls
 
     try:
         from memory_store import RetentionPolicy
@@ -319,7 +319,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 async def _serve(args: argparse.Namespace, pool: Any) -> None:
     import uvicorn
 
-    from sale.server import create_app
+    from sale.apps.server import create_app
 
     memory = open_memory(args)
     with contextlib.ExitStack() as stack:
@@ -340,13 +340,13 @@ DEFAULT_ROUTER_LIST = ("sale", "sale-nomem", "single:largest", "wtp", "carrot", 
 
 
 def bench_config(args: argparse.Namespace) -> Any:
-    from sale.bench import BenchConfig, BenchError, parse_floats
-    from sale.sim import SIM_POOL, SimParams
+    from sale.bench.runner import BenchConfig, BenchError, parse_floats
+    from sale.sim.world import SIM_POOL, SimParams
 
     if args.pool and args.pool != SIM_POOL:
         load_pool(args.pool)
     if args.weights:
-        from sale.cost import Weights
+        from sale.core.cost import Weights
 
         Weights.from_file(args.weights)
     signals: tuple[float, ...] = ()
@@ -384,8 +384,8 @@ def bench_config(args: argparse.Namespace) -> Any:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from sale.bench import BenchError, check_config, run_bench
-    from sale.suites import SuiteError
+    from sale.bench.runner import BenchError, check_config, run_bench
+    from sale.suites.suite import SuiteError
 
     try:
         cfg = bench_config(args)
@@ -408,9 +408,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def _bench_seeds(args: argparse.Namespace, cfg: Any) -> int:
     from dataclasses import replace
 
-    from sale.bench import BenchError, run_bench
-    from sale.report import summarise_seeds, write_seeds_report
-    from sale.suites import SuiteError
+    from sale.bench.report import summarise_seeds, write_seeds_report
+    from sale.bench.runner import BenchError, run_bench
+    from sale.suites.suite import SuiteError
 
     try:
         seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
@@ -454,7 +454,7 @@ def print_bench(results: dict[str, Any], out: Path) -> None:
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
-    from sale.learn import LearnError, learn
+    from sale.analysis.learn import LearnError, learn
 
     if not 0 < args.cap <= 1:
         return report_error(ValueError("--cap must be in (0, 1]"))
@@ -483,10 +483,10 @@ def cmd_learn(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from sale.analysis import AnalysisError, dynamics, shapley
+    from sale.analysis.shapley import AnalysisError, dynamics, shapley
 
     if args.action == "robustness":
-        from sale.robustness import run
+        from sale.analysis.robustness import run
 
         if args.tasks < 5:
             return report_error(ValueError("--tasks must be >= 5"))
@@ -572,7 +572,7 @@ class _BadInput(Exception):
 
 async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> dict[str, Any]:
     from graphs.auction import build_auction_graph
-    from sale.checkpoints import open_checkpointer
+    from sale.core.checkpoints import open_checkpointer
 
     memory = open_memory(args)
     async with contextlib.AsyncExitStack() as stack:
@@ -607,9 +607,9 @@ async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> 
 
 
 def context_from_args(args: argparse.Namespace, pool: Any, memory: Any) -> Any:
-    from graphs.context import AuctionContext
+    from graphs.context import AuctionContext, Live
 
-    return AuctionContext(pool=pool, memory=memory, weights_file=args.weights or "", k=args.k,
+    return AuctionContext(live=Live(pool=pool, memory=memory), weights_file=args.weights or "", k=args.k,
                           refine=not args.no_refine, search_backend=args.search,
                           search_corpus=str(Path(args.corpus).resolve()) if args.corpus else "",
                           sandbox_allow_weak=args.allow_weak_sandbox, jury_reason=args.jury_reason,

@@ -4,7 +4,7 @@ closed --(``threshold`` consecutive failed calls)--> open --(``cooldown_s`` elap
 half-open: one probe call is let through; success closes the breaker, failure opens it again.
 
 Breakers live as long as the process that runs auctions (the CLI, ``sale serve``, ``langgraph dev``): they are
-passed in the context (``breakers``) or created once per process by :func:`sale.resources.breakers_of`.
+passed in the context (``breakers``) or created once per process by :func:`graphs.live.breakers_of`.
 """
 
 from __future__ import annotations

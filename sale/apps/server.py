@@ -34,7 +34,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from graphs.context import AuctionContext
-from sale.tasks import TaskError, validate_task
+from sale.core.tasks import TaskError, validate_task
 
 MAX_BODY_BYTES = 1_000_000
 AUCTION_MODELS = ("sale", "sale-route")
@@ -55,7 +55,7 @@ def create_app(context: AuctionContext) -> Starlette:
     """The ASGI app. ``context`` carries the pool and the one open memory all requests share."""
     from graphs.auction import graph
 
-    pool = context.pool
+    pool = context.live.pool
     created = int(time.time())
     upstream_clients: dict[str, httpx.AsyncClient] = {}
 

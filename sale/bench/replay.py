@@ -20,7 +20,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from sale.pool import AgentSpec
+from sale.core.pool import AgentSpec
 
 Factory = Callable[[AgentSpec], BaseChatModel]
 _REQUEST_KEYS = ("tools", "stop", "logprobs", "top_logprobs", "extra_body")

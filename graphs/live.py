@@ -18,8 +18,8 @@ import platformdirs
 
 from graphs.context import AuctionContext
 from memory_store import AuctionMemory
-from sale.breaker import Breaker, Breakers
-from sale.pool import Pool, load_pool
+from sale.core.breaker import Breaker, Breakers
+from sale.core.pool import Pool, load_pool
 
 
 def default_memory_dir() -> Path:
@@ -34,8 +34,8 @@ def shared_memory_urls(log_url: str = "", index_url: str = "") -> tuple[str, str
 
 
 def pool_of(context: AuctionContext) -> Pool:
-    if context.pool is not None:
-        return context.pool
+    if context.live.pool is not None:
+        return context.live.pool
     if context.pool_file:
         path = Path(context.pool_file).expanduser().resolve()
         try:
@@ -53,16 +53,16 @@ def _pool_file(path: str, mtime_ns: int, size: int) -> Pool:
 
 
 def memory_of(context: AuctionContext) -> AuctionMemory:
-    if context.memory is not None:
-        return context.memory
+    if context.live.memory is not None:
+        return context.live.memory
     return process_memory(str(Path(context.memory_dir or default_memory_dir()).expanduser().resolve()),
                           context.memory_policy, *shared_memory_urls(context.memory_log_url, context.memory_index_url))
 
 
 def breaker_for(context: AuctionContext, agent: str) -> Breaker:
     """The agent's breaker; without injected ``breakers``, one per endpoint (base URL + model) per process."""
-    if context.breakers is not None:
-        return context.breakers.get(agent)
+    if context.live.breakers is not None:
+        return context.live.breakers.get(agent)
     spec = pool_of(context).get(agent)
     breakers = process_breakers(context.breaker_threshold, context.breaker_cooldown_s)
     return breakers.get(f"{spec.base_url.rstrip('/')}#{spec.model}")

@@ -19,10 +19,10 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langchain_openai import ChatOpenAI
 
-from sale.breaker import Breaker
-from sale.cost import usd
-from sale.pool import AgentSpec
-from sale.tokens import completion_tokens, estimate_message_tokens
+from sale.core.breaker import Breaker
+from sale.core.cost import usd
+from sale.core.pool import AgentSpec
+from sale.core.tokens import completion_tokens, estimate_message_tokens
 
 ModelFactory = Callable[[AgentSpec], BaseChatModel]
 JURY_SCORE_SCHEMA = {

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from sale.cost import Weights, bid_cost, bid_value
+from sale.core.cost import Weights, bid_cost, bid_value
 
 
 class AnalysisError(ValueError):

@@ -25,16 +25,16 @@ from typing import Any
 
 import numpy as np
 
-from graphs.context import AuctionContext
-from sale import routers as R
-from sale.analysis import cumulative_share
-from sale.breaker import Breakers
-from sale.pool import Pool, load_pool
-from sale.prompts import SINGLE_PLAN
-from sale.replay import Recorder, Replayer
-from sale.sim import SIM_POOL, SimParams, SimWorld, sim_pool
-from sale.suites import BINS, BenchTask, Suite, load_suite, write_jsonl
-from sale.verify import Verdict, deliverable, verify
+from graphs.context import AuctionContext, Live
+from sale.analysis.shapley import cumulative_share
+from sale.bench import routers as R
+from sale.bench.replay import Recorder, Replayer
+from sale.core.breaker import Breakers
+from sale.core.pool import Pool, load_pool
+from sale.core.prompts import SINGLE_PLAN
+from sale.sim.world import SIM_POOL, SimParams, SimWorld, sim_pool
+from sale.suites.suite import BINS, BenchTask, Suite, load_suite, write_jsonl
+from sale.suites.verify import Verdict, deliverable, verify
 
 AUCTION_ROUTERS = ("sale", "sale-nomem")
 DEFAULT_ROUTERS = ("sale", "sale-nomem", "single:largest", "wtp", "carrot", "to-router", "frugalgpt", "oracle")
@@ -168,14 +168,13 @@ class Bench:
 
     def context(self, **overrides: Any) -> AuctionContext:
         simulated = self.pool.simulated
-        base = AuctionContext(
-            pool=self.pool, model_factory=self.factory, breakers=self.breakers, search_backend="bm25",
+        base = AuctionContext(live=Live(pool=self.pool, model_factory=self.factory, breakers=self.breakers),
+                              search_backend="bm25",
             search_corpus=self.cfg.corpus or self.suite.corpus, weights_file=self.cfg.weights_file,
             jury_mode=self.cfg.jury_mode, jury_batch=self.cfg.jury_batch,
             max_steps=self.cfg.max_steps or (24 if simulated else 6),
             exec_token_budget=2_000_000 if simulated else 12_000,
-            exec_max_tokens=8192 if simulated else 512,
-        )
+            exec_max_tokens=8192 if simulated else 512)
         return replace(base, **overrides)
 
     def log_auction(self, label: str, order: int, position: int, task: BenchTask, result: dict[str, Any],
@@ -200,9 +199,9 @@ class Bench:
     async def judge(self, task: BenchTask, answer: str) -> bool | None:
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        from sale.calls import call_model
-        from sale.prompts import JUDGE_SYSTEM, JUDGE_USER, data_block
-        from sale.verify import parse_judgement
+        from sale.core.calls import call_model
+        from sale.core.prompts import JUDGE_SYSTEM, JUDGE_USER, data_block
+        from sale.suites.verify import parse_judgement
 
         spec = self.pool.get(self.cfg.judge)
         messages = [SystemMessage(JUDGE_SYSTEM), HumanMessage(JUDGE_USER.format(
@@ -235,7 +234,7 @@ class Bench:
         """The model's own skill: one call, the task as the only message; no plan, no tools, no executor."""
         from langchain_core.messages import HumanMessage
 
-        from sale.calls import call_model
+        from sale.core.calls import call_model
 
         started = time.monotonic()
         call = await call_model(self.pool.get(agent), [HumanMessage(task.task)], purpose="direct", deadline_s=600.0,
@@ -445,7 +444,7 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         world = SimWorld(suite.tasks, cfg.seed, cfg.sim)
         inner = world.factory
     else:
-        from sale.calls import openai_chat_model
+        from sale.core.calls import openai_chat_model
 
         pool = load_pool(cfg.pool) if cfg.pool else _embedded_pool()
         inner = openai_chat_model
@@ -537,7 +536,7 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         for router_runs in runs.values():
             for r in router_runs:
                 fh.write(json.dumps(r.__dict__) + "\n")
-    from sale.report import write_report
+    from sale.bench.report import write_report
 
     write_report(results, runs, cfg.out)
     return results
@@ -608,7 +607,7 @@ def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask],
 
 
 def _embedded_pool() -> Pool:
-    from sale.resources import process_embedded_pool
+    from graphs.live import process_embedded_pool
 
     return process_embedded_pool()
 

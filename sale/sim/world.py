@@ -49,9 +49,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from sale.pool import AgentSpec, Pool
-from sale.suites import BINS, BenchTask
-from sale.tokens import estimate_message_tokens, estimate_tokens
+from sale.core.pool import AgentSpec, Pool
+from sale.core.tokens import estimate_message_tokens, estimate_tokens
+from sale.suites.suite import BINS, BenchTask
 
 SIM_POOL = "sim:qwen3-ladder"
 # name, USD per million tokens, billions of parameters
@@ -336,7 +336,7 @@ class SimWorld:
     def _grade(self, user: str) -> AIMessage:
         reference = user.split("Reference answer:\n", 1)[-1].split("\n\nCandidate answer:\n", 1)[0]
         candidate = user.rsplit("<data>\n", 1)[-1].split("\n</data>", 1)[0]
-        from sale.verify import normalise
+        from sale.suites.verify import normalise
 
         last = candidate.strip().splitlines()[-1] if candidate.strip() else ""
         ok = normalise(reference) in (normalise(candidate), normalise(last.split(":", 1)[-1]))
@@ -409,7 +409,7 @@ def oracle_rate(domain: str, rho: float, n: int = 4000, seed: int = 0) -> float:
 
 def smallest_pick_precision(domain: str, params: SimParams, n: int = 4000, seed: int = 0) -> tuple[float, float]:
     """(P(smallest passes | first-round auction picks it), share of picks) with the default weights, paper mode."""
-    from sale.cost import Weights, bid_cost, bid_value
+    from sale.core.cost import Weights, bid_cost, bid_value
 
     weights = Weights()
     names = [name for name, _, _ in LADDER]

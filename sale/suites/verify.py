@@ -12,7 +12,7 @@ import string
 from collections.abc import Awaitable, Callable
 from typing import TypedDict
 
-from sale.suites import BenchTask
+from sale.suites.suite import BenchTask
 from tools.sandbox import SandboxConfig, SandboxUnavailable, run_python
 
 PASS_SENTINEL = "ALL_HIDDEN_TESTS_PASSED"
