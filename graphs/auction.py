@@ -21,11 +21,12 @@ from langgraph.runtime import get_runtime
 from langgraph.types import Send
 
 from graphs.context import AuctionContext
+from graphs.executor import graph as executor_graph
 from graphs.live import pool_of
 from graphs.runnables import sync_and_async
 from graphs.state import AuctionInput, AuctionOutput, AuctionState, BidTask, JuryTask, RefineTask
 from nodes.bid import bid
-from nodes.execute import execute
+from nodes.execute import make_execute
 from nodes.finish import finish
 from nodes.jury import jury
 from nodes.record import record
@@ -119,7 +120,7 @@ def build_auction_graph(nodes: Mapping[str, Callable[..., Any]] | None = None) -
         raise ValueError(f"unknown node(s) {', '.join(unknown)}; the nodes are {', '.join(NODES)}")
     chosen: dict[str, Callable[..., Any]] = {
         "bid": bid, "jury": jury, "score": score, "select_provisional": select_provisional, "refine": refine,
-        "select_final": select_final, "record": record, "execute": execute, "finish": finish,
+        "select_final": select_final, "record": record, "execute": make_execute(executor_graph), "finish": finish,
         "jury_gather": jury_gather, **(nodes or {})}
     builder = StateGraph(AuctionState, context_schema=AuctionContext, input_schema=AuctionInput,
                          output_schema=AuctionOutput)

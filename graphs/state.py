@@ -5,6 +5,9 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+
 
 def merge_dicts(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
     return {**left, **right}
@@ -97,3 +100,28 @@ class JuryTask(TypedDict, total=False):
     juror: str
     bids: list[Bid]
     """Batched jury (context ``jury_batch``): every fresh bid of the round, scored in one call."""
+
+
+class Candidate(TypedDict):
+    agent: str
+    plan: str
+
+
+class ExecutorState(TypedDict, total=False):
+    task: str
+    plan: str
+    agent: str
+    domain: str
+    candidates: list[Candidate]
+    messages: Annotated[list[AnyMessage], add_messages]
+    """The conversation. Each step returns only the messages it adds (its update, as streamed and shown in Studio,
+    is what happened in that step); a fallback agent starts it over."""
+    pending: list[dict[str, Any]]
+    steps: Annotated[list[dict[str, Any]], operator.add]
+    calls: Annotated[list[dict[str, Any]], operator.add]
+    fallbacks: Annotated[list[dict[str, str]], operator.add]
+    model_steps: int
+    tokens_used: int
+    answer: str
+    status: str
+    error: str | None

@@ -6,16 +6,28 @@ the next-best bid takes over (context ``fallback``), and the result says so.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from langgraph.pregel import Pregel
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
-from graphs.executor import graph as executor_graph
 from graphs.live import pool_of
 from graphs.state import AuctionState
 from nodes.select import ranked_bids
 
 
-async def execute(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
+def make_execute(executor_graph: Pregel) -> Callable[[AuctionState, Runtime[AuctionContext]], Awaitable[dict]]:
+    """The ``execute`` node around a compiled executor subgraph; the wiring passes ``graphs/executor.py``'s, so
+    this node never imports a graph."""
+
+    async def execute(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
+        return await run_executor(executor_graph, state, runtime)
+
+    return execute
+
+
+async def run_executor(executor_graph: Pregel, state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
     winner = next(b for b in state["bids"] if b["id"] == state["winner"])
     candidates = [{"agent": winner["agent"], "plan": winner["text"]}]
     for bid in ranked_bids(state, pool_of(runtime.context)):

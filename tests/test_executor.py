@@ -95,6 +95,18 @@ async def test_text_protocol_drives_the_same_tools(memory, corpus):
     assert "Amber Spire" in requests[2]["messages"][-1]["content"]
 
 
+async def test_each_step_returns_only_the_messages_it_adds(memory, corpus):
+    with StubServer({"small": Behaviour(execute=[
+        "Action: python\nAction Input:\n```python\nprint(6 * 7)\n```", "Final Answer: 42"])}) as stub:
+        ctx = context_for(stub_pool(stub, {"small": 0.05}, tool_protocol="text"), memory, corpus)
+        updates = [u async for u in executor_graph.astream({"task": "t", "plan": "p", "agent": "small"},
+                                                           context=ctx, stream_mode="updates")]
+        second = stub.calls("small", "execute")[1]["messages"]
+    added = [(node, [m.type for m in u[node]["messages"]]) for u in updates for node in u]
+    assert added == [("act", ["system", "human", "ai"]), ("tools", ["human"]), ("act", ["ai"])]
+    assert [m["role"] for m in second] == ["system", "user", "assistant", "user"]  # the model still sees it all
+
+
 async def test_step_budget_ends_the_loop_and_says_so(memory, corpus):
     with StubServer({"small": Behaviour(execute=["Action: python\nAction Input: print(1)"])}) as stub:
         ctx = context_for(stub_pool(stub, {"small": 0.05}, tool_protocol="text"), memory, corpus, max_steps=3)
@@ -115,6 +127,7 @@ async def test_f12_winner_dies_mid_run_and_next_best_takes_over(memory, corpus):
                                             ["reason"], "policy": "next_best"}]
     assert "HTTP 500" in r["execution"]["fallbacks"][0]["reason"]
     assert r["execution"]["agent"] == "big" and r["answer"] == "Final answer: 391 (fallback)"
+    assert [m["role"] for m in stub.calls("big", "execute")[0]["messages"]] == ["system", "user"]  # starts over
 
 
 async def test_f12_without_fallback_the_execution_fails_and_the_record_stays(memory, corpus):
