@@ -187,3 +187,16 @@ async def test_an_invalid_batched_reply_drops_that_juror_for_every_bid(memory):
     r = (await graph.ainvoke({"task": "batch drop"}, context=ctx))["result"]
     assert r["status"] == "ok" and "big" in r["dropped_jurors"]
     assert all(set(b["jury"]) == {"small"} for b in r["bids"])
+
+
+def test_studio_sees_described_settings_and_no_live_objects():
+    import json
+
+    from graphs.context import Live
+
+    schema = graph.get_context_jsonschema()
+    assert "live" not in schema["properties"] and len(schema["properties"]) > 30
+    assert [name for name, field in schema["properties"].items() if not field.get("description")] == []
+    json.dumps(schema)  # what Studio receives
+    ctx = AuctionContext(k=3)
+    assert ctx.live == Live() and ctx.live is not AuctionContext().live  # one holder per context

@@ -73,8 +73,9 @@ async def test_studio_serves_both_graphs_and_runs_an_auction(studio, tmp_path):
     drawn = await client.assistants.get_graph(by_graph["auction"]["assistant_id"])
     assert {n["id"] for n in drawn["nodes"]} >= set(NODES)
     schemas = await client.assistants.get_schemas(by_graph["auction"]["assistant_id"])
-    assert {"pool_file", "memory_dir", "memory_log_url", "memory_index_url", "weight_cost", "k"} <= set(
-        schemas["context_schema"]["properties"])
+    settings = schemas["context_schema"]["properties"]
+    assert {"pool_file", "memory_dir", "memory_log_url", "memory_index_url", "weight_cost", "k"} <= set(settings)
+    assert "live" not in settings and all(s.get("description") for s in settings.values())
 
     with StubServer({"small": Behaviour(spread=2.0), "big": Behaviour(spread=0.5)}) as stub:
         out = await auction_on_stub(client, stub, tmp_path, search_backend="bm25",
