@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from graphs.context import AuctionContext, Live
+from memory_store import AuctionMemory
 from sale.analysis.shapley import cumulative_share
 from sale.bench import routers as R
 from sale.bench.replay import Recorder, Replayer
@@ -166,9 +167,11 @@ class Bench:
         self.progress: Any = None
         self.task_bar: Any = None
 
-    def context(self, **overrides: Any) -> AuctionContext:
+    def context(self, memory: AuctionMemory | None = None, **overrides: Any) -> AuctionContext:
+        """The run's settings; ``memory`` travels in :class:`Live`, the other overrides are settings."""
         simulated = self.pool.simulated
-        base = AuctionContext(live=Live(pool=self.pool, model_factory=self.factory, breakers=self.breakers),
+        base = AuctionContext(live=Live(pool=self.pool, memory=memory, model_factory=self.factory,
+                                        breakers=self.breakers),
                               search_backend="bm25",
             search_corpus=self.cfg.corpus or self.suite.corpus, weights_file=self.cfg.weights_file,
             jury_mode=self.cfg.jury_mode, jury_batch=self.cfg.jury_batch,
@@ -272,7 +275,6 @@ class Bench:
     async def auction_stream(self, router: str, tasks: list[BenchTask], order: int, label: str,
                              **overrides: Any) -> list[Run]:
         from graphs.auction import graph
-        from memory_store import AuctionMemory
 
         directory = self.cfg.out / "memory" / f"{label}-order{order}"
         if directory.exists():
