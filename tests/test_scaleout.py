@@ -348,7 +348,7 @@ def test_bad_backend_options_get_one_clear_error_and_write_nothing(tmp_path, cap
 
 
 def test_printed_database_urls_hide_the_password():
-    from sale.apps.cli import _redacted
+    from sale.apps.cli.memory import _redacted
 
     assert _redacted("postgresql://sale:s3cret@db:5432/sale") == "postgresql://sale:***@db:5432/sale"
     assert _redacted("postgresql://sale@db/sale") == "postgresql://sale@db/sale"

@@ -1,0 +1,77 @@
+"""What the commands share: exit codes, the one-line error, the auction options' checks, memory and context."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from sale.core.pool import load_pool
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+def report_error(exc: Exception) -> int:
+    """One unwrapped line (or block, for a pool file's list of problems) on stderr, then exit code 2."""
+    print(f"error: {exc}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+class BadInput(Exception):
+    """Bad input found only once work began (memory lock, unreachable store): reported as exit code 2."""
+
+
+def check_pool_args(args: argparse.Namespace) -> Any:
+    """Validate every shared option before anything is created; returns the loaded pool (None = embedded)."""
+    from graphs.live import shared_memory_urls
+    from memory_store import RetentionPolicy
+    from memory_store.store import check_shared_urls
+    from sale.core.checkpoints import is_postgres_url
+    from sale.core.cost import Weights
+
+    pool = load_pool(args.pool) if args.pool else None
+    RetentionPolicy.parse(args.memory_policy)
+    check_shared_urls(*shared_memory_urls(args.memory_log, args.memory_index))
+    checkpoints = getattr(args, "checkpoints", "") or os.environ.get("SALE_CHECKPOINT_URL", "")
+    if "://" in checkpoints and not is_postgres_url(checkpoints):
+        raise ValueError(f"--checkpoints {checkpoints.split('@')[-1]!r}: give a SQLite file or a postgresql:// URL")
+    if args.weights:
+        Weights.from_file(args.weights)
+    if args.k < 1:
+        raise ValueError("--k must be at least 1")
+    if not (args.budget_bias >= 0 and args.budget_bias != float("inf")):
+        raise ValueError("--budget-bias must be a finite number >= 0")
+    if args.search == "bm25":
+        from tools.search import make_backend
+
+        make_backend("bm25", str(Path(args.corpus).resolve()) if args.corpus else "")
+    return pool
+
+
+def open_memory(args: argparse.Namespace) -> Any:
+    from graphs.live import default_memory_dir, shared_memory_urls
+    from memory_store import AuctionMemory, MemoryLockedError
+
+    try:
+        from memory_store import RetentionPolicy
+
+        policy = RetentionPolicy.parse(getattr(args, "memory_policy", "") or "")
+        log_url, index_url = shared_memory_urls(args.memory_log, args.memory_index)
+        return AuctionMemory(Path(args.memory).expanduser() if args.memory else default_memory_dir(), policy=policy,
+                             log_url=log_url, index_url=index_url)
+    except (MemoryLockedError, NotADirectoryError, ValueError, ConnectionError) as exc:
+        raise BadInput(str(exc)) from None
+
+
+def context_from_args(args: argparse.Namespace, pool: Any, memory: Any) -> Any:
+    from graphs.context import AuctionContext, Live
+
+    return AuctionContext(live=Live(pool=pool, memory=memory), weights_file=args.weights or "", k=args.k,
+                          refine=not args.no_refine, search_backend=args.search,
+                          search_corpus=str(Path(args.corpus).resolve()) if args.corpus else "",
+                          sandbox_allow_weak=args.allow_weak_sandbox, jury_reason=args.jury_reason,
+                          budget_bias=args.budget_bias, route_only=getattr(args, "route_only", False),
+                          jury_batch=args.jury_batch, domain=getattr(args, "domain", "auto"))
