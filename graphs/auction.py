@@ -28,7 +28,7 @@ from graphs.state import AuctionInput, AuctionOutput, AuctionState, BidTask, Jur
 from nodes.bid import bid
 from nodes.execute import make_execute
 from nodes.finish import finish
-from nodes.jury import jury
+from nodes.jury import check_jury_signal, jury
 from nodes.record import record
 from nodes.refine import refine
 from nodes.score import eligible_bids, score
@@ -42,7 +42,8 @@ NODES = ("bid", "jury", "score", "select_provisional", "refine", "select_final",
 def dispatch_bids(state: AuctionState) -> list[Send]:
     validate_task(state["task"])
     ctx = get_runtime(AuctionContext).context
-    task_domain(state["task"], ctx.domain)  # an unknown domain is one clear error before any call
+    task_domain(state["task"], ctx.domain)  # an unknown setting is one clear error before any call
+    check_jury_signal(ctx.jury_signal, ctx.jury_batch)
     pool = pool_of(ctx)
     return [Send("bid", BidTask(task=state["task"], agent=a.name)) for a in pool.agents]
 

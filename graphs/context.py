@@ -86,6 +86,10 @@ class AuctionContext:
     dropped. 0 = off."""
     juror_weight_cap: float = 1.0
     """Largest share of the jury weight any one juror may hold (1.0 = no cap)."""
+    jury_signal: str = "integer"
+    """What a juror's reply becomes: `integer` (the paper: the digit it wrote), `expected` (its expected score
+    over 0..5 from the probabilities it gave each digit), `verdict` (it predicts pass or fail; 5 x P(pass)).
+    The last two read logprobs and fall back to the written reply without them; not with `jury_batch`."""
     jury_reason: bool = False
     """Jurors write one short sentence of reasoning before the score (`{"reason", "score"}`, parsed as strictly):
     better judgments from small models, at the cost of more auction tokens."""

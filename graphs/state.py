@@ -31,11 +31,13 @@ class Bid(TypedDict):
 
 
 class Verdict(TypedDict):
-    """One juror's score for one bid; ``score`` is None when the reply was invalid (it is never used then)."""
+    """One juror's score for one bid; ``score`` is None when the reply was invalid (it is never used then). It is
+    the integer the juror wrote, or with context ``jury_signal`` a probability-weighted score on the same 0-5
+    scale."""
 
     bid_id: str
     juror: str
-    score: int | None
+    score: float | None
     raw: str
     error: str | None
 

@@ -1,13 +1,19 @@
-"""``jury``: one juror scores one bid with a single integer 0-5. Parsing is strict; invalid replies score nothing.
+"""``jury``: one juror scores one bid on 0-5. Parsing is strict; invalid replies score nothing.
 
 Bids reach the juror only inside a ``<strategy>`` data block (see :func:`sale.core.prompts.data_block`), and the
-juror is asked for ``{"score": N}`` with constrained decoding where the endpoint supports it.
+juror is asked for ``{"score": N}`` with constrained decoding where the endpoint supports it. Context
+``jury_signal`` decides what the reply becomes: ``integer`` (the paper) keeps the digit; ``expected`` reads the
+probabilities the juror gave each digit at the score token and keeps their expected value, so a juror that
+writes 5 for every plan still says how sure it was; ``verdict`` asks instead whether the plan will pass and keeps
+5 x P(pass). Both fall back to the written reply where the endpoint returns no logprobs.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
+from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
@@ -18,6 +24,7 @@ from graphs.state import JuryTask, Verdict
 from sale.core.calls import (
     JURY_REASON_SCHEMA,
     JURY_SCORE_SCHEMA,
+    JURY_VERDICT_SCHEMA,
     call_model,
     jury_batch_schema,
     ledger_entry,
@@ -31,12 +38,24 @@ from sale.core.prompts import (
     JURY_REPLY_SCORE,
     JURY_SYSTEM,
     JURY_USER,
+    JURY_VERDICT_SYSTEM,
+    JURY_VERDICT_USER,
     data_block,
 )
 
+JURY_SIGNALS = ("integer", "expected", "verdict")
+JURY_TOP_LOGPROBS = 10
 MAX_REPLY_CHARS = 64
 MAX_REASON_CHARS = 600
 _BARE_DIGIT = re.compile(r"[0-5]")
+
+
+def check_jury_signal(signal: str, batch: bool) -> None:
+    """One clear error before any call for a setting the jury cannot honour."""
+    if signal not in JURY_SIGNALS:
+        raise ValueError(f"unknown jury_signal {signal!r} ({', '.join(JURY_SIGNALS)})")
+    if batch and signal != "integer":
+        raise ValueError(f"jury_signal {signal!r} reads one score token per call; it needs jury_batch off")
 
 
 def parse_score(reply: str, with_reason: bool = False) -> int | None:
@@ -62,6 +81,66 @@ def parse_score(reply: str, with_reason: bool = False) -> int | None:
     return value if type(value) is int and 0 <= value <= 5 else None
 
 
+def parse_verdict(reply: str) -> bool | None:
+    """Exactly ``{"pass": true}`` or ``{"pass": false}``; anything else is invalid (None)."""
+    text = reply.strip()
+    if len(text) > MAX_REPLY_CHARS:
+        return None
+    try:
+        obj = json.loads(text)
+    except (json.JSONDecodeError, ValueError):
+        return None
+    if not isinstance(obj, dict) or list(obj) != ["pass"] or type(obj["pass"]) is not bool:
+        return None
+    return obj["pass"]
+
+
+_SCORE_VALUE = re.compile(r'"score"\s*:\s*([0-5])\b')
+_PASS_VALUE = re.compile(r'"pass"\s*:\s*(true|false)\b')
+
+
+def value_distribution(logprobs: list[dict[str, Any]] | None, pattern: re.Pattern[str],
+                       labels: tuple[str, ...]) -> dict[str, float] | None:
+    """The probabilities the model gave each label at the token where the reply's value starts, renormalised over
+    the labels among that token's top alternatives (None when the reply or its logprobs do not show it)."""
+    if not logprobs:
+        return None
+    text, starts = "", []
+    for entry in logprobs:
+        starts.append(len(text))
+        text += entry.get("token", "")
+    match = pattern.search(text)
+    if match is None:
+        return None
+    at = match.start(1)
+    index = max(i for i, start in enumerate(starts) if start <= at)
+    entry = logprobs[index]
+    prefix = entry.get("token", "")[: at - starts[index]]
+    probs: dict[str, float] = {}
+    for alt in [entry, *(entry.get("top_logprobs") or [])]:
+        token, logprob = alt.get("token", ""), alt.get("logprob")
+        if not token.startswith(prefix) or not isinstance(logprob, int | float) or not math.isfinite(logprob):
+            continue
+        label = token[len(prefix):].strip().lower()
+        if label in labels:
+            probs.setdefault(token, (label, math.exp(logprob)))  # the chosen token also appears among the top
+    by_label: dict[str, float] = {}
+    for label, p in probs.values():
+        by_label[label] = by_label.get(label, 0.0) + p
+    total = sum(by_label.values())
+    return {k: v / total for k, v in by_label.items()} if total > 0 else None
+
+
+def expected_score(logprobs: list[dict[str, Any]] | None) -> float | None:
+    dist = value_distribution(logprobs, _SCORE_VALUE, tuple("012345"))
+    return None if dist is None else round(sum(int(d) * p for d, p in dist.items()), 4)
+
+
+def pass_probability(logprobs: list[dict[str, Any]] | None) -> float | None:
+    dist = value_distribution(logprobs, _PASS_VALUE, ("true", "false"))
+    return None if dist is None else round(dist.get("true", 0.0), 4)
+
+
 def parse_scores(reply: str, n: int) -> list[int] | None:
     """Exactly ``{"scores": [n integers 0-5]}``; anything else is invalid (None)."""
     text = reply.strip()
@@ -85,28 +164,52 @@ async def jury(task: JuryTask, runtime: Runtime[AuctionContext]) -> dict:
     ctx = runtime.context
     spec = pool_of(ctx).get(task["juror"])
     bid = task["bid"]
+    verdict_mode = ctx.jury_signal == "verdict"
     reply_format = JURY_REPLY_REASON if ctx.jury_reason else JURY_REPLY_SCORE
-    messages = [
-        SystemMessage(JURY_SYSTEM.format(reply_format=reply_format)),
-        HumanMessage(JURY_USER.format(task=task["task"], bid_block=data_block(bid["text"]),
-                                      reply_format=reply_format)),
-    ]
+    if verdict_mode:
+        messages = [SystemMessage(JURY_VERDICT_SYSTEM),
+                    HumanMessage(JURY_VERDICT_USER.format(task=task["task"], bid_block=data_block(bid["text"])))]
+        schema = JURY_VERDICT_SCHEMA
+    else:
+        messages = [
+            SystemMessage(JURY_SYSTEM.format(reply_format=reply_format)),
+            HumanMessage(JURY_USER.format(task=task["task"], bid_block=data_block(bid["text"]),
+                                          reply_format=reply_format)),
+        ]
+        schema = JURY_REASON_SCHEMA if ctx.jury_reason else JURY_SCORE_SCHEMA
+    weighted = ctx.jury_signal != "integer"
     call = await call_model(
         spec, messages, purpose="jury" if bid["round"] == 0 else "rejury", deadline_s=ctx.jury_deadline_s,
-        max_tokens=ctx.jury_reason_max_tokens if ctx.jury_reason else ctx.jury_max_tokens,
+        max_tokens=ctx.jury_reason_max_tokens if ctx.jury_reason and not verdict_mode else ctx.jury_max_tokens,
         factory=ctx.live.model_factory, breaker=breaker_for(ctx, spec.name),
-        response_format=response_format_for(spec, JURY_REASON_SCHEMA if ctx.jury_reason else JURY_SCORE_SCHEMA,
-                                            "jury_score"),
+        response_format=response_format_for(spec, schema, "jury_verdict" if verdict_mode else "jury_score"),
+        logprobs=weighted, top_logprobs=JURY_TOP_LOGPROBS if weighted else 0,
     )
     update: dict = {"calls": [ledger_entry(call)]}
     if call["error"]:
         verdict = Verdict(bid_id=bid["id"], juror=spec.name, score=None, raw="", error=call["error"])
     else:
-        score = parse_score(call["text"], with_reason=ctx.jury_reason)
+        score = reply_score(call["text"], call["logprobs"], ctx.jury_signal, ctx.jury_reason)
         verdict = Verdict(bid_id=bid["id"], juror=spec.name, score=score, raw=call["text"][:200],
-                          error=None if score is not None else "invalid reply (not one integer 0-5)")
+                          error=None if score is not None else "invalid reply" + (
+                              ' (not {"pass": true|false})' if verdict_mode else " (not one integer 0-5)"))
     update["verdicts"] = [verdict]
     return update
+
+
+def reply_score(text: str, logprobs: list[dict[str, Any]] | None, signal: str, with_reason: bool) -> float | None:
+    """The score a valid reply is worth under ``signal``; None for an invalid reply, whatever its logprobs."""
+    if signal == "verdict":
+        passed = parse_verdict(text)
+        if passed is None:
+            return None
+        weighted = pass_probability(logprobs)
+        return round(5 * weighted, 4) if weighted is not None else (5.0 if passed else 0.0)
+    score = parse_score(text, with_reason=with_reason)
+    if score is None or signal == "integer":
+        return score
+    weighted = expected_score(logprobs)
+    return weighted if weighted is not None else float(score)
 
 
 async def jury_batch(task: JuryTask, runtime: Runtime[AuctionContext]) -> dict:

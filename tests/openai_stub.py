@@ -34,6 +34,8 @@ class Behaviour:
     """A reply, or a list consumed one per execute call: a string, {"tool_calls": [(name, args), ...]},
     or {"http": status} to fail that call."""
     direct: str = "I am not sure."
+    jury_logprobs: Callable[[dict[str, Any], str], list[dict[str, Any]]] | None = None
+    """Logprobs of a jury reply as llama.cpp sends them (one entry per token), from the request and the reply."""
     spread: float = 1.0
     fault: str | None = None  # "non_json" | "empty_length" | "no_logprobs" | "http_NNN" (429 adds Retry-After)
     delay_s: float = 0.0
@@ -151,7 +153,9 @@ class StubServer:
             choice["message"]["tool_calls"] = tool_calls
             choice["finish_reason"] = "tool_calls"
         if body.get("logprobs") and b.fault != "no_logprobs":
-            choice["logprobs"] = {"content": synthetic_logprobs(text, body.get("top_logprobs") or 5, b.spread)}
+            content = (b.jury_logprobs(body, text) if kind == "jury" and b.jury_logprobs
+                       else synthetic_logprobs(text, body.get("top_logprobs") or 5, b.spread))
+            choice["logprobs"] = {"content": content}
         handler._send(200, {
             "id": "chatcmpl-stub", "object": "chat.completion", "created": int(time.time()),
             "model": body["model"], "choices": [choice],

@@ -31,6 +31,14 @@ JURY_SCORE_SCHEMA = {
     "required": ["score"],
     "additionalProperties": False,
 }
+JURY_VERDICT_SCHEMA = {
+    "type": "object",
+    "properties": {"pass": {"type": "boolean"}},
+    "required": ["pass"],
+    "additionalProperties": False,
+}
+
+
 def jury_batch_schema(n: int) -> dict[str, Any]:
     return {
         "type": "object",
