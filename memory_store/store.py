@@ -4,7 +4,7 @@ Local (the default), owned by one writer process. Layout of a memory directory::
 
     auctions.sqlite   one row per auction (source of truth)
     chroma/           the similarity index, rebuilt from the log whenever it disagrees with it
-    writer.lock       held (flock) by the one process that may write here
+    writer.lock       held (flock) by the one process that may write here (see writer_lock.py)
     signing.key       the HMAC key records are signed with (see provenance.py)
 
 Shared (``log_url`` = PostgreSQL, ``index_url`` = a Chroma server): any number of processes, on any hosts, open
@@ -14,41 +14,28 @@ Every process needs the same signing key (``SALE_MEMORY_KEY_FILE``, or the direc
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import os
 import threading
-import time
 import warnings
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any
 
 from memory_store.embeddings import Embedder
-from memory_store.index import TaskIndex, parse_index_url, release_clients
+from memory_store.exemplars import Exemplar, pick_exemplars
+from memory_store.index import parse_index_url
+from memory_store.index_repair import open_repaired
 from memory_store.log import AuctionLog, PostgresAuctionLog
 from memory_store.policy import DECAY_POOL, RetentionPolicy, digest
 from memory_store.provenance import load_key, retrievable, screen, sign
+from memory_store.writer_lock import acquire_writer_lock
 
 EMBED_CHARS = 2000
 EMBED_CACHE = 64
 
 
-class MemoryLockedError(RuntimeError):
-    """Another process already writes to this memory directory."""
-
-
 class MemoryUnavailableError(RuntimeError):
     """The similarity index cannot be queried right now (e.g. the Chroma server is down); the log still is."""
-
-
-class Exemplar(TypedDict):
-    auction_id: str
-    similarity: float
-    task: str
-    losing_agent: str
-    losing: str
-    winning_agent: str
-    winning: str
 
 
 def _serialised(method):
@@ -82,15 +69,14 @@ class AuctionMemory:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             if log is None:
-                self._lock_fd = _acquire_writer_lock(self.directory)
+                self._lock_fd = acquire_writer_lock(self.directory)
                 log = AuctionLog(self.directory / "auctions.sqlite")
             self.log: AuctionLog = log
             self._key = load_key(self.directory)
             self._embedder = embedder
             self._embedded: dict[str, list[float]] = {}
-            self.index_damage: str | None = None
             self.index_stale = False
-            self.index = self._open_index()
+            self.index, self.index_damage = open_repaired(self.directory / "chroma", self.index_url)
             self.sync_index()
             if self.policy.digest_after or self.policy.max_entries:
                 self._retain(self.log.max_seq(), full=True)
@@ -104,37 +90,6 @@ class AuctionMemory:
     @property
     def shared(self) -> bool:
         return bool(self.log_url)
-
-    def _open_index(self) -> TaskIndex:
-        """Open the Chroma index; if it is damaged, move it aside (or, on a server, reset it) and start an empty one
-        (synced from the log)."""
-        if self.shared:
-            return self._open_remote_index()
-        path = self.directory / "chroma"
-        try:
-            index = TaskIndex(path)
-            index.verify()
-            return index
-        except Exception as exc:  # any failure to read the index back means: rebuild it from the log
-            self.index_damage = f"{type(exc).__name__}: {str(exc)[:200]}"
-        release_clients()
-        if path.exists():
-            aside = path.with_name(f"chroma.damaged.{int(time.time())}")
-            path.rename(aside)
-            warnings.warn(f"auction index under {path} was damaged ({self.index_damage}); moved to {aside} and "
-                          "rebuilt from the log", RuntimeWarning, stacklevel=3)
-        return TaskIndex(path)
-
-    def _open_remote_index(self) -> TaskIndex:
-        index = TaskIndex(url=self.index_url)  # unreachable: ConnectionError, nothing to rebuild
-        try:
-            index.verify()
-        except Exception as exc:
-            self.index_damage = f"{type(exc).__name__}: {str(exc)[:200]}"
-            warnings.warn(f"auction index at {self.index_url} was damaged ({self.index_damage}); reset and rebuilt "
-                          "from the log", RuntimeWarning, stacklevel=3)
-            index.reset()
-        return index
 
     def __enter__(self) -> AuctionMemory:
         return self
@@ -271,27 +226,14 @@ class AuctionMemory:
 
     @_serialised
     def exemplars(self, agent: str, task: str, k: int, max_seq: int) -> list[Exemplar]:
-        """The k most similar earlier auctions in which ``agent`` bid, as (losing, winning) strategy pairs with at
-        least one side the agent's own: its losing bid against the winner, or its winning bid against the best
-        loser."""
-        out: list[Exemplar] = []
-        per_source: dict[str, int] = {}
-        cap = -(-k // 2)
-        for auction_id, similarity in self._retrieve(task, k * 3, max_seq, bidder=agent):
-            record = self.log.get(auction_id)
-            if not retrievable(record, self._key):
-                continue  # unsigned, tampered or quarantined: never shown to a model
-            pair = _pair_for(agent, record)
-            if not pair:
-                continue
-            source = pair["winning_agent"] if pair["losing_agent"] == agent else pair["losing_agent"]
-            if per_source.get(source, 0) >= cap:
-                continue  # no one agent supplies more than ceil(k/2) exemplars
-            per_source[source] = per_source.get(source, 0) + 1
-            out.append(Exemplar(auction_id=auction_id, similarity=round(similarity, 4), task=record["task"], **pair))
-            if len(out) == k:
-                break
-        return out
+        """Up to k (losing, winning) strategy pairs for ``agent``'s rebid from the earlier auctions most similar to
+        ``task`` in which it bid (how they are chosen: exemplars.py)."""
+        hits = self._retrieve(task, k * 3, max_seq, bidder=agent)
+        return pick_exemplars(agent, k, hits, self._trusted)
+
+    def _trusted(self, auction_id: str) -> dict[str, Any] | None:
+        record = self.log.get(auction_id)
+        return record if retrievable(record, self._key) else None
 
     @_serialised
     def recent_jury(self, auctions: int) -> list[dict[str, int]]:
@@ -366,38 +308,3 @@ def check_shared_urls(log_url: str, index_url: str) -> None:
         if not log_url.startswith(("postgresql://", "postgres://")):
             raise ValueError(f"memory log URL {log_url.split('@')[-1]!r} is not a postgresql:// URL")
         parse_index_url(index_url)
-
-
-def _pair_for(agent: str, record: dict[str, Any]) -> dict[str, str] | None:
-    ranked = [b for b in record["bids"] if b.get("label") in ("win", "loss")]
-    own = [b for b in ranked if b["agent"] == agent]
-    winner = next((b for b in ranked if b["label"] == "win"), None)
-    if not own or winner is None:
-        return None
-    mine = max(own, key=lambda b: b.get("round", 0))
-    if winner["agent"] == agent:
-        losers = sorted((b for b in ranked if b["label"] == "loss" and b["agent"] != agent),
-                        key=lambda b: b.get("score", 0.0))
-        if not losers:
-            return None
-        return {"losing_agent": losers[0]["agent"], "losing": losers[0]["text"],
-                "winning_agent": agent, "winning": winner["text"]}
-    return {"losing_agent": agent, "losing": mine["text"], "winning_agent": winner["agent"],
-            "winning": winner["text"]}
-
-
-def _acquire_writer_lock(directory: Path) -> int:
-    path = directory / "writer.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-        os.close(fd)
-        raise MemoryLockedError(
-            f"memory directory {directory} is already open for writing by process {holder}; one writer per "
-            "directory (pass another --memory directory, or wait for that process to finish)"
-        ) from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, str(os.getpid()).encode(), 0)
-    return fd

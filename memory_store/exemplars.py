@@ -1,0 +1,63 @@
+"""Contrastive exemplars for a rebid (the paper's memory refinement, docs/paper-notes.md step 4).
+
+From the most similar earlier auctions in which the agent bid: (losing, winning) strategy pairs with at least one
+side the agent's own, its losing bid against the winner or its winning bid against the best loser. No one agent
+supplies more than ceil(k/2) of them (reliability case A11), so no single agent can fill a rebid prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypedDict
+
+
+class Exemplar(TypedDict):
+    auction_id: str
+    similarity: float
+    task: str
+    losing_agent: str
+    losing: str
+    winning_agent: str
+    winning: str
+
+
+def pick_exemplars(agent: str, k: int, hits: Iterable[tuple[str, float]],
+                   trusted: Callable[[str], dict[str, Any] | None]) -> list[Exemplar]:
+    """Up to ``k`` exemplars from ``hits`` (auction id, similarity; best first). ``trusted`` gives an auction's
+    record, or None if it must never be shown to a model (unsigned, tampered or quarantined)."""
+    out: list[Exemplar] = []
+    per_source: dict[str, int] = {}
+    cap = -(-k // 2)
+    for auction_id, similarity in hits:
+        record = trusted(auction_id)
+        if record is None:
+            continue
+        pair = _pair_for(agent, record)
+        if not pair:
+            continue
+        source = pair["winning_agent"] if pair["losing_agent"] == agent else pair["losing_agent"]
+        if per_source.get(source, 0) >= cap:
+            continue
+        per_source[source] = per_source.get(source, 0) + 1
+        out.append(Exemplar(auction_id=auction_id, similarity=round(similarity, 4), task=record["task"], **pair))
+        if len(out) == k:
+            break
+    return out
+
+
+def _pair_for(agent: str, record: dict[str, Any]) -> dict[str, str] | None:
+    ranked = [b for b in record["bids"] if b.get("label") in ("win", "loss")]
+    own = [b for b in ranked if b["agent"] == agent]
+    winner = next((b for b in ranked if b["label"] == "win"), None)
+    if not own or winner is None:
+        return None
+    mine = max(own, key=lambda b: b.get("round", 0))
+    if winner["agent"] == agent:
+        losers = sorted((b for b in ranked if b["label"] == "loss" and b["agent"] != agent),
+                        key=lambda b: b.get("score", 0.0))
+        if not losers:
+            return None
+        return {"losing_agent": losers[0]["agent"], "losing": losers[0]["text"],
+                "winning_agent": agent, "winning": winner["text"]}
+    return {"losing_agent": agent, "losing": mine["text"], "winning_agent": winner["agent"],
+            "winning": winner["text"]}
