@@ -30,6 +30,7 @@ from sale.core.calls import (
     ledger_entry,
     response_format_for,
 )
+from sale.core.cost import JURY_SIGNALS
 from sale.core.prompts import (
     JURY_BATCH_ITEM,
     JURY_BATCH_SYSTEM,
@@ -43,7 +44,6 @@ from sale.core.prompts import (
     data_block,
 )
 
-JURY_SIGNALS = ("integer", "expected", "verdict")
 JURY_TOP_LOGPROBS = 10
 MAX_REPLY_CHARS = 64
 MAX_REASON_CHARS = 600

@@ -65,6 +65,8 @@ def bid_cost(weights: Weights, price_per_mtok: float, tokens: int) -> float:
 
 
 JURY_MODES = ("paper", "peer", "median", "trimmed", "consensus")
+JURY_SIGNALS = ("integer", "expected", "verdict")
+"""What a juror's reply becomes (context ``jury_signal``; see nodes/jury.py)."""
 CONSENSUS_MAX_DEVIATION = 1.5
 
 

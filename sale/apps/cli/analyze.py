@@ -1,4 +1,5 @@
-"""``sale analyze``: Shapley values and win-share dynamics of a bench run; juror robustness on the simulated ladder."""
+"""``sale analyze``: Shapley values, win-share dynamics and the bid-signal report of a bench run; juror robustness
+on the simulated ladder."""
 
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                     print(f"{setting:11s} {attack:14s} {mode:7s} {f['win_rate_change_points']:>+14.1f}pt "
                           f"{100 * f['winner_change_rate']:>14.1f}% {100 * f['abstain_floor']:>13.1f}%{verdict}")
         return 0
+    if args.action == "signal":
+        return signal(args)
     try:
         if args.action == "shapley":
             out = shapley(Path(args.source), args.value)
@@ -73,4 +76,22 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             print(f"memory's own share of the trend (with minus without, paired by order): "
                   f"{gain['slope_points']:+.1f} pt per stream (s.e. {gain['se_points']:.1f}): {gain['verdict']}")
         print(f"plot: {out['plot']}")
+    return 0
+
+
+def signal(args: argparse.Namespace) -> int:
+    from sale.analysis.shapley import AnalysisError
+    from sale.analysis.signal import format_signal_report, signal_report, write_signal_report
+
+    source = Path(args.source)
+    try:
+        report = signal_report(source)
+    except AnalysisError as exc:
+        return report_error(exc)
+    json_path, png_path = write_signal_report(report, Path(args.out) if args.out else source)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(format_signal_report(report))
+        print(f"\nwritten: {json_path}, {png_path}")
     return 0

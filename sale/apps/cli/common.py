@@ -42,6 +42,8 @@ def check_pool_args(args: argparse.Namespace) -> Any:
         Weights.from_file(args.weights)
     if args.k < 1:
         raise ValueError("--k must be at least 1")
+    if args.jury_batch and args.jury_signal != "integer":
+        raise ValueError(f"--jury-signal {args.jury_signal} reads one score token per call; drop --jury-batch")
     if not (args.budget_bias >= 0 and args.budget_bias != float("inf")):
         raise ValueError("--budget-bias must be a finite number >= 0")
     if args.search == "bm25":
@@ -74,4 +76,5 @@ def context_from_args(args: argparse.Namespace, pool: Any, memory: Any) -> Any:
                           search_corpus=str(Path(args.corpus).resolve()) if args.corpus else "",
                           sandbox_allow_weak=args.allow_weak_sandbox, jury_reason=args.jury_reason,
                           budget_bias=args.budget_bias, route_only=getattr(args, "route_only", False),
-                          jury_batch=args.jury_batch, domain=getattr(args, "domain", "auto"))
+                          jury_batch=args.jury_batch, jury_signal=args.jury_signal,
+                          domain=getattr(args, "domain", "auto"))

@@ -12,6 +12,11 @@ from sale.apps.cli.models import cmd_models_prepare
 from sale.apps.cli.run import cmd_run
 from sale.apps.cli.sandbox import cmd_sandbox
 from sale.apps.cli.serve import cmd_serve
+from sale.core.cost import JURY_SIGNALS
+
+JURY_SIGNAL_HELP = ("what a juror's reply becomes: integer (the paper: the digit it wrote; default), expected (its "
+                    "expected score from the probabilities it gave each digit), verdict (it predicts pass or fail; "
+                    "5 x P(pass)); the last two need logprobs and fall back to the written reply")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--concurrency", type=int, default=0, help="single-agent runs at once (default 8 sim, 1 real)")
     bench.add_argument("--jury-batch", action="store_true",
                        help="SALE's jurors score all bids of a round in one call (N calls instead of N^2)")
+    bench.add_argument("--jury-signal", choices=JURY_SIGNALS, default="integer", help=JURY_SIGNAL_HELP)
+    bench.add_argument("--jury-reason", action="store_true",
+                       help="SALE's jurors give one sentence of reasoning before each score")
     bench.add_argument("--memory-policy", default="",
                        help="SALE's memory retention (see memory_store/policy.py); default unbounded")
     bench.add_argument("--max-steps", type=int, default=0,
@@ -96,6 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
     dyn.add_argument("--out", help="PNG to write (default DIR/dynamics.png)")
     dyn.add_argument("--json", action="store_true")
     dyn.set_defaults(handler=cmd_analyze)
+    sig = analyze_sub.add_parser("signal", help="do the bids predict success? AUC and same-task ranking accuracy "
+                                                "of every value signal against each bidder's own outcome")
+    sig.add_argument("--from", dest="source", required=True,
+                     help="a `sale bench --out` directory with `sale` (or `sale-nomem`) and every `single:NAME`")
+    sig.add_argument("--out", help="directory for signal.json and signal.png (default: the --from directory)")
+    sig.add_argument("--json", action="store_true", help="print signal.json to stdout")
+    sig.set_defaults(handler=cmd_analyze)
     rob = analyze_sub.add_parser("robustness", help="lying and colluding jurors: win-rate and winner changes, "
                                                     "paper vs robust mode (simulated ladder)")
     rob.add_argument("--tasks", type=int, default=200, help="auctions per attack (default 200)")
@@ -162,6 +177,7 @@ def add_pool_args(p: argparse.ArgumentParser) -> None:
                      help="jurors give one sentence of reasoning before each score (more tokens, better judging)")
     p.add_argument("--jury-batch", action="store_true",
                    help="one call per juror scoring all bids of a round (N calls instead of N^2)")
+    p.add_argument("--jury-signal", choices=JURY_SIGNALS, default="integer", help=JURY_SIGNAL_HELP)
     p.add_argument("--search", choices=("ddgs", "bm25"), default="ddgs",
                      help="executor web search: ddgs (live web) or bm25 (offline, over --corpus)")
     p.add_argument("--corpus", help="directory of .txt/.md/.jsonl documents for --search bm25")
