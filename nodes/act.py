@@ -29,7 +29,7 @@ from sale.core.prompts import (
     TOOL_LINES,
     TOOL_SPECS,
 )
-from sale.core.react_text import TEXT_STOP, parse_reply
+from sale.core.react_text import TEXT_STOP, inline_tool_call, parse_reply
 from sale.core.tasks import DOMAIN_TOOLS, task_domain
 
 MAX_FORMAT_REMINDERS = 1
@@ -81,7 +81,7 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     if call["error"]:
         return update | _fallback(state, ctx, candidates, agent, call["error"])
     if spec.tool_protocol == "native":
-        tool_calls = [] if last else call["tool_calls"]
+        tool_calls = [] if last else call["tool_calls"] or _inline_calls(call["text"], offered, step)
         replies: list[BaseMessage] = [AIMessage(content=call["text"], tool_calls=[
             {"id": c["id"], "name": c["name"], "args": c["args"], "type": "tool_call"} for c in tool_calls])]
         actions = [{"id": c["id"], "name": c["name"], "input": _native_input(c)} for c in tool_calls]
@@ -109,6 +109,11 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     if final is not None and not actions:
         return update | {"answer": final, "status": "answered", "pending": []}
     return update | {"pending": actions, "status": ""}
+
+
+def _inline_calls(text: str, offered: list[dict[str, Any]], step: int) -> list[dict[str, Any]]:
+    found = inline_tool_call(text, [t["function"]["name"] for t in offered])
+    return [{"id": f"step{step}", "name": found[0], "args": found[1]}] if found else []
 
 
 def _native_input(call: dict[str, Any]) -> str:

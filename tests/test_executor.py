@@ -107,6 +107,25 @@ async def test_each_step_returns_only_the_messages_it_adds(memory, corpus):
     assert [m["role"] for m in second] == ["system", "user", "assistant", "user"]  # the model still sees it all
 
 
+async def test_a_tool_call_written_as_a_json_block_runs_under_the_native_protocol(memory, corpus):
+    """Qwen2.5 on llama.cpp writes the call as fenced JSON content; the offered tool runs, an unoffered one does not."""
+    call = '```json\n{\n  "name": "python",\n  "arguments": {\n    "code": "print(6 * 7)"\n  }\n}\n```'
+    with StubServer({"big": Behaviour(execute=[call, "The answer is 42."])}) as stub:
+        ctx = context_for(stub_pool(stub, {"big": 0.36}), memory, corpus)
+        out = await executor_graph.ainvoke({"task": "Compute 6 * 7 in Python and report it.", "plan": "p",
+                                            "agent": "big", "domain": "coding"}, context=ctx)
+        second = stub.calls("big", "execute")[1]["messages"]
+    assert [s["kind"] for s in out["steps"]] == ["model", "tool", "model"] and out["answer"] == "The answer is 42."
+    assert out["steps"][1]["tool"] == "python" and "42" in out["steps"][1]["observation"]
+    assert second[-1]["role"] == "tool" and second[-2]["tool_calls"][0]["function"]["name"] == "python"
+    search = '{"name": "search", "arguments": {"query": "six times seven"}}'  # not offered for coding
+    with StubServer({"big": Behaviour(execute=[search])}) as stub:
+        ctx = context_for(stub_pool(stub, {"big": 0.36}), memory, corpus)
+        out = await executor_graph.ainvoke({"task": "t", "plan": "p", "agent": "big", "domain": "coding"},
+                                           context=ctx)
+    assert out["status"] == "answered" and out["answer"] == search and out["model_steps"] == 1
+
+
 async def test_step_budget_ends_the_loop_and_says_so(memory, corpus):
     with StubServer({"small": Behaviour(execute=["Action: python\nAction Input: print(1)"])}) as stub:
         ctx = context_for(stub_pool(stub, {"small": 0.05}, tool_protocol="text"), memory, corpus, max_steps=3)

@@ -77,6 +77,12 @@ def test_runtime_settings_from_the_environment(monkeypatch):
     monkeypatch.setenv("SALE_LOCAL_THREADS", "2")
     monkeypatch.setenv("SALE_LOCAL_SLOTS", "3")
     assert RuntimeSettings.from_env() == RuntimeSettings(threads=2, slots=3)
+    monkeypatch.setenv("SALE_LOCAL_TOOL_PROTOCOL", "native")
+    assert RuntimeSettings.from_env() == RuntimeSettings(threads=2, slots=3, tool_protocol="native")
+    monkeypatch.setenv("SALE_LOCAL_TOOL_PROTOCOL", "xml")
+    with pytest.raises(EmbeddedPoolError, match="SALE_LOCAL_TOOL_PROTOCOL must be text or native, got 'xml'"):
+        RuntimeSettings.from_env()
+    monkeypatch.delenv("SALE_LOCAL_TOOL_PROTOCOL")
     monkeypatch.setenv("SALE_LOCAL_SLOTS", "zero")
     with pytest.raises(EmbeddedPoolError, match="SALE_LOCAL_SLOTS must be a positive integer, got 'zero'"):
         RuntimeSettings.from_env()

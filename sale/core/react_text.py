@@ -11,6 +11,7 @@ not a query: it becomes a ``python`` action.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -74,3 +75,22 @@ def _action_input(text: str, action: re.Match, name: str) -> str:
         body = body.splitlines()[0].strip() if body else ""
         return body.strip("\"'`")
     return body
+
+
+_JSON_CALL = re.compile(r"^\s*(?:```(?:json)?\s*\n)?(\{.*?\})\s*(?:```|$)", re.DOTALL | re.IGNORECASE)
+
+
+def inline_tool_call(text: str, offered: tuple[str, ...] | list[str]) -> tuple[str, dict] | None:
+    """A native-protocol tool call the server did not parse: Qwen2.5 served by llama.cpp often writes
+    ``{"name": ..., "arguments": {...}}`` as the reply's content (fenced as ```json) instead of the tagged form
+    the chat template's parser knows. Accepted only when that object opens the reply and names an offered tool."""
+    match = _JSON_CALL.match(text)
+    if match is None:
+        return None
+    try:
+        obj = json.loads(match.group(1))
+    except (json.JSONDecodeError, ValueError):
+        return None
+    if not isinstance(obj, dict) or set(obj) != {"name", "arguments"} or obj["name"] not in offered:
+        return None
+    return (obj["name"], obj["arguments"]) if isinstance(obj["arguments"], dict) else None

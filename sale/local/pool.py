@@ -33,11 +33,20 @@ class RuntimeSettings:
     threads: int = 0
     slots: int = 4
     ctx_per_slot: int = 4096
+    tool_protocol: str = "text"
+    """How the executor offers tools to the local models: ``text`` (Thought/Action lines) or ``native`` (OpenAI
+    tool calls through llama.cpp's chat-template parser)."""
 
     @classmethod
     def from_env(cls) -> RuntimeSettings:
-        """``SALE_LOCAL_THREADS`` / ``SALE_LOCAL_SLOTS`` / ``SALE_LOCAL_CTX`` override the defaults."""
-        values = {}
+        """``SALE_LOCAL_THREADS`` / ``SALE_LOCAL_SLOTS`` / ``SALE_LOCAL_CTX`` / ``SALE_LOCAL_TOOL_PROTOCOL``
+        override the defaults."""
+        values: dict[str, int | str] = {}
+        protocol = os.environ.get("SALE_LOCAL_TOOL_PROTOCOL", "").strip()
+        if protocol:
+            if protocol not in ("text", "native"):
+                raise EmbeddedPoolError(f"SALE_LOCAL_TOOL_PROTOCOL must be text or native, got {protocol!r}")
+            values["tool_protocol"] = protocol
         for key, env in (("threads", "SALE_LOCAL_THREADS"), ("slots", "SALE_LOCAL_SLOTS"),
                          ("ctx_per_slot", "SALE_LOCAL_CTX")):
             raw = os.environ.get(env, "").strip()
@@ -146,11 +155,11 @@ class LocalServer:
             self.process.wait(timeout=10)
 
 
-def embedded_agents(servers: list[LocalServer]) -> Pool:
+def embedded_agents(servers: list[LocalServer], tool_protocol: str = "text") -> Pool:
     return Pool.of(*[
         AgentSpec(name=s.model.name, model=s.model.name, base_url=s.base_url,
                   price_per_mtok=s.model.price_per_mtok, timeout_s=300.0, max_tokens=s.model.max_tokens,
-                  max_retries=0, structured_output="json_schema", tool_protocol="text")
+                  max_retries=0, structured_output="json_schema", tool_protocol=tool_protocol)
         for s in servers
     ], source="embedded")
 
@@ -174,7 +183,7 @@ def embedded_pool(models: tuple[BundledModel, ...] = LADDER, start_timeout_s: fl
         deadline = time.monotonic() + start_timeout_s
         for server in servers:
             server.wait_ready(deadline)
-        yield embedded_agents(servers)
+        yield embedded_agents(servers, settings.tool_protocol)
     finally:
         for server in servers:
             server.stop()
