@@ -41,8 +41,9 @@ from sale.core.prompts import (
     TOOLS_DESCRIPTION,
     data_block,
 )
-from sale.sim.world import SimParams, SimWorld, sim_pool
-from sale.suites.suite import coding_suite
+from sale.sim.params import SimParams, sim_pool
+from sale.sim.world import SimWorld
+from sale.suites.coding import coding_suite
 
 
 async def bare_auction(task: str, ctx: AuctionContext) -> str:

@@ -27,8 +27,11 @@ import numpy as np
 from memory_store import AuctionMemory, RetentionPolicy
 from memory_store.embeddings import Embedder
 from memory_store.provenance import sign
-from sale.bench.runner import Bench, BenchConfig, select_tasks, split
-from sale.sim.world import SIM_POOL, SimWorld, sim_pool
+from sale.bench.config import BenchConfig
+from sale.bench.harness import Bench
+from sale.bench.tasks import select_tasks, split
+from sale.sim.params import SIM_POOL, sim_pool
+from sale.sim.world import SimWorld
 from sale.suites.suite import load_suite
 
 POLICIES = ["unbounded", "max_entries=10000", "window=10000", "half_life=2000", "digest_after=1000"]

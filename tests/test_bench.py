@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from sale.apps.cli import main
-from sale.bench.runner import BenchConfig, BenchError, run_bench
-from sale.sim.world import SIM_POOL
+from sale.bench.config import BenchConfig, BenchError
+from sale.bench.runner import run_bench
+from sale.sim.params import SIM_POOL
 from tests.openai_stub import Behaviour, StubServer, kind_of_request, pool_toml
 
 FIGURES = ("pass_at_1", "cost_usd", "usd_per_mtok", "largest_share", "auction_token_share", "wall_s")

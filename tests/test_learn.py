@@ -11,9 +11,10 @@ import pytest
 from sale.analysis.learn import Example, evaluate, fit
 from sale.analysis.shapley import dynamics, shapley
 from sale.apps.cli import main
-from sale.bench.runner import BenchConfig, run_bench
+from sale.bench.config import BenchConfig
+from sale.bench.runner import run_bench
 from sale.core.cost import Weights
-from sale.sim.world import SIM_POOL
+from sale.sim.params import SIM_POOL
 
 
 @pytest.fixture(scope="module")

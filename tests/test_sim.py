@@ -9,20 +9,19 @@ import pytest
 from graphs.auction import graph
 from graphs.context import AuctionContext, Live
 from memory_store import AuctionMemory
-from sale.sim.world import (
+from sale.sim.calibration import oracle_rate, smallest_pick_precision
+from sale.sim.params import (
     CALIBRATED_PRECISION,
     CALIBRATED_RHO,
     CALIBRATED_SIGNAL,
     LADDER,
     PAPER_ORACLE,
     SimParams,
-    SimWorld,
-    oracle_rate,
     pass_probability,
     sim_pool,
-    smallest_pick_precision,
 )
-from sale.suites.suite import coding_suite
+from sale.sim.world import SimWorld
+from sale.suites.coding import coding_suite
 
 
 def test_ladder_prices_and_per_bin_success_match_the_paper():

@@ -7,8 +7,11 @@ import json
 
 import pytest
 
+from sale.suites.coding import coding_suite
 from sale.suites.coding_templates import TEMPLATES
-from sale.suites.suite import BINS, BenchTask, SuiteError, coding_suite, deep_search_suite, load_jsonl_suite, load_suite
+from sale.suites.deep_search import deep_search_suite
+from sale.suites.jsonl import load_jsonl_suite
+from sale.suites.suite import BINS, BenchTask, SuiteError, load_suite
 from sale.suites.verify import exact, normalise, parse_judgement, regex, verify
 
 

@@ -33,7 +33,9 @@ from langchain_core.messages import AIMessage
 
 from sale.core.cost import Weights, bid_cost, bid_value, consensus_outliers, unreliable_jurors
 from sale.core.pool import AgentSpec, Pool
-from sale.sim.world import SimParams, SimWorld, _norm, sim_pool
+from sale.sim.draws import norm_text as _norm
+from sale.sim.params import SimParams, sim_pool
+from sale.sim.world import SimWorld
 
 ATTACKS = {"self-promoter": ("sim-qwen3-8b",), "colluders": ("sim-qwen3-8b", "sim-qwen3-14b"),
            "colluders-of-5": ("sim-qwen3-8b", "sim-qwen3-14b"), "flipper": ("sim-qwen3-8b",)}

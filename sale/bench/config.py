@@ -1,0 +1,81 @@
+"""What ``sale bench`` is asked to do (``BenchConfig``), and the checks that turn bad options into one
+``BenchError`` naming every problem."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sale.bench import routers as R
+from sale.sim.params import SIM_POOL, SimParams
+
+AUCTION_ROUTERS = ("sale", "sale-nomem")
+DEFAULT_ROUTERS = ("sale", "sale-nomem", "single:largest", "wtp", "carrot", "to-router", "frugalgpt", "oracle")
+KNOWN = (*AUCTION_ROUTERS, *R.PREDICTIVE, "oracle")
+
+
+class BenchError(ValueError):
+    """Bad benchmark options; the message names the problem."""
+
+
+@dataclass
+class BenchConfig:
+    suite: str = "deep-search"
+    pool: str = ""
+    """A TOML pool file, ``sim:qwen3-ladder``, or empty for the embedded local pool."""
+    routers: tuple[str, ...] = DEFAULT_ROUTERS
+    seed: int = 0
+    size: int = 100
+    limit: int | None = None
+    orders: int = 1
+    out: Path = Path("bench-out")
+    train_share: float = 0.4
+    signals: tuple[float, ...] = ()
+    budget_biases: tuple[float, ...] = ()
+    target_quality: float = 0.95
+    weights_file: str = ""
+    jury_mode: str = "paper"
+    corpus: str = ""
+    replay: Path | None = None
+    judge: str = ""
+    concurrency: int = 0
+    jury_batch: bool = False
+    memory_policy: str = ""
+    """SALE's memory retention (memory_store/policy.py); empty = unbounded."""
+    max_steps: int = 0
+    """Executor model calls per task (0 = 24 for the simulated pool, 6 for real ones)."""
+    sim: SimParams = field(default_factory=SimParams)
+    progress: bool = True
+
+
+def check_config(cfg: BenchConfig) -> None:
+    problems = []
+    for r in cfg.routers:
+        if r not in KNOWN and not r.startswith(("single:", "direct:")):
+            problems.append(f"unknown router {r!r} (known: {', '.join(KNOWN)}, single:NAME, single:largest, "
+                            "direct:NAME, direct:largest)")
+    if cfg.orders < 1:
+        problems.append("--orders must be >= 1")
+    if cfg.limit is not None and cfg.limit < 2:
+        problems.append("--limit must be >= 2 (one task to train on, one to test)")
+    if not 0 <= cfg.train_share < 1:
+        problems.append("--train-share must be in [0, 1)")
+    if cfg.signals and cfg.pool != SIM_POOL:
+        problems.append("--signal sweeps need --pool sim:qwen3-ladder (it sets the simulated agents' signal)")
+    if not 0 < cfg.target_quality <= 1.5:
+        problems.append("--target-quality must be in (0, 1.5]")
+    if cfg.budget_biases and cfg.train_share <= 0:
+        problems.append("--sweep budget_bias calibrates on the train split: --train-share must be > 0")
+    if problems:
+        raise BenchError("\n".join(problems))
+
+
+def parse_floats(text: str, name: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise BenchError(f"{name}: expected comma-separated numbers, got {text!r}") from None
+    if not values or not all(math.isfinite(v) and v >= 0 for v in values):
+        raise BenchError(f"{name}: expected finite numbers >= 0, got {text!r}")
+    return values

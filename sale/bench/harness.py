@@ -1,0 +1,180 @@
+"""How each kind of router runs a task, all with one pool, model factory and circuit breakers: single agents
+through the executor, direct calls to a model, and SALE streams through the auction graph with a fresh memory."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from graphs.context import AuctionContext, Live
+from memory_store import AuctionMemory
+from sale.bench.config import BenchConfig
+from sale.bench.runs import Run
+from sale.bench.tasks import executor_domain
+from sale.core.breaker import Breakers
+from sale.core.pool import Pool
+from sale.core.prompts import SINGLE_PLAN
+from sale.suites.suite import BenchTask, Suite
+from sale.suites.verify import Verdict, deliverable, verify
+
+
+class Bench:
+    """One benchmark run: the suite, the pool and its model factory, and every run's outcome."""
+
+    def __init__(self, cfg: BenchConfig, suite: Suite, pool: Pool, factory: Callable | None) -> None:
+        self.cfg, self.suite, self.pool, self.factory = cfg, suite, pool, factory
+        self.agents = [a.name for a in sorted(pool.agents, key=lambda a: a.price_per_mtok)]
+        self.largest = self.agents[-1]
+        self.breakers = Breakers(threshold=5, cooldown_s=5.0)
+        self.embedder = None
+        self.progress: Any = None
+        self.task_bar: Any = None
+
+    def context(self, memory: AuctionMemory | None = None, **overrides: Any) -> AuctionContext:
+        """The run's settings; ``memory`` travels in :class:`Live`, the other overrides are settings."""
+        simulated = self.pool.simulated
+        base = AuctionContext(live=Live(pool=self.pool, memory=memory, model_factory=self.factory,
+                                        breakers=self.breakers),
+                              search_backend="bm25",
+            search_corpus=self.cfg.corpus or self.suite.corpus, weights_file=self.cfg.weights_file,
+            jury_mode=self.cfg.jury_mode, jury_batch=self.cfg.jury_batch,
+            max_steps=self.cfg.max_steps or (24 if simulated else 6),
+            exec_token_budget=2_000_000 if simulated else 12_000,
+            exec_max_tokens=8192 if simulated else 512)
+        return replace(base, **overrides)
+
+    def log_auction(self, label: str, order: int, position: int, task: BenchTask, result: dict[str, Any],
+                    verdict: Verdict) -> None:
+        """Every bid's features and the outcome, for weight learning and analysis (``DIR/auctions.jsonl``)."""
+        keep = ("auction_id", "status", "bids", "jurors", "provisional_winner", "winner", "winner_bid", "budget_bias",
+                "usage",
+                "memory_size_before", "retrieved")
+        row = {"run": label, "order": order, "position": position, "task_id": task.id, "bin": task.bin,
+               "domain": task.domain, "passed": verdict["passed"], "weights": result.get("weights"),
+               **{k: result.get(k) for k in keep}}
+        with (self.cfg.out / "auctions.jsonl").open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row) + "\n")
+
+    def tick(self) -> None:
+        if self.progress is not None:
+            self.progress.advance(self.task_bar)
+
+    async def check(self, task: BenchTask, answer: str) -> Verdict:
+        return await verify(task, answer, judge=self.judge if self.cfg.judge else None)
+
+    async def judge(self, task: BenchTask, answer: str) -> bool | None:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        from sale.core.calls import call_model
+        from sale.core.prompts import JUDGE_SYSTEM, JUDGE_USER, data_block
+        from sale.suites.verify import parse_judgement
+
+        spec = self.pool.get(self.cfg.judge)
+        messages = [SystemMessage(JUDGE_SYSTEM), HumanMessage(JUDGE_USER.format(
+            task=task.task, reference=task.answer, answer_block=data_block(answer, "data")))]
+        call = await call_model(spec, messages, purpose="judge", deadline_s=120.0, max_tokens=16,
+                                factory=self.factory)
+        return None if call["error"] else parse_judgement(call["text"])
+
+    # --- single agents -------------------------------------------------------------------------------------
+
+    async def single(self, agent: str, task: BenchTask) -> Run:
+        from graphs.executor import graph as executor
+
+        started = time.monotonic()
+        state = await executor.ainvoke({"task": task.task, "plan": SINGLE_PLAN, "agent": agent},
+                                       context=self.context(fallback="none", domain=executor_domain(task)))
+        wall = time.monotonic() - started
+        calls = state.get("calls", [])
+        model_calls = [c for c in calls if c["purpose"] == "execute"]
+        verdict = await self.check(task, deliverable(task, state.get("answer", "") or "", state.get("steps")))
+        self.tick()
+        return Run(router=f"single:{agent}", task_id=task.id, bin=task.bin, order=0, agent=agent,
+                   passed=verdict["passed"], usd=sum(c["usd"] for c in model_calls),
+                   tokens=sum(c["prompt_tokens"] + c["completion_tokens"] for c in model_calls),
+                   completion_tokens=sum(c["completion_tokens"] for c in model_calls),
+                   tool_usd=sum(c["usd"] for c in calls if c["purpose"] == "tool"), wall_s=wall,
+                   detail=verdict["detail"][:200], answer=(state.get("answer") or "")[-500:])
+
+    async def direct(self, agent: str, task: BenchTask) -> Run:
+        """The model's own skill: one call, the task as the only message; no plan, no tools, no executor."""
+        from langchain_core.messages import HumanMessage
+
+        from sale.core.calls import call_model
+
+        started = time.monotonic()
+        call = await call_model(self.pool.get(agent), [HumanMessage(task.task)], purpose="direct", deadline_s=600.0,
+                                max_tokens=self.context().exec_max_tokens, factory=self.factory)
+        wall = time.monotonic() - started
+        answer = "" if call["error"] else call["text"]
+        verdict = await self.check(task, answer)
+        self.tick()
+        return Run(router=f"direct:{agent}", task_id=task.id, bin=task.bin, order=0, agent=agent,
+                   passed=verdict["passed"], usd=call["usd"], tokens=call["prompt_tokens"] + call["completion_tokens"],
+                   completion_tokens=call["completion_tokens"], tool_usd=0.0, wall_s=wall,
+                   detail=(call["error"] or verdict["detail"])[:200], answer=answer[-500:])
+
+    async def directs(self, agent: str, tasks: list[BenchTask]) -> list[Run]:
+        limit = asyncio.Semaphore(self.cfg.concurrency or 1)
+
+        async def one(task: BenchTask) -> Run:
+            async with limit:
+                return await self.direct(agent, task)
+
+        return list(await asyncio.gather(*[one(t) for t in tasks]))
+
+    async def singles(self, tasks: list[BenchTask]) -> dict[tuple[str, str], Run]:
+        limit = asyncio.Semaphore(self.cfg.concurrency or (8 if self.pool.simulated else 1))
+
+        async def one(agent: str, task: BenchTask) -> Run:
+            async with limit:
+                return await self.single(agent, task)
+
+        runs = await asyncio.gather(*[one(a, t) for t in tasks for a in self.agents])
+        return {(r.agent, r.task_id): r for r in runs}
+
+    # --- auctions --------------------------------------------------------------------------------------------
+
+    async def auction_stream(self, router: str, tasks: list[BenchTask], order: int, label: str,
+                             **overrides: Any) -> list[Run]:
+        from graphs.auction import graph
+
+        directory = self.cfg.out / "memory" / f"{label}-order{order}"
+        if directory.exists():
+            import shutil
+
+            shutil.rmtree(directory)
+        from memory_store import RetentionPolicy
+
+        memory = AuctionMemory(directory, embedder=self.embedder, policy=RetentionPolicy.parse(self.cfg.memory_policy))
+        runs = []
+        try:
+            ctx = self.context(memory=memory, refine=router != "sale-nomem", **overrides)
+            for position, task in enumerate(tasks):
+                started = time.monotonic()
+                result = (await graph.ainvoke({"task": task.task}, context=replace(ctx, domain=executor_domain(task))
+                                              ))["result"]
+                wall = time.monotonic() - started
+                verdict = await self.check(task, deliverable(task, result.get("answer") or "",
+                                                             (result.get("execution") or {}).get("steps")))
+                self.log_auction(label, order, position, task, result, verdict)
+                u = result["usage"]
+                exec_model_usd = u["execution_usd"] - u["tool_usd"]
+                runs.append(Run(
+                    router=router, task_id=task.id, bin=task.bin, order=order, agent=result.get("winner"),
+                    passed=verdict["passed"] and result["status"] == "ok", usd=u["auction_usd"] + exec_model_usd,
+                    tokens=u["auction_tokens"] + u["execution_tokens"],
+                    completion_tokens=u["auction_completion_tokens"] + u["execution_completion_tokens"],
+                    auction_tokens=u["auction_tokens"], auction_completion_tokens=u["auction_completion_tokens"],
+                    auction_usd=u["auction_usd"], tool_usd=u["tool_usd"], wall_s=wall, position=position,
+                    detail=verdict["detail"][:200], provisional=result.get("provisional_winner"),
+                    auction_tokens_by_purpose={k: v for k, v in u.get("tokens_by_purpose", {}).items()
+                                               if k != "execute"}))
+                self.tick()
+        finally:
+            memory.close()
+        return runs

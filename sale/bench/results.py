@@ -1,0 +1,61 @@
+"""``results.json``: every router's figures side by side, and the budget knob chosen on the train split."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sale.bench.config import AUCTION_ROUTERS, BenchConfig
+from sale.bench.runs import Run
+from sale.bench.summary import diagnostics, win_stream, with_bins
+from sale.core.pool import Pool
+from sale.suites.suite import BenchTask, Suite
+
+
+def choose_knob(curve: list[dict[str, Any]], target_pass: float) -> dict[str, Any]:
+    """Like RouteLLM's threshold calibration: the cheapest knob setting whose pass@1 reaches the target; if none
+    does, the setting with the best pass@1 (cheapest among ties), flagged as short of the target."""
+    ok = [p for p in curve if p["pass_at_1"] >= target_pass - 1e-9]
+    if ok:
+        return {"target_pass_at_1": target_pass, "reached": True, "chosen": min(ok, key=lambda p: p["cost_usd"])}
+    best = max(curve, key=lambda p: (p["pass_at_1"], -p["cost_usd"]))
+    return {"target_pass_at_1": target_pass, "reached": False, "chosen": best}
+
+
+def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask], train: list[BenchTask],
+             test: list[BenchTask], runs: dict[str, list[Run]], singles: dict[tuple[str, str], Run],
+             agents: list[str], signal_sweep: list[dict[str, Any]], budget_sweep: list[dict[str, Any]],
+             knob: dict[str, Any] | None, wall_s: float) -> dict[str, Any]:
+    routers: dict[str, Any] = {}
+    for name, router_runs in runs.items():
+        orders = cfg.orders if name in AUCTION_ROUTERS else 1
+        routers[name] = with_bins(router_runs, agents, orders)
+        if name in AUCTION_ROUTERS:
+            routers[name]["budget_bias"] = knob["chosen"]["budget_bias"] if knob and knob["chosen"] else 1.0
+        if name in AUCTION_ROUTERS and singles:
+            routers[name]["diagnostics"] = diagnostics(router_runs, singles, agents)
+            routers[name]["win_stream_smallest"] = win_stream(router_runs, agents[0])
+    strong = routers.get(f"single:{agents[-1]}")
+    weak = routers.get(f"single:{agents[0]}")
+    for figures in routers.values():
+        if strong and strong["cost_usd"]:
+            figures["cost_vs_largest"] = figures["cost_usd"] / strong["cost_usd"]
+        if strong and weak and strong["pass_at_1"] != weak["pass_at_1"]:
+            figures["apgr"] = (figures["pass_at_1"] - weak["pass_at_1"]) / (strong["pass_at_1"] - weak["pass_at_1"])
+    return {
+        "simulated": pool.simulated,
+        "label": "SIMULATED agents (sim:qwen3-ladder)" if pool.simulated else "real agents",
+        "suite": suite.name,
+        "seed": cfg.seed,
+        "pool": {"source": pool.source, "agents": [{"name": a.name, "price_per_mtok": a.price_per_mtok,
+                                                    "simulated": a.simulated} for a in pool.agents]},
+        "sim_params": cfg.sim.__dict__ if pool.simulated else None,
+        "n_tasks": len(tasks), "n_train": len(train), "n_test": len(test), "orders": cfg.orders,
+        "cost_convention": "cost_usd = token cost (prompt + completion at each agent's price) summed over the test "
+                           "tasks, averaged over orders; tool calls are in tool_usd",
+        "routers": routers,
+        "signal_sweep": signal_sweep,
+        "budget_sweep": budget_sweep,
+        "budget_knob": knob,
+        "wall_s": wall_s,
+        "replayed": cfg.replay is not None,
+    }

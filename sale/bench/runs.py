@@ -1,0 +1,64 @@
+"""One task executed by one router (``Run``), the unit every table and figure is summed from; and the
+predictive routers' runs, rebuilt from the single agents' own runs of the tasks they route."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sale.bench import routers as R
+from sale.suites.suite import BenchTask
+
+
+@dataclass
+class Run:
+    """One task executed by one router: what the tables are made of."""
+
+    router: str
+    task_id: str
+    bin: int
+    order: int
+    agent: str | None
+    passed: bool
+    usd: float
+    tokens: int
+    completion_tokens: int
+    auction_tokens: int = 0
+    auction_completion_tokens: int = 0
+    auction_usd: float = 0.0
+    tool_usd: float = 0.0
+    wall_s: float = 0.0
+    position: int = 0
+    detail: str = ""
+    """The verifier's verdict, for people reading tasks.jsonl."""
+    answer: str = ""
+    """The tail of the answer as delivered (what a cascade's answer scorer sees; never the verdict)."""
+    provisional: str | None = None
+    auction_tokens_by_purpose: dict[str, int] = field(default_factory=dict)
+    """Auction tokens per kind of call (bid, jury, rebid, rejury)."""
+
+
+def routed_runs(name: str, routes: list[R.Route], test: list[BenchTask], singles: dict[tuple[str, str], Run],
+                agents: list[str]) -> list[Run]:
+    runs = []
+    for task, route in zip(test, routes, strict=True):
+        tried = [singles[(agents[a], task.id)] for a in route.tried]
+        chosen = singles[(agents[route.chosen], task.id)]
+        runs.append(Run(router=name, task_id=task.id, bin=task.bin, order=0, agent=chosen.agent,
+                        passed=chosen.passed, usd=sum(t.usd for t in tried), tokens=sum(t.tokens for t in tried),
+                        completion_tokens=sum(t.completion_tokens for t in tried),
+                        tool_usd=sum(t.tool_usd for t in tried), wall_s=sum(t.wall_s for t in tried),
+                        detail=f"tried {', '.join(agents[a] for a in route.tried)}"))
+    return runs
+
+
+def outcomes(tasks: list[BenchTask], singles: dict[tuple[str, str], Run], agents: list[str]) -> R.Outcomes:
+    return R.Outcomes(
+        agents=agents,
+        passed=np.array([[singles[(a, t.id)].passed for a in agents] for t in tasks], dtype=bool).reshape(
+            len(tasks), len(agents)),
+        cost=np.array([[singles[(a, t.id)].usd for a in agents] for t in tasks], dtype=float).reshape(
+            len(tasks), len(agents)),
+        answers=[[singles[(a, t.id)].answer for a in agents] for t in tasks],
+    )

@@ -1,0 +1,83 @@
+"""The figures of one router's runs: pass@1, cost, token shares, workload, per bin; and the routing
+diagnostics the paper reports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from sale.analysis.shapley import cumulative_share
+from sale.bench.runs import Run
+from sale.suites.suite import BINS
+
+
+def summarise(runs: list[Run], agents: list[str], orders: int) -> dict[str, Any]:
+    if not runs:
+        return {}
+    largest = agents[-1]
+    tokens = sum(r.tokens for r in runs)
+    completion = sum(r.completion_tokens for r in runs)
+    cost = sum(r.usd for r in runs)
+    auction = sum(r.auction_tokens for r in runs)
+    wins = Counter(r.agent for r in runs)
+    out: dict[str, Any] = {
+        "pass_at_1": float(np.mean([r.passed for r in runs])),
+        "cost_usd": cost / orders,
+        "usd_per_mtok": cost / tokens * 1e6 if tokens else 0.0,
+        "largest_share": wins.get(largest, 0) / len(runs),
+        "auction_token_share": auction / tokens if tokens else 0.0,
+        "auction_completion_share": sum(r.auction_completion_tokens for r in runs) / completion if completion else 0.0,
+        "auction_usd_share": sum(r.auction_usd for r in runs) / cost if cost else 0.0,
+        "wall_s": sum(r.wall_s for r in runs) / orders,
+        "tokens": tokens / orders,
+        "tool_usd": sum(r.tool_usd for r in runs) / orders,
+        "tasks": len(runs) // orders,
+        "workload": {a: wins.get(a, 0) / len(runs) for a in agents},
+    }
+    purposes: Counter[str] = Counter()
+    for r in runs:
+        purposes.update(r.auction_tokens_by_purpose)
+    if purposes and tokens:
+        out["auction_token_share_by_purpose"] = {k: purposes[k] / tokens for k in sorted(purposes)}
+    if auction:
+        out["auction_tokens_per_task"] = auction / len(runs)
+        out["execution_tokens_per_task"] = (tokens - auction) / len(runs)
+    return out
+
+
+def with_bins(runs: list[Run], agents: list[str], orders: int) -> dict[str, Any]:
+    out = summarise(runs, agents, orders)
+    if out:
+        out["bins"] = {str(b): summarise([r for r in runs if r.bin == b], agents, orders) for b in BINS
+                       if any(r.bin == b for r in runs)}
+    return out
+
+
+def diagnostics(runs: list[Run], singles: dict[tuple[str, str], Run], agents: list[str]) -> dict[str, Any]:
+    """Routing diagnostics as the paper reports them, against the agents' own runs."""
+    rank = {a: i for i, a in enumerate(agents)}
+    smallest = [r for r in runs if r.agent == agents[0]]
+    over = under = 0
+    for r in runs:
+        if r.agent is None:
+            continue
+        passing = [rank[a] for a in agents if singles.get((a, r.task_id)) and singles[(a, r.task_id)].passed]
+        if passing and rank[r.agent] > min(passing) and r.passed:
+            over += 1
+        if passing and not r.passed:
+            under += 1
+    return {
+        "smallest_pick_precision": float(np.mean([r.passed for r in smallest])) if smallest else None,
+        "smallest_share": len(smallest) / len(runs) if runs else 0.0,
+        "over_escalation_rate": over / len(runs) if runs else 0.0,
+        "missed_rate": under / len(runs) if runs else 0.0,
+    }
+
+
+def win_stream(runs: list[Run], agent: str) -> list[float]:
+    """Cumulative share of the stream's tasks won by ``agent``, averaged over the stream orders (one order's
+    curve is mostly the luck of which tasks came first)."""
+    return cumulative_share([[r.agent for r in sorted((r for r in runs if r.order == order), key=lambda r: r.position)]
+                             for order in sorted({r.order for r in runs})], agent)
