@@ -174,6 +174,35 @@ def test_real_http_pool_is_labelled_real_and_replays_offline(tmp_path):
     assert replayed["routers"]["sale"]["cost_usd"] == r["sale"]["cost_usd"]
 
 
+def test_reuse_serves_identical_calls_and_makes_only_the_new_ones(tmp_path):
+    """`--reuse DIR`: single runs come from the earlier recording; only the added router's calls reach a model,
+    and the new run's own recording replays all of it offline."""
+    suite = arith_suite(tmp_path, 4)
+    stub = StubServer({"small": Behaviour(execute="Final answer: 390", direct="391"),
+                       "large": Behaviour(execute="Final answer: 391", direct="391")})
+    with stub:
+        pool = tmp_path / "pool.toml"
+        pool.write_text(pool_toml(stub.base_url, {"small": 0.1, "large": 1.0}))
+        first = BenchConfig(suite=str(suite), pool=str(pool), out=tmp_path / "a", train_share=0.5, progress=False,
+                            routers=("single:small", "single:largest"))
+        asyncio_run(run_bench(first))
+        before = len(stub.requests)
+        second = BenchConfig(**{**first.__dict__, "out": tmp_path / "b", "reuse": tmp_path / "a",
+                                "routers": ("single:small", "single:largest", "direct:small")})
+        results = asyncio_run(run_bench(second))
+        new = stub.requests[before:]
+    assert [kind_of_request(q) for q in new] == ["direct"] * results["n_test"]
+    assert results["reused"]["new_calls"] == len(new) and results["reused"]["reused_calls"] == before
+    assert results["routers"]["direct:small"]["pass_at_1"] == 1.0
+    replayed = asyncio_run(run_bench(BenchConfig(**{**second.__dict__, "out": tmp_path / "c", "reuse": None,
+                                                    "replay": tmp_path / "b"})))
+    for router in ("single:small", "single:largest", "direct:small"):
+        for figure in ("pass_at_1", "cost_usd", "tokens"):
+            assert replayed["routers"][router][figure] == results["routers"][router][figure], (router, figure)
+    with pytest.raises(BenchError, match="pick one"):
+        asyncio_run(run_bench(BenchConfig(**{**second.__dict__, "replay": tmp_path / "b"})))
+
+
 def test_direct_routers_ask_each_model_once_with_the_task_alone(tmp_path):
     """`direct:NAME`: one call, the task as the only message, no tools; reported beside the executor's pass@1."""
     suite = arith_suite(tmp_path, 4)
@@ -233,6 +262,8 @@ def test_seeds_run_each_seed_and_summarise_them(tmp_path, capsys):
     (["--pool", SIM_POOL, "--routers", "single:gpt-9"], "no agent 'gpt-9'"),
     (["--pool", SIM_POOL, "--seeds", "3"], "at least two different seeds"),
     (["--pool", SIM_POOL, "--seeds", "1,x"], "give integers"),
+    (["--pool", SIM_POOL, "--jury-signal", "expected", "--jury-batch"], "drop --jury-batch"),
+    (["--pool", SIM_POOL, "--replay", "a", "--reuse", "b"], "pick one"),
 ])
 def test_bench_bad_input_is_one_clear_error(tmp_path, capsys, args, message):
     code = main(["bench", "--out", str(tmp_path / "o"), "--no-progress", *args])

@@ -114,6 +114,15 @@ def test_jsonl_suite_round_trip_and_one_error_listing_every_bad_line(tmp_path):
         load_suite("nope", 0, tmp_path)
 
 
+def test_a_runs_own_suite_file_loads_back_unchanged(tmp_path):
+    """`sale bench` writes the tasks it ran to DIR/suite.jsonl; `--suite DIR/suite.jsonl` must accept it."""
+    from sale.suites.jsonl import write_jsonl
+
+    shipped = load_suite("deep-search", 3, tmp_path, size=10).tasks + load_suite("coding", 3, tmp_path, size=5).tasks
+    write_jsonl(shipped, tmp_path / "suite.jsonl")
+    assert load_suite(str(tmp_path / "suite.jsonl"), 0, tmp_path).tasks == shipped
+
+
 def test_a_coding_deliverable_falls_back_to_the_last_code_the_agent_ran():
     from sale.suites.verify import deliverable
 

@@ -26,7 +26,7 @@ class AnalysisError(ValueError):
     pass
 
 
-def _load(directory: Path) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+def load_run(directory: Path) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     paths = [directory / n for n in ("results.json", "auctions.jsonl", "tasks.jsonl")]
     for path in paths:
         if not path.is_file():
@@ -87,7 +87,7 @@ def coalition_outcome(auction: dict[str, Any], coalition: frozenset[str], prices
 def shapley(directory: Path, value: str = "pass") -> dict[str, Any]:
     if value not in ("pass", "cost-adjusted"):
         raise AnalysisError(f"unknown value function {value!r} (pass or cost-adjusted)")
-    results, auctions, tasks = _load(directory)
+    results, auctions, tasks = load_run(directory)
     prices = {a["name"]: a["price_per_mtok"] for a in results["pool"]["agents"]}
     agents = sorted(prices, key=lambda a: prices[a])
     singles = single_runs(tasks)
@@ -152,7 +152,7 @@ def dynamics(directory: Path, out_png: Path | None = None) -> dict[str, Any]:
     recorded stream orders; and whether the smallest agent's share rises: its share in each fifth of the stream
     and a least-squares trend with a standard error, so "rising" and "flat" are tested, not read off a noisy
     curve (bench with ``--orders`` 12 or more before reading a trend)."""
-    results, _, tasks = _load(directory)
+    results, _, tasks = load_run(directory)
     agents = [a["name"] for a in sorted(results["pool"]["agents"], key=lambda a: a["price_per_mtok"])]
     curves: dict[str, dict[str, list[float]]] = {}
     blocks: dict[str, dict[str, list[float]]] = {}

@@ -24,8 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from sale.analysis.shapley import AnalysisError, single_runs
-from sale.analysis.shapley import _load as load_run
+from sale.analysis.shapley import AnalysisError, load_run, single_runs
 
 BOOTSTRAP = 1000
 AUCTION_RUNS = ("sale", "sale-nomem")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sale.bench import routers as R
+from sale.core.cost import JURY_SIGNALS
 from sale.sim.params import SIM_POOL, SimParams
 
 AUCTION_ROUTERS = ("sale", "sale-nomem")
@@ -38,9 +39,13 @@ class BenchConfig:
     jury_mode: str = "paper"
     corpus: str = ""
     replay: Path | None = None
+    reuse: Path | None = None
+    """An earlier run's directory: identical model calls are served from its recording, the rest are made."""
     judge: str = ""
     concurrency: int = 0
     jury_batch: bool = False
+    jury_signal: str = "integer"
+    jury_reason: bool = False
     memory_policy: str = ""
     """SALE's memory retention (memory_store/policy.py); empty = unbounded."""
     max_steps: int = 0
@@ -67,6 +72,12 @@ def check_config(cfg: BenchConfig) -> None:
         problems.append("--target-quality must be in (0, 1.5]")
     if cfg.budget_biases and cfg.train_share <= 0:
         problems.append("--sweep budget_bias calibrates on the train split: --train-share must be > 0")
+    if cfg.replay is not None and cfg.reuse is not None:
+        problems.append("--reuse calls models where the recording has no reply; --replay never does: pick one")
+    if cfg.jury_signal not in JURY_SIGNALS:
+        problems.append(f"unknown --jury-signal {cfg.jury_signal!r} ({', '.join(JURY_SIGNALS)})")
+    elif cfg.jury_batch and cfg.jury_signal != "integer":
+        problems.append(f"--jury-signal {cfg.jury_signal} reads one score token per call; drop --jury-batch")
     if problems:
         raise BenchError("\n".join(problems))
 

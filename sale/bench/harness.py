@@ -41,7 +41,8 @@ class Bench:
                                         breakers=self.breakers),
                               search_backend="bm25",
             search_corpus=self.cfg.corpus or self.suite.corpus, weights_file=self.cfg.weights_file,
-            jury_mode=self.cfg.jury_mode, jury_batch=self.cfg.jury_batch,
+            jury_mode=self.cfg.jury_mode, jury_batch=self.cfg.jury_batch, jury_signal=self.cfg.jury_signal,
+            jury_reason=self.cfg.jury_reason,
             max_steps=self.cfg.max_steps or (24 if simulated else 6),
             exec_token_budget=2_000_000 if simulated else 12_000,
             exec_max_tokens=8192 if simulated else 512)

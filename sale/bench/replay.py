@@ -108,11 +108,19 @@ class Replayer:
         return ReplayChatModel(agent=spec.name, replayer=self)
 
     def reply(self, key: str) -> AIMessage:
+        message = self.lookup(key)
+        if message is None:
+            with self.lock:
+                self.misses += 1
+            raise ReplayMiss(f"call {key[:12]} was not recorded")
+        return message
+
+    def lookup(self, key: str) -> AIMessage | None:
+        """The next recorded reply to this request, or None if it was never recorded."""
         with self.lock:
             options = self.replies.get(key)
             if not options:
-                self.misses += 1
-                raise ReplayMiss(f"call {key[:12]} was not recorded")
+                return None
             i = self.served[key]
             self.served[key] += 1
             data = options[min(i, len(options) - 1)]
@@ -130,4 +138,51 @@ class ReplayChatModel(BaseChatModel):
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
         message = self.replayer.reply(request_key(self.agent, messages, {**kwargs, "stop": stop}))
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+class Reuser:
+    """Serves an earlier run's recorded reply where a request is identical and calls the model for the rest, so
+    a run that adds routers or settings to an earlier one on the same tasks pays only for the calls that changed
+    (``sale bench --reuse DIR``). Requests repeat only where prompts do: a changed prompt is a new call."""
+
+    def __init__(self, inner: Factory, path: Path) -> None:
+        self.inner = inner
+        self.replayer = Replayer(path)
+        self.source = path
+        self.reused = 0
+        self.called = 0
+
+    def factory(self, spec: AgentSpec) -> BaseChatModel:
+        return ReusingChatModel(inner=self.inner(spec), agent=spec.name, reuser=self)
+
+    def take(self, key: str) -> AIMessage | None:
+        message = self.replayer.lookup(key)
+        with self.replayer.lock:
+            if message is None:
+                self.called += 1
+            else:
+                self.reused += 1
+        return message
+
+
+class ReusingChatModel(BaseChatModel):
+    inner: Any
+    agent: str
+    reuser: Any
+
+    @property
+    def _llm_type(self) -> str:
+        return "sale-reuse"
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        message = self.reuser.take(request_key(self.agent, messages, {**kwargs, "stop": stop}))
+        if message is None:
+            message = self.inner.invoke(messages, stop=stop, **kwargs)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        message = self.reuser.take(request_key(self.agent, messages, {**kwargs, "stop": stop}))
+        if message is None:
+            message = await self.inner.ainvoke(messages, stop=stop, **kwargs)
         return ChatResult(generations=[ChatGeneration(message=message)])

@@ -58,4 +58,6 @@ def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask],
         "budget_knob": knob,
         "wall_s": wall_s,
         "replayed": cfg.replay is not None,
+        "jury_signal": cfg.jury_signal,
+        "jury_reason": cfg.jury_reason,
     }

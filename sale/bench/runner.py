@@ -22,9 +22,8 @@ import numpy as np
 
 from sale.bench import routers as R
 from sale.bench.config import AUCTION_ROUTERS, BenchConfig, BenchError, check_config
-from sale.bench.config import parse_floats as parse_floats  # sale.apps.cli imports it from here
 from sale.bench.harness import Bench
-from sale.bench.replay import Recorder, Replayer
+from sale.bench.replay import Recorder, Replayer, Reuser
 from sale.bench.results import assemble, choose_knob
 from sale.bench.runs import Run, outcomes, routed_runs
 from sale.bench.summary import diagnostics, summarise
@@ -67,11 +66,14 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         if kind == "direct" and pool.simulated:
             raise BenchError(f"router {r}: the simulated ladder only bids, judges and executes; direct answers "
                              "need real models")
-    recorder = replayer = None
+    recorder = replayer = reuser = None
     if cfg.replay is not None:
         replayer = Replayer(Path(cfg.replay) / "calls.jsonl")
         factory = replayer.factory
     else:
+        if cfg.reuse is not None:
+            reuser = Reuser(inner, Path(cfg.reuse) / "calls.jsonl")
+            inner = reuser.factory
         recorder = Recorder(inner, cfg.out / "calls.jsonl")
         factory = recorder.factory
     bench = Bench(cfg, suite, pool, factory)
@@ -141,6 +143,8 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
 
     results = assemble(cfg, suite, pool, tasks, train, test, runs, singles, agents_order, signal_sweep,
                        budget_sweep, knob, time.monotonic() - started)
+    if reuser is not None:  # served calls take no time: this run's latencies are not comparable
+        results["reused"] = {"from": str(cfg.reuse), "reused_calls": reuser.reused, "new_calls": reuser.called}
     (cfg.out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     with (cfg.out / "tasks.jsonl").open("w", encoding="utf-8") as fh:
         for router_runs in runs.values():

@@ -26,7 +26,6 @@ from sale.core.pool import AgentSpec
 from sale.sim.chat import SimChatModel
 from sale.sim.draws import PlanInfo, bid_features, jury_score, latent_success, norm_text, seeded_rng, synthetic_logprobs
 from sale.sim.params import EXEC_STEPS, LADDER, THINK_TOKENS, SimParams
-from sale.sim.params import SIM_POOL as SIM_POOL  # sale.apps.cli imports it from here
 from sale.suites.suite import BenchTask
 
 _GOOD_STEPS = {

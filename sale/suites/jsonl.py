@@ -50,7 +50,7 @@ def load_jsonl_suite(path: Path) -> Suite:
 
 
 _ROW_KEYS = {"id", "task", "verifier", "answer", "pattern", "tests", "entry_point", "domain", "bin", "solution",
-             "wrong"}
+             "wrong", "hops"}
 
 
 def _task_from_row(row: dict[str, Any], n: int) -> tuple[BenchTask | None, list[str]]:
@@ -83,12 +83,15 @@ def _task_from_row(row: dict[str, Any], n: int) -> tuple[BenchTask | None, list[
     b = row.get("bin", 3)
     if not isinstance(b, int) or isinstance(b, bool) or b not in BINS:
         errs.append(f"line {n}: `bin` must be an integer 1-5")
+    hops = row.get("hops", 0)
+    if not isinstance(hops, int) or isinstance(hops, bool) or hops < 0:
+        errs.append(f"line {n}: `hops` must be an integer >= 0")
     if errs:
         return None, errs
     return BenchTask(id=row["id"], task=row["task"], domain=str(row.get("domain", "custom")), bin=b,
                      verifier=verifier, answer=str(row.get("answer", "")), pattern=str(row.get("pattern", "")),
                      entry_point=str(row.get("entry_point", "")), tests=row.get("tests", []),
-                     solution=str(row.get("solution", "")), wrong=str(row.get("wrong", ""))), []
+                     solution=str(row.get("solution", "")), wrong=str(row.get("wrong", "")), hops=hops), []
 
 
 def write_jsonl(tasks: list[BenchTask], path: Path) -> None:

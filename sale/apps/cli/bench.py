@@ -18,8 +18,8 @@ DEFAULT_ROUTER_LIST = ("sale", "sale-nomem", "single:largest", "wtp", "carrot", 
 
 
 def bench_config(args: argparse.Namespace) -> Any:
-    from sale.bench.runner import BenchConfig, BenchError, parse_floats
-    from sale.sim.world import SIM_POOL, SimParams
+    from sale.bench.config import BenchConfig, BenchError, parse_floats
+    from sale.sim.params import SIM_POOL, SimParams
 
     if args.pool and args.pool != SIM_POOL:
         load_pool(args.pool)
@@ -57,12 +57,14 @@ def bench_config(args: argparse.Namespace) -> Any:
         weights_file=args.weights, jury_mode=args.jury_mode, corpus=args.corpus, judge=args.judge,
         replay=Path(args.replay) if args.replay else None, concurrency=args.concurrency, sim=sim,
         max_steps=args.max_steps, memory_policy=args.memory_policy, jury_batch=args.jury_batch,
+        jury_signal=args.jury_signal, jury_reason=args.jury_reason, reuse=Path(args.reuse) if args.reuse else None,
         progress=not args.no_progress and not args.json,
     )
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from sale.bench.runner import BenchError, check_config, run_bench
+    from sale.bench.config import BenchError, check_config
+    from sale.bench.runner import run_bench
     from sale.suites.suite import SuiteError
 
     try:
@@ -86,8 +88,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def _bench_seeds(args: argparse.Namespace, cfg: Any) -> int:
     from dataclasses import replace
 
+    from sale.bench.config import BenchError
     from sale.bench.report import summarise_seeds, write_seeds_report
-    from sale.bench.runner import BenchError, run_bench
+    from sale.bench.runner import run_bench
     from sale.suites.suite import SuiteError
 
     try:

@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--corpus", default="", help="search corpus for a JSONL suite (deep-search brings its own)")
     bench.add_argument("--judge", default="", help="pool agent that grades llm_judge tasks")
     bench.add_argument("--replay", help="re-run exactly from a previous run's DIR/calls.jsonl, calling no model")
+    bench.add_argument("--reuse", metavar="DIR",
+                       help="serve identical model calls from an earlier run's DIR/calls.jsonl and make only the "
+                            "new ones (add routers or settings to a run without paying for it again)")
     bench.add_argument("--concurrency", type=int, default=0, help="single-agent runs at once (default 8 sim, 1 real)")
     bench.add_argument("--jury-batch", action="store_true",
                        help="SALE's jurors score all bids of a round in one call (N calls instead of N^2)")
