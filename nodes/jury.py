@@ -58,6 +58,13 @@ def check_jury_signal(signal: str, batch: bool) -> None:
         raise ValueError(f"jury_signal {signal!r} reads one score token per call; it needs jury_batch off")
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    if len(keys) != len(set(keys)):
+        raise ValueError("duplicate key")
+    return dict(pairs)
+
+
 def parse_score(reply: str, with_reason: bool = False) -> int | None:
     """Accept exactly one integer 0-5: a bare digit or ``{"score": N}`` (with ``with_reason``:
     ``{"reason": "<text>", "score": N}``, and nothing else). Everything else is invalid."""
@@ -67,7 +74,7 @@ def parse_score(reply: str, with_reason: bool = False) -> int | None:
     if _BARE_DIGIT.fullmatch(text):
         return int(text)
     try:
-        obj = json.loads(text)
+        obj = json.loads(text, object_pairs_hook=_unique_keys)
     except (json.JSONDecodeError, ValueError):
         return None
     if not isinstance(obj, dict):
@@ -87,7 +94,7 @@ def parse_verdict(reply: str) -> bool | None:
     if len(text) > MAX_REPLY_CHARS:
         return None
     try:
-        obj = json.loads(text)
+        obj = json.loads(text, object_pairs_hook=_unique_keys)
     except (json.JSONDecodeError, ValueError):
         return None
     if not isinstance(obj, dict) or list(obj) != ["pass"] or type(obj["pass"]) is not bool:
@@ -97,33 +104,45 @@ def parse_verdict(reply: str) -> bool | None:
 
 _SCORE_VALUE = re.compile(r'"score"\s*:\s*([0-5])\b')
 _PASS_VALUE = re.compile(r'"pass"\s*:\s*(true|false)\b')
+_LABEL = re.compile(r"\s*([0-5]|true|false)(?![0-9a-z])", re.IGNORECASE)
 
 
-def value_distribution(logprobs: list[dict[str, Any]] | None, pattern: re.Pattern[str],
-                       labels: tuple[str, ...]) -> dict[str, float] | None:
+def value_distribution(logprobs: list[dict[str, Any]] | None, pattern: re.Pattern[str], labels: tuple[str, ...],
+                       written: str) -> dict[str, float] | None:
     """The probabilities the model gave each label at the token where the reply's value starts, renormalised over
-    the labels among that token's top alternatives (None when the reply or its logprobs do not show it)."""
-    if not logprobs:
+    the labels among that token's top alternatives. None when the logprobs do not show the value the reply wrote
+    (so they never contradict it) or are malformed: the caller then keeps the written value."""
+    entries = [e for e in logprobs or [] if isinstance(e, dict) and isinstance(e.get("token"), str)]
+    if len(entries) != len(logprobs or []) or not entries:
         return None
     text, starts = "", []
-    for entry in logprobs:
+    for entry in entries:
         starts.append(len(text))
-        text += entry.get("token", "")
-    match = pattern.search(text)
-    if match is None:
+        text += entry["token"]
+    matches = list(pattern.finditer(text))
+    if not matches:
         return None
-    at = match.start(1)
+    at = matches[-1].start(1)  # the key comes last: a reason sentence before it may quote digits
     index = max(i for i, start in enumerate(starts) if start <= at)
-    entry = logprobs[index]
-    prefix = entry.get("token", "")[: at - starts[index]]
-    probs: dict[str, float] = {}
-    for alt in [entry, *(entry.get("top_logprobs") or [])]:
-        token, logprob = alt.get("token", ""), alt.get("logprob")
-        if not token.startswith(prefix) or not isinstance(logprob, int | float) or not math.isfinite(logprob):
+    entry = entries[index]
+    prefix = entry["token"][: at - starts[index]]
+    alternatives = entry.get("top_logprobs")
+    alternatives = [a for a in alternatives if isinstance(a, dict)] if isinstance(alternatives, list) else []
+    probs: dict[str, tuple[str, float]] = {}
+    chosen = None
+    for alt in [entry, *alternatives]:
+        token, logprob = alt.get("token"), alt.get("logprob")
+        if not isinstance(token, str) or not token.startswith(prefix):
             continue
-        label = token[len(prefix):].strip().lower()
-        if label in labels:
-            probs.setdefault(token, (label, math.exp(logprob)))  # the chosen token also appears among the top
+        label = _LABEL.match(token[len(prefix):])
+        if alt is entry:
+            chosen = label.group(1).lower() if label else None
+        if label is None or label.group(1).lower() not in labels:
+            continue
+        if isinstance(logprob, int | float) and math.isfinite(logprob):
+            probs.setdefault(token, (label.group(1).lower(), math.exp(logprob)))  # the chosen token recurs in tops
+    if chosen != written:
+        return None
     by_label: dict[str, float] = {}
     for label, p in probs.values():
         by_label[label] = by_label.get(label, 0.0) + p
@@ -131,13 +150,13 @@ def value_distribution(logprobs: list[dict[str, Any]] | None, pattern: re.Patter
     return {k: v / total for k, v in by_label.items()} if total > 0 else None
 
 
-def expected_score(logprobs: list[dict[str, Any]] | None) -> float | None:
-    dist = value_distribution(logprobs, _SCORE_VALUE, tuple("012345"))
+def expected_score(logprobs: list[dict[str, Any]] | None, written: int) -> float | None:
+    dist = value_distribution(logprobs, _SCORE_VALUE, tuple("012345"), str(written))
     return None if dist is None else round(sum(int(d) * p for d, p in dist.items()), 4)
 
 
-def pass_probability(logprobs: list[dict[str, Any]] | None) -> float | None:
-    dist = value_distribution(logprobs, _PASS_VALUE, ("true", "false"))
+def pass_probability(logprobs: list[dict[str, Any]] | None, written: bool) -> float | None:
+    dist = value_distribution(logprobs, _PASS_VALUE, ("true", "false"), "true" if written else "false")
     return None if dist is None else round(dist.get("true", 0.0), 4)
 
 
@@ -203,12 +222,12 @@ def reply_score(text: str, logprobs: list[dict[str, Any]] | None, signal: str, w
         passed = parse_verdict(text)
         if passed is None:
             return None
-        weighted = pass_probability(logprobs)
+        weighted = pass_probability(logprobs, passed)
         return round(5 * weighted, 4) if weighted is not None else (5.0 if passed else 0.0)
     score = parse_score(text, with_reason=with_reason)
     if score is None or signal == "integer":
         return score
-    weighted = expected_score(logprobs)
+    weighted = expected_score(logprobs, score)
     return weighted if weighted is not None else float(score)
 
 

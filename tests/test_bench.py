@@ -201,6 +201,13 @@ def test_reuse_serves_identical_calls_and_makes_only_the_new_ones(tmp_path):
             assert replayed["routers"][router][figure] == results["routers"][router][figure], (router, figure)
     with pytest.raises(BenchError, match="pick one"):
         asyncio_run(run_bench(BenchConfig(**{**second.__dict__, "replay": tmp_path / "b"})))
+    with pytest.raises(BenchError, match="must differ from --out"):
+        asyncio_run(run_bench(BenchConfig(**{**second.__dict__, "out": tmp_path / "a"})))
+    other = tmp_path / "other.toml"
+    other.write_text(pool_toml(stub.base_url, {"small": 0.1, "huge": 1.0}))
+    with pytest.raises(BenchError, match="not this pool's"):
+        asyncio_run(run_bench(BenchConfig(**{**second.__dict__, "pool": str(other), "routers": ("single:small",),
+                                             "out": tmp_path / "d"})))
 
 
 def test_direct_routers_ask_each_model_once_with_the_task_alone(tmp_path):

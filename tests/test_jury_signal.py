@@ -26,23 +26,46 @@ SCORE_TOKENS = ['{"', "score", '":', " ", "5", "}"]
 
 def test_expected_score_is_the_mean_over_the_digits_at_the_score_token():
     lp = llama_logprobs(SCORE_TOKENS, 4, {"5": 0.4, "4": 0.3, "3": 0.2, "```": 0.05, "6": 0.05})
-    assert expected_score(lp) == pytest.approx((5 * 0.4 + 4 * 0.3 + 3 * 0.2) / 0.9, abs=1e-4)
+    assert expected_score(lp, 5) == pytest.approx((5 * 0.4 + 4 * 0.3 + 3 * 0.2) / 0.9, abs=1e-4)
 
 
 def test_expected_score_reads_a_digit_glued_to_a_space_and_skips_digits_in_a_reason():
     tokens = ['{"', "reason", '":', ' "', "rated", " 0", " to", " 5", '",', ' "', "score", '":', " 2", "}"]
     lp = llama_logprobs(tokens, 12, {" 2": 0.5, " 1": 0.5})
-    assert expected_score(lp) == 1.5
+    assert expected_score(lp, 2) == 1.5
+
+
+def test_a_score_token_glued_to_the_brace_still_counts():
+    lp = llama_logprobs(['{"score": ', "5}"], 1, {"5}": 0.5, "4}": 0.25, "3": 0.25})
+    assert expected_score(lp, 5) == pytest.approx(4.25)
+
+
+@pytest.mark.parametrize("logprobs", [
+    [{"token": None}],
+    [{"token": '{"score": '}, {"token": "5", "logprob": -0.1, "top_logprobs": [None, {"token": None}]}],
+    [{"token": '{"score": '}, {"token": "5", "logprob": -0.1, "top_logprobs": {"5": -0.1}}],
+    [{"token": '{"score": '}, "5"],
+])
+def test_malformed_logprobs_fall_back_to_the_written_score(logprobs):
+    assert reply_score('{"score": 5}', logprobs, "expected", False) in (5.0, 5)
+
+
+def test_logprobs_that_contradict_the_reply_are_not_used():
+    lp = llama_logprobs(SCORE_TOKENS, 4, {"5": 0.5, "1": 0.5})  # the tokens spell 5
+    assert expected_score(lp, 3) is None
+    assert reply_score('{"score": 3}', lp, "expected", False) == 3.0
+    assert reply_score('{"score": 1, "score": 5}', lp, "expected", False) is None  # duplicate keys are invalid
+    assert reply_score('{"score": 1, "score": 5}', lp, "integer", False) is None
 
 
 @pytest.mark.parametrize("logprobs", [None, [], llama_logprobs(["4"], 0, {"4": 1.0})])
 def test_no_score_token_means_no_expected_score(logprobs):
-    assert expected_score(logprobs) is None
+    assert expected_score(logprobs, 4) is None
 
 
 def test_pass_probability_and_the_fallbacks():
     lp = llama_logprobs(['{"', "pass", '":', " true", "}"], 3, {" true": 0.3, " false": 0.6, " maybe": 0.1})
-    assert pass_probability(lp) == pytest.approx(1 / 3, abs=1e-4)
+    assert pass_probability(lp, True) == pytest.approx(1 / 3, abs=1e-4)
     assert reply_score('{"pass": true}', lp, "verdict", False) == pytest.approx(5 / 3, abs=1e-3)
     assert reply_score('{"pass": true}', None, "verdict", False) == 5.0
     assert reply_score('{"pass": false}', None, "verdict", False) == 0.0

@@ -33,8 +33,9 @@ AUCTION_RUNS = ("sale", "sale-nomem")
 def bid_rows(auctions: list[dict[str, Any]], tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per first-round bid with a known own outcome: task, agent, passed, and its signals.
 
-    One auction per task (the first of the ``sale`` run, else of ``sale-nomem``): first-round bids do not depend
-    on memory, and counting a task's bids once per stream order would only repeat them."""
+    One auction per task (the first of the ``sale`` run, else of ``sale-nomem``): first-round bid texts do not
+    depend on memory, and counting a task's bids once per stream order would only repeat them. Their logged
+    ``value`` and ``score`` are the final ones (after refinement, over the jurors still in the auction)."""
     singles = single_runs(tasks)
     chosen: dict[str, dict[str, Any]] = {}
     for run in AUCTION_RUNS:
@@ -130,7 +131,8 @@ def bootstrap(rows: list[dict[str, Any]], stat: Callable[[list[dict[str, Any]]],
     rng = np.random.default_rng(seed)
     values = []
     for _ in range(n):
-        sample = [r for i in rng.integers(0, len(tasks), len(tasks)) for r in by_task[tasks[i]]]
+        draws = rng.integers(0, len(tasks), len(tasks))  # a task drawn twice counts as two tasks, not one merged
+        sample = [{**r, "task": (r["task"], j)} for j, i in enumerate(draws) for r in by_task[tasks[i]]]
         if (v := stat(sample)) is not None:
             values.append(v)
     if len(values) < n // 2:

@@ -46,8 +46,9 @@ def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask],
         "label": "SIMULATED agents (sim:qwen3-ladder)" if pool.simulated else "real agents",
         "suite": suite.name,
         "seed": cfg.seed,
-        "pool": {"source": pool.source, "agents": [{"name": a.name, "price_per_mtok": a.price_per_mtok,
-                                                    "simulated": a.simulated} for a in pool.agents]},
+        "pool": {"source": pool.source, "agents": [{"name": a.name, "model": a.model,
+                                                    "price_per_mtok": a.price_per_mtok, "simulated": a.simulated}
+                                                   for a in pool.agents]},
         "sim_params": cfg.sim.__dict__ if pool.simulated else None,
         "n_tasks": len(tasks), "n_train": len(train), "n_test": len(test), "orders": cfg.orders,
         "cost_convention": "cost_usd = token cost (prompt + completion at each agent's price) summed over the test "

@@ -72,6 +72,7 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         factory = replayer.factory
     else:
         if cfg.reuse is not None:
+            check_reusable(Path(cfg.reuse), cfg, pool)
             reuser = Reuser(inner, Path(cfg.reuse) / "calls.jsonl")
             inner = reuser.factory
         recorder = Recorder(inner, cfg.out / "calls.jsonl")
@@ -178,6 +179,28 @@ async def _budget_sweep(bench: Bench, cfg: BenchConfig, train: list[BenchTask]) 
                                           budget_bias=bias)
         points.append({"budget_bias": bias, **summarise(runs, bench.agents, 1)})
     return points
+
+
+def check_reusable(source: Path, cfg: BenchConfig, pool: Pool) -> None:
+    """Identical prompts get identical replies only from the same agents: refuse a recording made with other
+    models, other simulated settings or (simulated replies depend on it) another seed; never overwrite it."""
+    if source.resolve() == cfg.out.resolve():
+        raise BenchError("--reuse DIR must differ from --out: the new run's recording would overwrite it")
+    try:
+        earlier = json.loads((source / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise BenchError(f"--reuse {source}: no readable results.json (a finished `sale bench --out` run)") from None
+    theirs = {a["name"]: a.get("model") for a in earlier.get("pool", {}).get("agents", [])}
+    ours = {a.name: a.model for a in pool.agents}
+    problems = []
+    if set(theirs) != set(ours) or any(m is not None and m != ours[n] for n, m in theirs.items()):
+        problems.append(f"its agents {sorted(theirs)} are not this pool's {sorted(ours)}")
+    if bool(earlier.get("simulated")) != pool.simulated:
+        problems.append("one run is simulated, the other is not")
+    elif pool.simulated and (earlier.get("sim_params") != cfg.sim.__dict__ or earlier.get("seed") != cfg.seed):
+        problems.append("simulated replies depend on the seed and the simulator's settings, which differ")
+    if problems:
+        raise BenchError(f"--reuse {source}: " + "; ".join(problems))
 
 
 def _embedded_pool() -> Pool:
