@@ -193,7 +193,7 @@ def test_two_runs_asking_at_once_start_one_embedded_pool(monkeypatch):
     import threading
 
     import sale.local
-    from sale import resources
+    from graphs import live as resources
     from sale.core.pool import AgentSpec, Pool
 
     starts = []
