@@ -3,11 +3,13 @@
 :class:`Recorder` wraps a model factory: each call's request (agent, messages, tools, sampling options) is
 hashed, and the reply (text, tool calls, logprobs, finish reason, usage) is appended to a JSONL file.
 :class:`Replayer` serves those replies from the file without touching any endpoint; a request that was never
-recorded is a miss, counted and reported, because a replay that silently diverges is worse than none.
+recorded is a miss, counted and reported, because a replay that silently diverges is worse than none. A
+recording kept in the repository may be gzipped (``calls.jsonl.gz``); both read the same.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import threading
@@ -90,10 +92,12 @@ class Replayer:
     """Serves recorded replies by request hash; identical requests get their recorded replies in turn."""
 
     def __init__(self, path: Path) -> None:
-        if not path.is_file():
+        packed = path.with_name(path.name + ".gz")
+        if not path.is_file() and not packed.is_file():
             raise FileNotFoundError(f"no recording at {path} (record one with `sale bench ... --out DIR`)")
+        text = path.read_text(encoding="utf-8") if path.is_file() else gzip.decompress(packed.read_bytes()).decode()
         self.replies: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for n, line in enumerate(text.splitlines(), 1):
             if line.strip():
                 try:
                     row = json.loads(line)
