@@ -74,6 +74,25 @@ def test_the_milp_recovers_a_separable_labelling():
         assert evaluate(examples, w, ["a", "b", "c"])["routing_accuracy"] == 1.0, objective
 
 
+def test_a_signed_entropy_weight_follows_the_data():
+    """Bids whose plans are LESS certain lose (the label always has the lowest entropy; jurors carry nothing):
+    only a negative entropy weight separates them, and only --signed-entropy may give one."""
+    rng = np.random.default_rng(1)
+    examples = []
+    for t in range(30):
+        label = int(rng.integers(0, 3))
+        entropy = rng.uniform(0.8, 1.2, 3)
+        entropy[label] = 0.3
+        examples.append(Example(task_id=str(t), agents=["a", "b", "c"], cost=np.zeros(3), entropy=entropy,
+                                jury=np.full((3, 3), 4.0), label=label,
+                                passed={"a": label == 0, "b": label == 1, "c": label == 2},
+                                usd={"a": 1.0, "b": 2.0, "c": 3.0}))
+    signed = fit(examples, ["a", "b", "c"], "mean", cap=1.0, signed_entropy=True)
+    assert signed["entropy"] < 0 and evaluate(examples, signed, ["a", "b", "c"])["routing_accuracy"] == 1.0
+    unsigned = fit(examples, ["a", "b", "c"], "mean", cap=1.0)
+    assert unsigned["entropy"] >= 0 and evaluate(examples, unsigned, ["a", "b", "c"])["routing_accuracy"] < 0.5
+
+
 def test_shapley_values_are_efficient_and_replay_the_recorded_run(run_dir, capsys):
     out, results = run_dir
     s = shapley(out)

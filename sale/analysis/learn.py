@@ -14,7 +14,7 @@ MILP solved with HiGHS (``scipy.optimize.milp``):
                xi_t <= z,  xi_t >= 0,  a_t in {0, 1}
                w_h + sum_j w_j = 1                             (fixes the scale; the paper's program is unbounded)
                w_j <= cap * sum_k w_k                          (no juror holds more than ``cap`` of the jury)
-               0 <= w_c <= 10,  0 <= w_h, w_j <= 1
+               0 <= w_c <= 10,  0 <= w_h, w_j <= 1   (``--signed-entropy``: w_h = w_h+ - w_h-, both counted above)
 
 with M = 1e4 as in the paper, delta = 0.01 and mu = 1e-3 (a tie-break toward more consistent tasks).
 """
@@ -117,23 +117,26 @@ def _c_stdout_silenced():
         os.close(saved)
 
 
-def fit(examples: list[Example], jurors: list[str], objective: str = "minmax", cap: float = 0.5
-        ) -> dict[str, float]:
-    """Solve the MILP; returns ``{"cost", "entropy", "juror:NAME"...}``."""
+def fit(examples: list[Example], jurors: list[str], objective: str = "minmax", cap: float = 0.5,
+        signed_entropy: bool = False) -> dict[str, float]:
+    """Solve the MILP; returns ``{"cost", "entropy", "juror:NAME"...}``. With ``signed_entropy`` the entropy
+    weight may come out negative (w_h = w_h+ - w_h-, both in the scale constraint): the paper assumes a more
+    uncertain plan is worth more; on small models the data may say the opposite."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     if objective not in ("minmax", "mean"):
         raise LearnError(f"unknown objective {objective!r} (minmax or mean)")
     n_j, n_t = len(jurors), len(examples)
     n_w = 2 + n_j
-    # variables: [w_c, w_h, w_j..., xi_t..., a_t..., z]
-    n = n_w + 2 * n_t + 1
+    # variables: [w_c, w_h, w_j..., xi_t..., a_t..., z, w_h-, sign]; sign = 1 allows w_h only, 0 w_h- only
+    n = n_w + 2 * n_t + 3
+    neg, sign = n - 2, n - 1
     xi0, a0, z = n_w, n_w + n_t, n_w + 2 * n_t
     rows, lo, hi = [], [], []
 
     def score_row(ex: Example, i: int) -> np.ndarray:
         r = np.zeros(n)
-        r[0], r[1] = ex.cost[i], -ex.entropy[i]
+        r[0], r[1], r[neg] = ex.cost[i], -ex.entropy[i], ex.entropy[i]
         r[2:n_w] = -ex.jury[i]
         return r
 
@@ -160,9 +163,16 @@ def fit(examples: list[Example], jurors: list[str], objective: str = "minmax", c
         hi.append(0.0)
     r = np.zeros(n)
     r[1:n_w] = 1
+    r[neg] = 1
     rows.append(r)
     lo.append(1.0)
     hi.append(1.0)
+    for part, coeff, bound in ((1, -1.0, 0.0), (neg, 1.0, 1.0)):  # w_h <= sign, w_h- <= 1 - sign
+        r = np.zeros(n)
+        r[part], r[sign] = 1, coeff
+        rows.append(r)
+        lo.append(-np.inf)
+        hi.append(bound)
     for j in range(n_j):
         r = np.zeros(n)
         r[2:n_w] = -cap
@@ -177,16 +187,18 @@ def fit(examples: list[Example], jurors: list[str], objective: str = "minmax", c
         c[xi0:xi0 + n_t] = 1.0 / n_t
     c[a0:a0 + n_t] = -TIE_BREAK
     lower = np.zeros(n)
-    upper = np.concatenate([[MAX_COST_WEIGHT], np.ones(1 + n_j), np.full(n_t, np.inf), np.ones(n_t), [np.inf]])
+    upper = np.concatenate([[MAX_COST_WEIGHT], np.ones(1 + n_j), np.full(n_t, np.inf), np.ones(n_t), [np.inf],
+                            [1.0 if signed_entropy else 0.0], [1.0]])
     integrality = np.zeros(n)
     integrality[a0:a0 + n_t] = 1
+    integrality[sign] = 1
     with _c_stdout_silenced():
         res = milp(c, constraints=LinearConstraint(np.array(rows), lo, hi), bounds=Bounds(lower, upper),
                    integrality=integrality, options={"time_limit": 120.0, "mip_rel_gap": 1e-4, "disp": False})
     if res.x is None:
         raise LearnError(f"the solver found no solution: {res.message}")
     w = res.x
-    out = {"cost": float(w[0]), "entropy": float(w[1])}
+    out = {"cost": float(w[0]), "entropy": float(w[1] - w[neg])}
     out |= {f"juror:{j}": float(w[2 + k]) for k, j in enumerate(jurors)}
     return {k: round(v, 6) + 0.0 for k, v in out.items()}  # + 0.0: no "-0" from the solver's signed zeros
 
@@ -221,17 +233,19 @@ def default_weights(jurors: list[str]) -> dict[str, float]:
     return {"cost": w.cost, "entropy": w.entropy} | {f"juror:{j}": w.jury / len(jurors) for j in jurors}
 
 
-def learn(directory: Path, objective: str = "minmax", cap: float = 0.5, holdout: float = 0.3, seed: int = 0
-          ) -> dict[str, Any]:
+def learn(directory: Path, objective: str = "minmax", cap: float = 0.5, holdout: float = 0.3, seed: int = 0,
+          signed_entropy: bool = False) -> dict[str, Any]:
     examples, jurors, _ = load_examples(directory)
     order = list(examples)
     random.Random(f"learn/{seed}").shuffle(order)
     n_test = max(1, round(holdout * len(order))) if len(order) > 1 else 0
     test, train = order[:n_test], order[n_test:]
-    weights = fit(train, jurors, objective, cap)
+    weights = fit(train, jurors, objective, cap, signed_entropy)
     baseline = default_weights(jurors)
     return {
         "weights": weights,
+        "entropy_sign": "negative" if weights["entropy"] < 0 else "positive" if weights["entropy"] > 0 else "zero",
+        "signed_entropy": signed_entropy,
         "objective": objective,
         "juror_cap": cap,
         "source": str(directory),

@@ -17,7 +17,7 @@ def cmd_learn(args: argparse.Namespace) -> int:
     if not 0 <= args.holdout < 1:
         return report_error(ValueError("--holdout must be in [0, 1)"))
     try:
-        out = learn(Path(args.source), args.objective, args.cap, args.holdout, args.seed)
+        out = learn(Path(args.source), args.objective, args.cap, args.holdout, args.seed, args.signed_entropy)
     except LearnError as exc:
         return report_error(exc)
     target = Path(args.out)
@@ -30,6 +30,8 @@ def cmd_learn(args: argparse.Namespace) -> int:
         fit = out["fit"]
         print(f"weights ({args.objective}, {out['n_train']} train / {out['n_test']} held-out tasks): "
               + ", ".join(f"{k}={v:g}" for k, v in out["weights"].items()))
+        if out["signed_entropy"]:
+            print(f"  the data gives the entropy weight a {out['entropy_sign']} sign")
         for name in ("learned", "default"):
             t = fit[name]["test"]
             print(f"  {name:8s} held-out: routing accuracy {100 * t['routing_accuracy']:.1f}%, "

@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     learn.add_argument("--cap", type=float, default=0.5, help="largest share of the jury weight per juror")
     learn.add_argument("--holdout", type=float, default=0.3, help="share of tasks held out to report fit quality")
     learn.add_argument("--seed", type=int, default=0)
+    learn.add_argument("--signed-entropy", action="store_true",
+                       help="let the entropy weight come out negative (the paper assumes a more uncertain plan is "
+                            "worth more; the data may say otherwise)")
     learn.add_argument("--json", action="store_true", help="print the written file")
     learn.set_defaults(handler=cmd_learn)
 
