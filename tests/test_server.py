@@ -168,6 +168,69 @@ def test_official_client_raises_typed_errors(server):
         c.chat.completions.create(model="sale", messages=[])
 
 
+@pytest.fixture
+def keyed_server(stub, memory):
+    context = AuctionContext(live=Live(pool=stub_pool(stub, PRICES), memory=memory))
+    port = free_port()
+    app = create_app(context, api_keys=frozenset({"sk-test-key-0123456789"}))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/v1"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_api_keys_guard_every_route_before_any_work(keyed_server, stub):
+    for key in ("unused", "sk-test-key-012345678", ""):
+        with pytest.raises(openai.AuthenticationError) as err:
+            openai.OpenAI(base_url=keyed_server, api_key=key or "x", max_retries=0).models.list()
+        assert err.value.body["code"] == "invalid_api_key"
+        with pytest.raises(openai.AuthenticationError):
+            openai.OpenAI(base_url=keyed_server, api_key=key or "x", max_retries=0).chat.completions.create(
+                model="sale", messages=MESSAGES)
+    assert httpx.post(f"{keyed_server}/chat/completions", json={"model": "sale"}).status_code == 401
+    assert not stub.requests  # refused before any model was called
+    keyed = openai.OpenAI(base_url=keyed_server, api_key="sk-test-key-0123456789", max_retries=0, timeout=60)
+    assert keyed.chat.completions.create(model="sale", messages=MESSAGES).choices[0].message.content
+
+
+def test_an_internal_error_tells_the_caller_an_id_and_the_log_the_details(server, monkeypatch, caplog):
+    from graphs.auction import graph
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("secret detail: /root/.config/keys.toml")
+
+    monkeypatch.setattr(graph, "ainvoke", broken)
+    resp = httpx.post(f"{server}/chat/completions", json={"model": "sale", "messages": MESSAGES}, timeout=30)
+    body = resp.json()["error"]
+    assert resp.status_code == 500 and body["type"] == "server_error"
+    assert "secret" not in resp.text and "RuntimeError" not in resp.text and "Traceback" not in resp.text
+    error_id = body["message"].split("error id ")[1].split(";")[0]
+    logged = [r for r in caplog.records if r.name == "sale.server"]
+    assert logged and error_id in logged[0].getMessage() and "secret detail" in logged[0].exc_text
+
+
+@pytest.mark.parametrize(("args", "env", "message"), [
+    (["--host", "0.0.0.0"], {}, "give --api-keys-file FILE"),
+    (["--host", "192.168.1.5"], {}, "reachable from other machines"),
+    (["--api-keys-file", "/nonexistent/keys"], {}, "cannot read it"),
+    ([], {"SALE_API_KEYS": "short"}, "at least 16 characters"),
+    ([], {"SALE_API_KEYS": " , "}, "holds no key"),
+])
+def test_serve_refuses_an_open_or_badly_keyed_server(tmp_path, monkeypatch, capsys, args, env, message):
+    from sale.apps.cli import main
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["serve", "--memory", str(tmp_path / "m"), *args]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()  # nothing was opened
+
+
 def test_sale_serve_command(stub, tmp_path):
     import os
     import signal
@@ -179,20 +242,25 @@ def test_sale_serve_command(stub, tmp_path):
 
     pool = tmp_path / "pool.toml"
     pool.write_text(pool_toml(stub.base_url, PRICES))
+    keys = tmp_path / "keys"
+    keys.write_text("# operators\nsk-first-key-0123456789\n\nsk-second-key-987654321\n")
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "sale.apps.cli", "serve", "--pool", str(pool), "--memory",
-                             str(tmp_path / "m"), "--port", str(port)], cwd=Path(__file__).resolve().parents[1],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             str(tmp_path / "m"), "--port", str(port), "--api-keys-file", str(keys)],
+                            cwd=Path(__file__).resolve().parents[1], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         url = f"http://127.0.0.1:{port}/v1"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
+                if httpx.get(f"{url}/models", timeout=1).status_code == 401:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        resp = client(url).chat.completions.create(model="sale", messages=MESSAGES)
+        with pytest.raises(openai.AuthenticationError):
+            client(url).chat.completions.create(model="sale", messages=MESSAGES)
+        keyed = openai.OpenAI(base_url=url, api_key="sk-second-key-987654321", max_retries=0, timeout=60)
+        resp = keyed.chat.completions.create(model="sale", messages=MESSAGES)
         assert resp.choices[0].message.content == "Final: 391 from big"
     finally:
         proc.send_signal(signal.SIGINT)

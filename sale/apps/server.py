@@ -12,14 +12,21 @@ Models served (``GET /v1/models``):
 
 The task is the text of the last user message. The cost-quality knob ``budget_bias`` can be set per request as
 a top-level body field (``extra_body={"budget_bias": 2}`` with the openai client) or an ``X-Sale-Budget-Bias``
-header. Errors use OpenAI's error body ``{"error": {"message", "type", "param", "code"}}``.
+header. Errors use OpenAI's error body ``{"error": {"message", "type", "param", "code"}}``; an unexpected failure
+answers 500 with an error id only, and the log (logger ``sale.server``) holds the exception under that id.
+
+With API keys (``create_app(context, api_keys=...)``, ``sale serve --api-keys-file``), every request must carry
+``Authorization: Bearer KEY`` with one of them, or it gets 401 before any work: the server spends its operator's
+model keys on every auction.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import json
+import logging
 import math
 import time
 import uuid
@@ -38,6 +45,7 @@ from sale.core.tasks import TaskError, validate_task
 
 MAX_BODY_BYTES = 1_000_000
 AUCTION_MODELS = ("sale", "sale-route")
+log = logging.getLogger("sale.server")
 
 
 class ApiError(Exception):
@@ -51,8 +59,9 @@ class ApiError(Exception):
                                        "code": self.code}}, status_code=self.status)
 
 
-def create_app(context: AuctionContext) -> Starlette:
-    """The ASGI app. ``context`` carries the pool and the one open memory all requests share."""
+def create_app(context: AuctionContext, api_keys: frozenset[str] | None = None) -> Starlette:
+    """The ASGI app. ``context`` carries the pool and the one open memory all requests share; with ``api_keys``
+    every request needs one of them as its bearer token."""
     from graphs.auction import graph
 
     pool = context.live.pool
@@ -70,12 +79,29 @@ def create_app(context: AuctionContext) -> Starlette:
             for c in upstream_clients.values():
                 await c.aclose()
 
+    def authorised(request: Request) -> bool:
+        if not api_keys:
+            return True
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        given = token.strip().encode()
+        # every key is compared, so the time taken does not tell which one nearly matched
+        matches = [hmac.compare_digest(given, key.encode()) for key in api_keys]
+        return scheme.lower() == "bearer" and any(matches)
+
+    def unauthorised() -> JSONResponse:
+        return ApiError(401, "Incorrect or missing API key: send `Authorization: Bearer <key>` with a key this "
+                             "server accepts", code="invalid_api_key").response()
+
     async def models(request: Request) -> JSONResponse:
+        if not authorised(request):
+            return unauthorised()
         ids = [*AUCTION_MODELS, *pool.names]
         return JSONResponse({"object": "list", "data": [
             {"id": m, "object": "model", "created": created, "owned_by": "sale"} for m in ids]})
 
     async def chat(request: Request) -> Response:
+        if not authorised(request):
+            return unauthorised()
         try:
             body = await read_body(request)
             model = body.get("model")
@@ -90,8 +116,11 @@ def create_app(context: AuctionContext) -> Starlette:
                            param="model")
         except ApiError as exc:
             return exc.response()
-        except Exception as exc:  # never crash the server; report the failure OpenAI-style
-            return ApiError(500, f"internal error: {type(exc).__name__}: {exc}", type_="server_error").response()
+        except Exception:  # never crash the server; the log has the details, the caller an id to quote
+            error_id = uuid.uuid4().hex[:12]
+            log.exception("request failed (error id %s)", error_id)
+            return ApiError(500, f"internal error (error id {error_id}; the server's log has the details)",
+                            type_="server_error").response()
 
     async def auction_response(body: dict[str, Any], request: Request, route_only: bool) -> Response:
         task = task_from_messages(body.get("messages"))
@@ -130,8 +159,9 @@ def create_app(context: AuctionContext) -> Starlette:
         try:
             req = client.build_request("POST", url, json=upstream, headers=headers)
             resp = await client.send(req, stream=True)
-        except httpx.HTTPError as exc:
-            raise ApiError(502, f"agent {name} is unreachable: {type(exc).__name__}", type_="server_error",
+        except httpx.HTTPError:
+            log.warning("agent %s is unreachable", name, exc_info=True)
+            raise ApiError(502, f"agent {name} is unreachable", type_="server_error",
                            code="upstream_unreachable") from None
 
         async def relay() -> AsyncIterator[bytes]:

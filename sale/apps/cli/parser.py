@@ -35,6 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_pool_args(serve)
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    serve.add_argument("--api-keys-file", metavar="FILE",
+                       help="require `Authorization: Bearer KEY` with one of the keys in FILE (one per line; "
+                            "default: $SALE_API_KEYS, comma-separated, else no key)")
+    serve.add_argument("--insecure", action="store_true",
+                       help="allow a non-loopback --host without API keys")
     serve.set_defaults(handler=cmd_serve)
 
     bench = sub.add_parser("bench", help="benchmark SALE against single agents and routers on a suite")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from sale.apps.cli.common import (
@@ -18,18 +21,54 @@ from sale.apps.cli.common import (
 )
 from sale.core.pool import PoolError
 
+LOOPBACK_NAMES = ("localhost",)
+
+
+def load_api_keys(path: str | None) -> frozenset[str] | None:
+    """Keys from ``--api-keys-file`` (one per line; blank lines and ``#`` comments ignored), else from
+    ``$SALE_API_KEYS`` (comma-separated), else None (no authentication)."""
+    if path:
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"--api-keys-file {path}: cannot read it ({type(exc).__name__})") from None
+        keys = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+        where = f"--api-keys-file {path}"
+    elif os.environ.get("SALE_API_KEYS", "").strip():
+        keys = [k.strip() for k in os.environ["SALE_API_KEYS"].split(",") if k.strip()]
+        where = "$SALE_API_KEYS"
+    else:
+        return None
+    if not keys:
+        raise ValueError(f"{where} holds no key")
+    if any(len(k) < 16 or any(c.isspace() for c in k) for k in keys):
+        raise ValueError(f"{where}: every key must be at least 16 characters with no whitespace")
+    return frozenset(keys)
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host in LOOPBACK_NAMES
+
 
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
         pool = check_pool_args(args)
         if not 0 < args.port < 65536:
             raise ValueError("--port must be in 1..65535")
+        keys = load_api_keys(args.api_keys_file)
+        if keys is None and not is_loopback(args.host) and not args.insecure:
+            raise ValueError(f"--host {args.host} is reachable from other machines and every request spends the "
+                             "pool's model keys: give --api-keys-file FILE (or $SALE_API_KEYS), or --insecure "
+                             "to serve without keys anyway")
     except (PoolError, ValueError) as exc:
         return report_error(exc)
     from sale.local import EmbeddedPoolError
 
     try:
-        asyncio.run(_serve(args, pool))
+        asyncio.run(_serve(args, pool, keys))
     except BadInput as exc:
         return report_error(exc)
     except EmbeddedPoolError as exc:
@@ -38,7 +77,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _serve(args: argparse.Namespace, pool: Any) -> None:
+async def _serve(args: argparse.Namespace, pool: Any, keys: frozenset[str] | None) -> None:
     import uvicorn
 
     from sale.apps.server import create_app
@@ -51,8 +90,9 @@ async def _serve(args: argparse.Namespace, pool: Any) -> None:
 
             print("starting the embedded local models (llama.cpp)...", file=sys.stderr, flush=True)
             pool = await asyncio.to_thread(stack.enter_context, embedded_pool())
-        app = create_app(context_from_args(args, pool, memory))
+        app = create_app(context_from_args(args, pool, memory), api_keys=keys)
         config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning")
-        print(f"serving models sale, sale-route, {', '.join(pool.names)} on http://{args.host}:{args.port}/v1",
-              file=sys.stderr, flush=True)
+        auth = f"{len(keys)} API key(s) required" if keys else "no API key required"
+        print(f"serving models sale, sale-route, {', '.join(pool.names)} on http://{args.host}:{args.port}/v1 "
+              f"({auth})", file=sys.stderr, flush=True)
         await uvicorn.Server(config).serve()
