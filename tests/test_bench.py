@@ -133,13 +133,18 @@ def test_user_jsonl_suite_with_every_verifier_on_the_simulated_pool(tmp_path):
              {"id": "j", "task": "Which city hosts the tower?", "verifier": "llm_judge", "answer": "Paris"},
              {"id": "u", "task": "Write add(a, b).", "verifier": "unit_tests", "entry_point": "add",
               "tests": [[[1, 2], 3], [[0, 0], 0]], "solution": "def add(a, b):\n    return a + b\n",
-              "wrong": "def add(a, b):\n    return a - b\n"}]
+              "wrong": "def add(a, b):\n    return a - b\n"},
+             {"id": "p", "task": "Write mul(a, b).", "verifier": "python_tests", "entry_point": "mul",
+              "test": "def check(candidate):\n    assert candidate(2, 3) == 6\n", "bin": 2,
+              "solution": "def mul(a, b):\n    return a * b\n", "wrong": "def mul(a, b):\n    return a + b\n"}]
     suite.write_text("\n".join(json.dumps(r) for r in rows))
     results = asyncio_run(run_bench(BenchConfig(suite=str(suite), pool=SIM_POOL, out=tmp_path / "o",
                                                 judge="sim-qwen3-32b", train_share=0.3, progress=False,
                                                 routers=("sale", "single:largest", "oracle", "wtp"))))
-    assert results["suite"] == "mine" and results["n_test"] == 6
+    assert results["suite"] == "mine" and results["n_test"] == 7
     tasks = [json.loads(line) for line in (tmp_path / "o" / "tasks.jsonl").read_text().splitlines()]
+    tested = {t["detail"] for t in tasks if t["task_id"] == "p" and t["router"] in ("sale", "single:largest")}
+    assert tested and tested <= {"the task's tests passed", "AssertionError"}, tested
     judged = [t for t in tasks if t["task_id"] == "j"]
     assert judged and all(t["detail"].startswith("judge:") for t in judged if t["router"].startswith("single"))
     assert results["routers"]["oracle"]["pass_at_1"] > 0

@@ -114,6 +114,43 @@ def test_jsonl_suite_round_trip_and_one_error_listing_every_bad_line(tmp_path):
         load_suite("nope", 0, tmp_path)
 
 
+CHECK = "def check(candidate):\n    assert candidate([3, 1, 2]) == 3\n    assert candidate([-5]) == -5\n"
+ASSERTS = "assert largest([3, 1, 2]) == 3\nassert largest([-5]) == -5\n"
+RIGHT = "```python\ndef largest(xs):\n    return max(xs)\n```"
+WRONG = "```python\ndef largest(xs):\n    return min(xs)\n```"
+
+
+@pytest.mark.parametrize("test_code", [CHECK, ASSERTS], ids=["check-function", "assert-lines"])
+def test_python_tests_run_the_tasks_own_test_code_in_the_sandbox(tmp_path, test_code):
+    suite = tmp_path / "tests.jsonl"
+    suite.write_text(json.dumps({"id": "p1", "task": "Write largest(xs).", "verifier": "python_tests",
+                                 "entry_point": "largest", "test": test_code}) + "\n")
+    task = load_jsonl_suite(suite).tasks[0]
+    assert task.test == test_code
+    assert asyncio.run(verify(task, RIGHT)) == {"passed": True, "detail": "the task's tests passed"}
+    failed = asyncio.run(verify(task, WRONG))
+    assert not failed["passed"] and "AssertionError" in failed["detail"]
+    hostile = "```python\nimport os\ndef largest(xs):\n    os._exit(0)\n```"  # skip the tests, exit cleanly
+    assert not asyncio.run(verify(task, hostile))["passed"]
+    escape = "```python\ndef largest(xs):\n    return open('/etc/hostname').read()\n```"
+    assert not asyncio.run(verify(task, escape))["passed"]
+
+
+def test_python_tests_suite_problems_are_listed_at_once(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join([
+        json.dumps({"id": "a", "task": "t", "verifier": "python_tests", "entry_point": "f"}),
+        json.dumps({"id": "b", "task": "t", "verifier": "python_tests", "entry_point": "f", "test": "assert f(("}),
+        json.dumps({"id": "c", "task": "t", "verifier": "python_tests", "entry_point": "f", "test": ""}),
+    ]))
+    with pytest.raises(SuiteError) as err:
+        load_jsonl_suite(bad)
+    message = str(err.value)
+    for needle in ("line 1: verifier python_tests needs `test`", "line 2: `test` is not valid Python",
+                   "line 3: `test` must be Python test code"):
+        assert needle in message, needle
+
+
 def test_a_runs_own_suite_file_loads_back_unchanged(tmp_path):
     """`sale bench` writes the tasks it ran to DIR/suite.jsonl; `--suite DIR/suite.jsonl` must accept it."""
     from sale.suites.jsonl import write_jsonl

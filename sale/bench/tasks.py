@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from sale.suites.suite import BINS, BenchTask, Suite
+from sale.suites.suite import BINS, CODE_VERIFIERS, BenchTask, Suite
 
 
 def select_tasks(suite: Suite, seed: int, limit: int | None) -> list[BenchTask]:
@@ -32,7 +32,7 @@ def split(tasks: list[BenchTask], seed: int, share: float) -> tuple[list[BenchTa
 
 def executor_domain(task: BenchTask) -> str:
     """The executor's domain for a suite task: its own where the suite says (coding, deep-search), else the rule."""
-    if task.verifier == "unit_tests" or task.domain == "coding":
+    if task.verifier in CODE_VERIFIERS or task.domain == "coding":
         return "coding"
     return "deep_search" if task.domain == "deep-search" else "auto"
 

@@ -26,7 +26,7 @@ from sale.core.pool import AgentSpec
 from sale.sim.chat import SimChatModel
 from sale.sim.draws import PlanInfo, bid_features, jury_score, latent_success, norm_text, seeded_rng, synthetic_logprobs
 from sale.sim.params import EXEC_STEPS, LADDER, THINK_TOKENS, SimParams
-from sale.suites.suite import BenchTask
+from sale.suites.suite import CODE_VERIFIERS, BenchTask
 
 _GOOD_STEPS = {
     "deep-search": ["search for {e} first and note the linked entity", "follow each relation hop by hop, one search "
@@ -160,13 +160,13 @@ class SimWorld:
         thought = "<think>(simulated reasoning) " + " ".join(rng.choice(_THINK, size=think_n)) + "</think>"
         code = task.solution if good else (task.wrong or "def solve():\n    return None\n")
         if done < max(1, steps):
-            if task.domain == "coding" or task.verifier == "unit_tests":
+            if task.domain == "coding" or task.verifier in CODE_VERIFIERS:
                 call = {"name": "python", "args": {"code": code + "\nprint('defined')\n"}}
             else:
                 call = {"name": "search", "args": {"query": _query(task.task, done)}}
             return _message(thought, {"finish_reason": "tool_calls", "model_name": agent},
                             tool_calls=[{**call, "id": f"call_{done}", "type": "tool_call"}])
-        if task.verifier == "unit_tests":
+        if task.verifier in CODE_VERIFIERS:
             final = f"{thought}\n\n```python\n{code}```"
         else:
             answer = (task.solution or task.answer) if good else (task.wrong or "unknown")

@@ -50,7 +50,7 @@ def load_jsonl_suite(path: Path) -> Suite:
 
 
 _ROW_KEYS = {"id", "task", "verifier", "answer", "pattern", "tests", "entry_point", "domain", "bin", "solution",
-             "wrong", "hops"}
+             "wrong", "hops", "test"}
 
 
 def _task_from_row(row: dict[str, Any], n: int) -> tuple[BenchTask | None, list[str]]:
@@ -65,7 +65,8 @@ def _task_from_row(row: dict[str, Any], n: int) -> tuple[BenchTask | None, list[
     if isinstance(verifier, str) and verifier not in VERIFIERS:
         errs.append(f"line {n}: unknown verifier {verifier!r} ({', '.join(VERIFIERS)})")
     need = {"exact": ("answer",), "llm_judge": ("answer",), "regex": ("pattern",),
-            "unit_tests": ("tests", "entry_point")}.get(verifier if isinstance(verifier, str) else "", ())
+            "unit_tests": ("tests", "entry_point"), "python_tests": ("test", "entry_point")
+            }.get(verifier if isinstance(verifier, str) else "", ())
     for key in need:
         if key not in row:
             errs.append(f"line {n}: verifier {verifier} needs `{key}`")
@@ -83,6 +84,14 @@ def _task_from_row(row: dict[str, Any], n: int) -> tuple[BenchTask | None, list[
     b = row.get("bin", 3)
     if not isinstance(b, int) or isinstance(b, bool) or b not in BINS:
         errs.append(f"line {n}: `bin` must be an integer 1-5")
+    if "test" in row and (row["test"] != "" or verifier == "python_tests"):  # a run's own suite.jsonl has ""
+        if not isinstance(row["test"], str) or not row["test"].strip():
+            errs.append(f"line {n}: `test` must be Python test code (a check(candidate) function or assert lines)")
+        else:
+            try:
+                compile(row["test"], f"line {n} test", "exec")  # syntax only: nothing runs outside the sandbox
+            except SyntaxError as exc:
+                errs.append(f"line {n}: `test` is not valid Python ({exc.msg}, its line {exc.lineno})")
     hops = row.get("hops", 0)
     if not isinstance(hops, int) or isinstance(hops, bool) or hops < 0:
         errs.append(f"line {n}: `hops` must be an integer >= 0")
@@ -91,7 +100,8 @@ def _task_from_row(row: dict[str, Any], n: int) -> tuple[BenchTask | None, list[
     return BenchTask(id=row["id"], task=row["task"], domain=str(row.get("domain", "custom")), bin=b,
                      verifier=verifier, answer=str(row.get("answer", "")), pattern=str(row.get("pattern", "")),
                      entry_point=str(row.get("entry_point", "")), tests=row.get("tests", []),
-                     solution=str(row.get("solution", "")), wrong=str(row.get("wrong", "")), hops=hops), []
+                     solution=str(row.get("solution", "")), wrong=str(row.get("wrong", "")), hops=hops,
+                     test=str(row.get("test", ""))), []
 
 
 def write_jsonl(tasks: list[BenchTask], path: Path) -> None:

@@ -16,7 +16,9 @@ from typing import Any
 
 BINS = (1, 2, 3, 4, 5)
 SUITES = ("deep-search", "coding")
-VERIFIERS = ("exact", "regex", "unit_tests", "llm_judge")
+VERIFIERS = ("exact", "regex", "unit_tests", "python_tests", "llm_judge")
+CODE_VERIFIERS = ("unit_tests", "python_tests")
+"""Verifiers that run the answer's function: its task is coding, and its deliverable is code."""
 
 
 class SuiteError(ValueError):
@@ -41,6 +43,8 @@ class BenchTask:
     solution: str = ""
     wrong: str = ""
     hops: int = 0
+    test: str = ""
+    """Test code for ``python_tests``: a ``check(candidate)`` function, or ``assert`` lines calling the function."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -12,7 +12,7 @@ import string
 from collections.abc import Awaitable, Callable
 from typing import TypedDict
 
-from sale.suites.suite import BenchTask
+from sale.suites.suite import CODE_VERIFIERS, BenchTask
 from tools.sandbox import SandboxConfig, SandboxUnavailable, run_python
 
 PASS_SENTINEL = "ALL_HIDDEN_TESTS_PASSED"
@@ -60,7 +60,7 @@ def extract_code(answer: str) -> str:
 def deliverable(task: BenchTask, answer: str, steps: list[dict] | None) -> str:
     """What a coding agent delivered: its final answer, or, when that holds no definition of the function, the
     last code it ran with the Python tool that defines it (a budget-stopped agent's work still counts)."""
-    if task.verifier != "unit_tests" or f"def {task.entry_point}" in extract_code(answer):
+    if task.verifier not in CODE_VERIFIERS or f"def {task.entry_point}" in extract_code(answer):
         return answer
     for step in reversed(steps or []):
         if step.get("kind") == "tool" and step.get("tool") == "python" and f"def {task.entry_point}" in step.get(
@@ -81,12 +81,26 @@ def unit_tests(task: BenchTask, answer: str, config: SandboxConfig | None = None
         f"expected {{_expected!r}}'\n"
         f"print({PASS_SENTINEL!r})\n"
     )
+    return _run_tests(harness, config, f"{len(task.tests)} hidden tests passed")
+
+
+def python_tests(task: BenchTask, answer: str, config: SandboxConfig | None = None) -> Verdict:
+    """The task's own test code against the answer's code: a ``check(candidate)`` function is called with the
+    entry point (HumanEval's form); plain ``assert`` lines run as they are, after the code."""
+    code = extract_code(answer)
+    if task.entry_point not in code:
+        return Verdict(passed=False, detail=f"no function {task.entry_point!r} in the answer")
+    call = f"check({task.entry_point})\n" if re.search(r"^def check\(", task.test, re.MULTILINE) else ""
+    return _run_tests(f"{code}\n\n{task.test}\n\n{call}print({PASS_SENTINEL!r})\n", config, "the task's tests passed")
+
+
+def _run_tests(harness: str, config: SandboxConfig | None, passed: str) -> Verdict:
     try:
         result = run_python(harness, config or SandboxConfig(timeout_s=10.0))
     except SandboxUnavailable as exc:
         raise RuntimeError(f"cannot verify coding answers: {exc}") from None
     if result["ok"] and PASS_SENTINEL in result["stdout"]:
-        return Verdict(passed=True, detail=f"{len(task.tests)} hidden tests passed")
+        return Verdict(passed=True, detail=passed)
     reason = result["error"] or result["stderr"].strip().splitlines()[-1:] or ["no pass line"]
     return Verdict(passed=False, detail=str(reason if isinstance(reason, str) else reason[0])[:300])
 
@@ -99,10 +113,11 @@ async def verify(task: BenchTask, answer: str, *, sandbox: SandboxConfig | None 
         return exact(task, answer)
     if task.verifier == "regex":
         return regex(task, answer)
-    if task.verifier == "unit_tests":
+    if task.verifier in CODE_VERIFIERS:
         import asyncio
 
-        return await asyncio.to_thread(unit_tests, task, answer, sandbox)
+        check = unit_tests if task.verifier == "unit_tests" else python_tests
+        return await asyncio.to_thread(check, task, answer, sandbox)
     if task.verifier == "llm_judge":
         if judge is None:
             raise ValueError("verifier llm_judge needs a judge agent (sale bench --judge NAME)")
