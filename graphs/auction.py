@@ -45,7 +45,8 @@ def dispatch_bids(state: AuctionState) -> list[Send]:
     task_domain(state["task"], ctx.domain)  # an unknown setting is one clear error before any call
     check_jury_signal(ctx.jury_signal, ctx.jury_batch)
     pool = pool_of(ctx)
-    return [Send("bid", BidTask(task=state["task"], agent=a.name)) for a in pool.agents]
+    return [Send("bid", BidTask(task=state["task"], agent=a.name, auction_id=state.get("auction_id") or ""))
+            for a in pool.agents]
 
 
 def dispatch_jury(state: AuctionState) -> list[Send] | str:
@@ -53,7 +54,8 @@ def dispatch_jury(state: AuctionState) -> list[Send] | str:
     if get_runtime(AuctionContext).context.jury_batch:
         return "jury_gather"
     jurors, fresh = _jurors_and_fresh_bids(state)
-    sends = [Send("jury", JuryTask(task=state["task"], bid=b, juror=j)) for b in fresh for j in jurors]
+    sends = [Send("jury", JuryTask(task=state["task"], bid=b, juror=j, auction_id=state.get("auction_id") or ""))
+             for b in fresh for j in jurors]
     return sends or "score"
 
 
@@ -67,7 +69,8 @@ def dispatch_batch_jury(state: AuctionState) -> list[Send] | str:
     jurors, fresh = _jurors_and_fresh_bids(state)
     if not fresh:
         return "score"
-    return [Send("jury", JuryTask(task=state["task"], bids=fresh, juror=j)) for j in jurors] or "score"
+    return [Send("jury", JuryTask(task=state["task"], bids=fresh, juror=j, auction_id=state.get("auction_id") or ""))
+            for j in jurors] or "score"
 
 
 def _jurors_and_fresh_bids(state: AuctionState) -> tuple[list[str], list]:
@@ -97,7 +100,8 @@ def dispatch_refine(state: AuctionState) -> list[Send] | str:
     excluded = state.get("excluded", {})
     sends = [
         Send("refine", RefineTask(task=state["task"], agent=a.name, own=bids[a.name],
-                                  memory_seq_before=state["memory_seq_before"]))
+                                  memory_seq_before=state["memory_seq_before"],
+                                  auction_id=state.get("auction_id") or ""))
         for a in pool.agents
         if a.price_per_mtok < ceiling and a.name in bids and a.name not in excluded
     ]

@@ -87,6 +87,8 @@ class BidTask(TypedDict):
 
     task: str
     agent: str
+    auction_id: NotRequired[str]
+    """The caller's auction id, if it gave one (traces carry it)."""
 
 
 class RefineTask(TypedDict):
@@ -94,12 +96,14 @@ class RefineTask(TypedDict):
     agent: str
     own: Bid
     memory_seq_before: int
+    auction_id: NotRequired[str]
 
 
 class JuryTask(TypedDict, total=False):
     task: str
     bid: Bid
     juror: str
+    auction_id: str
     bids: list[Bid]
     """Batched jury (context ``jury_batch``): every fresh bid of the round, scored in one call."""
 

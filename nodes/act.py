@@ -74,7 +74,7 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
                             max_tokens=ctx.exec_max_tokens, factory=ctx.live.model_factory,
                             tools=offered if spec.tool_protocol == "native" and not last else None,
                             stop=TEXT_STOP if spec.tool_protocol == "text" else None,
-                            breaker=breaker_for(ctx, agent))
+                            breaker=breaker_for(ctx, agent), trace={"step": step, "final_step": last})
     used = state.get("tokens_used", 0) + call["prompt_tokens"] + call["completion_tokens"]
     update: dict[str, Any] = {"calls": [ledger_entry(call)], "model_steps": step, "tokens_used": used,
                               "agent": agent, "domain": domain}

@@ -25,18 +25,19 @@ async def bid(task: BidTask, runtime: Runtime[AuctionContext]) -> dict:
         SystemMessage(BID_SYSTEM.format(agent=spec.name, tools=tools, max_words=ctx.bid_max_words)),
         HumanMessage(BID_USER.format(task=task["task"])),
     ]
-    call = await strategy_call(spec, messages, "bid", ctx)
+    call = await strategy_call(spec, messages, "bid", ctx, {"auction_id": task.get("auction_id", ""), "round": 0})
     if call["error"]:
         return {"excluded": {spec.name: f"bid failed: {call['error']}"}, "calls": [ledger_entry(call)]}
     return {"bids": [make_bid(spec.name, 0, call, retrieved=[])], "calls": [ledger_entry(call)]}
 
 
-async def strategy_call(spec: AgentSpec, messages: list, purpose: str, ctx: AuctionContext) -> CallRecord:
+async def strategy_call(spec: AgentSpec, messages: list, purpose: str, ctx: AuctionContext,
+                        trace: dict | None = None) -> CallRecord:
     """A bid or rebid: greedy, length-capped, with top-k logprobs for the entropy term."""
     return await call_model(
         spec, messages, purpose=purpose, deadline_s=ctx.bid_deadline_s,
         max_tokens=min(ctx.bid_max_tokens, spec.max_tokens), factory=ctx.live.model_factory,
-        logprobs=True, top_logprobs=ctx.top_logprobs, breaker=breaker_for(ctx, spec.name),
+        logprobs=True, top_logprobs=ctx.top_logprobs, breaker=breaker_for(ctx, spec.name), trace=trace,
     )
 
 

@@ -203,6 +203,8 @@ async def jury(task: JuryTask, runtime: Runtime[AuctionContext]) -> dict:
         factory=ctx.live.model_factory, breaker=breaker_for(ctx, spec.name),
         response_format=response_format_for(spec, schema, "jury_verdict" if verdict_mode else "jury_score"),
         logprobs=weighted, top_logprobs=JURY_TOP_LOGPROBS if weighted else 0,
+        trace={"auction_id": task.get("auction_id", ""), "round": bid["round"], "juror": spec.name,
+               "bidder": bid["agent"], "bid_id": bid["id"]},
     )
     update: dict = {"calls": [ledger_entry(call)]}
     if call["error"]:
@@ -244,6 +246,8 @@ async def jury_batch(task: JuryTask, runtime: Runtime[AuctionContext]) -> dict:
         max_tokens=ctx.jury_max_tokens + 4 * len(bids), factory=ctx.live.model_factory,
         breaker=breaker_for(ctx, spec.name),
         response_format=response_format_for(spec, jury_batch_schema(len(bids)), "jury_scores"),
+        trace={"auction_id": task.get("auction_id", ""), "round": bids[0]["round"], "juror": spec.name,
+               "bid_ids": [b["id"] for b in bids]},
     )
     update: dict = {"calls": [ledger_entry(call)]}
     scores = None if call["error"] else parse_scores(call["text"], len(bids))

@@ -47,7 +47,7 @@ async def refine(task: RefineTask, runtime: Runtime[AuctionContext]) -> dict:
         return {"refine_notes": {spec.name: "no earlier auction with its own strategy; no rebid"}}
     messages = rebid_prompt(spec.name, task["task"], task["own"]["text"], exemplars, ctx.bid_max_words,
                             task_domain(task["task"], ctx.domain))
-    call = await strategy_call(spec, messages, "rebid", ctx)
+    call = await strategy_call(spec, messages, "rebid", ctx, {"auction_id": task.get("auction_id", ""), "round": 1})
     if call["error"]:
         return {"refine_notes": {spec.name: f"rebid failed: {call['error']}"}, "calls": [ledger_entry(call)]}
     retrieved = [e["auction_id"] for e in exemplars]

@@ -200,3 +200,33 @@ def test_studio_sees_described_settings_and_no_live_objects():
     json.dumps(schema)  # what Studio receives
     ctx = AuctionContext(k=3)
     assert ctx.live == Live() and ctx.live is not AuctionContext().live  # one holder per context
+
+
+async def test_every_model_call_is_labelled_for_traces(memory):
+    """LangSmith (or any callback) sees each call's role, agent, round, juror and the auction id, offline."""
+    from langchain_core.callbacks import AsyncCallbackHandler
+
+    class Collect(AsyncCallbackHandler):
+        def __init__(self):
+            self.starts = []
+
+        async def on_chat_model_start(self, serialized, messages, *, run_id, parent_run_id=None, tags=None,
+                                      metadata=None, **kwargs):
+            self.starts.append({"name": kwargs.get("name"), "tags": tags or [], "metadata": metadata or {}})
+
+    _, ctx = three_agents(memory)
+    await graph.ainvoke({"task": "Add 2 and 3", "auction_id": "first"}, context=ctx)
+    seen = Collect()
+    await graph.ainvoke({"task": "Add 2 and 4", "auction_id": "second"}, context=ctx, config={"callbacks": [seen]})
+    meta = [s["metadata"] for s in seen.starts]
+    roles = sorted({m["role"] for m in meta})
+    assert roles == ["bid", "execute", "jury", "rebid", "rejury"], roles
+    assert all(m["auction_id"] == "second" for m in meta if m["role"] != "execute")
+    assert all(s["name"] == f"{s['metadata']['role']}:{s['metadata']['agent']}" for s in seen.starts)
+    assert all("sale" in s["tags"] and f"sale:{s['metadata']['role']}" in s["tags"] for s in seen.starts)
+    jury = [m for m in meta if m["role"] == "jury"]
+    assert {(m["juror"], m["bidder"]) for m in jury} == {(j, b) for j in ("cheap", "mid", "big")
+                                                        for b in ("cheap", "mid", "big")}
+    assert all(m["juror"] == m["agent"] and m["round"] == 0 for m in jury)
+    assert {m["agent"]: m["round"] for m in meta if m["role"] == "rebid"} == {"cheap": 1}
+    assert all(m["langgraph_node"] in ("bid", "jury", "refine", "act") for m in meta)  # LangGraph's own, kept

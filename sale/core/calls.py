@@ -11,7 +11,7 @@ import asyncio
 import functools
 import ssl
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypedDict
 
 import httpx
@@ -124,7 +124,10 @@ async def call_model(
     tools: list[dict[str, Any]] | None = None,
     stop: list[str] | None = None,
     breaker: Breaker | None = None,
+    trace: Mapping[str, Any] | None = None,
 ) -> CallRecord:
+    """One call. ``trace`` (auction id, round, juror, ...) joins the role and agent in the run's metadata, so a
+    LangSmith or any LangChain callback trace of an auction reads as one: ``bid:small``, ``jury:big``, ..."""
     if breaker is not None and not breaker.allow():
         return _refused(spec, purpose, messages, f"circuit open after {breaker.failures} consecutive failures; "
                                                  f"probed again {breaker.cooldown_s:g}s after opening")
@@ -144,7 +147,10 @@ async def call_model(
     text, content_logprobs, finish, reported, error = "", None, None, None, None
     tool_calls: list[dict[str, Any]] = []
     try:
-        message = await asyncio.wait_for(model.ainvoke(list(messages), **kwargs), timeout=deadline_s)
+        config = {"run_name": f"{purpose}:{spec.name}", "tags": ["sale", f"sale:{purpose}"],
+                  "metadata": {"role": purpose, "agent": spec.name, **(trace or {})}}
+        message = await asyncio.wait_for(model.ainvoke(list(messages), config=config, **kwargs),
+                                         timeout=deadline_s)
         text = message.content if isinstance(message.content, str) else str(message.content)
         meta = message.response_metadata or {}
         finish = meta.get("finish_reason")
