@@ -89,6 +89,56 @@ def test_streaming_completion(server):
     finals = [c for c in chunks if c.choices and c.choices[0].finish_reason == "stop"]
     assert finals and finals[0].model_extra["sale"]["winner"] == "big"
     assert chunks[-1].usage is not None and chunks[-1].usage.total_tokens > 0
+    events = [c.model_extra["sale"]["event"] for c in chunks if c.model_extra.get("sale") and c != finals[0]]
+    assert events[0] == "started" and events.count("bid") == 2 and events.count("jury") == 4
+    assert events.index("winner") < events.index("recorded") < events.index("executor_step") < events.index(
+        "executed"), events
+    progress = [c for c in chunks if c.model_extra.get("sale") and c != finals[0]]
+    assert all(not (c.choices[0].delta.content or "") for c in progress[1:])  # progress never adds text
+
+
+def test_the_first_chunk_leaves_before_the_auction_is_over(stub, memory):
+    """On a slow pool (1 s per bid, jury call and execution step) the client hears from the server at once."""
+    for b in stub.behaviours.values():
+        b.delays = {"bid": 1.0, "jury": 1.0, "execute": 1.0}
+    context = AuctionContext(live=Live(pool=stub_pool(stub, PRICES), memory=memory), refine=False)
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(context), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    while not srv.started:
+        time.sleep(0.05)
+    try:
+        started = time.monotonic()
+        stream = client(f"http://127.0.0.1:{port}/v1").chat.completions.create(model="sale", messages=MESSAGES,
+                                                                                stream=True)
+        arrivals = [(time.monotonic() - started, c) for c in stream]
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+    first, total = arrivals[0][0], arrivals[-1][0]
+    print(f"\ntime to first chunk {first:.3f} s of {total:.3f} s (ratio {first / total:.3f})")
+    assert total > 2.5 and first < 0.2 * total
+    assert "".join(c.choices[0].delta.content or "" for _, c in arrivals) == "Final: 391 from big"
+
+
+def test_a_failed_streamed_auction_ends_with_an_error_event(memory):
+    with StubServer({a: Behaviour(fault="http_500") for a in ("small", "big")}) as stub:
+        context = AuctionContext(live=Live(pool=stub_pool(stub, PRICES), memory=memory))
+        port = free_port()
+        srv = uvicorn.Server(uvicorn.Config(create_app(context), host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=srv.run, daemon=True)
+        thread.start()
+        while not srv.started:
+            time.sleep(0.05)
+        try:
+            stream = client(f"http://127.0.0.1:{port}/v1").chat.completions.create(model="sale", messages=MESSAGES,
+                                                                                    stream=True)
+            with pytest.raises(openai.APIError, match="the auction failed"):
+                list(stream)
+        finally:
+            srv.should_exit = True
+            thread.join(timeout=10)
 
 
 def test_route_only_returns_winner_and_plan_without_executing(server, stub, memory):
@@ -132,8 +182,9 @@ def test_concurrent_requests_share_one_memory_without_loss(server, memory):
 def test_langchain_chat_openai_against_the_server(server):
     from langchain_openai import ChatOpenAI
 
-    reply = ChatOpenAI(base_url=server, api_key="unused", model="sale", max_retries=0).invoke("What is 17 * 23?")
-    assert reply.content == "Final: 391 from big"
+    llm = ChatOpenAI(base_url=server, api_key="unused", model="sale", max_retries=0)
+    assert llm.invoke("What is 17 * 23?").content == "Final: 391 from big"
+    assert "".join(chunk.content for chunk in llm.stream("What is 17 * 23?")) == "Final: 391 from big"
 
 
 @pytest.mark.parametrize(

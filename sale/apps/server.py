@@ -4,7 +4,9 @@ Models served (``GET /v1/models``):
 
 * ``sale``: a full auction and execution; the answer is the executor's final answer. ``usage`` counts every
   token of the auction and the execution. The auction record comes back in the extension field ``sale`` of
-  the response (and of the last stream chunk) and in ``X-Sale-*`` headers.
+  the response and in ``X-Sale-*`` headers. With ``stream: true`` the first chunk leaves before any model is
+  called, progress (bids, jury verdicts, winner, executor steps) follows in the ``sale`` field of chunks with
+  an empty delta, then the answer and, in the last chunk, the record (:mod:`sale.apps.responses`).
 * ``sale-route``: route only (the auction stops after ``select_final``); the content is the winner's plan and
   ``sale.winner`` names the agent to call.
 * any pool agent's name: passed through to that agent's endpoint unchanged (only ``model`` is rewritten to the
@@ -22,7 +24,6 @@ model keys on every auction.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hmac
 import json
@@ -41,6 +42,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from graphs.context import AuctionContext
+from sale.apps.responses import auction_record, record_headers, stream_auction, usage_of
 from sale.core.tasks import TaskError, validate_task
 
 MAX_BODY_BYTES = 1_000_000
@@ -126,7 +128,13 @@ def create_app(context: AuctionContext, api_keys: frozenset[str] | None = None) 
         task = task_from_messages(body.get("messages"))
         bias = budget_bias_of(body, request)
         ctx = replace(context, route_only=route_only, budget_bias=bias)
-        out = await graph.ainvoke({"task": task, "auction_id": str(uuid.uuid4())}, context=ctx)
+        auction_id = str(uuid.uuid4())
+        model = "sale-route" if route_only else "sale"
+        if body.get("stream"):
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            return StreamingResponse(stream_auction(graph, task, auction_id, ctx, model, include_usage),
+                                     media_type="text/event-stream", headers={"X-Sale-Auction-Id": auction_id})
+        out = await graph.ainvoke({"task": task, "auction_id": auction_id}, context=ctx)
         result = out["result"]
         if result["status"] != "ok":
             raise ApiError(503, f"the auction failed: {result['error']}", type_="server_error",
@@ -134,20 +142,12 @@ def create_app(context: AuctionContext, api_keys: frozenset[str] | None = None) 
         content = (result["plan"] or "") if route_only else result["answer"]
         record = auction_record(result)
         headers = record_headers(result)
-        usage = {"prompt_tokens": result["usage"]["prompt_tokens"],
-                 "completion_tokens": result["usage"]["completion_tokens"],
-                 "total_tokens": result["usage"]["prompt_tokens"] + result["usage"]["completion_tokens"]}
         completion_id = f"chatcmpl-{result['auction_id']}"
-        model = "sale-route" if route_only else "sale"
-        if body.get("stream"):
-            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            return StreamingResponse(stream_chunks(completion_id, model, content, usage, record, include_usage),
-                                     media_type="text/event-stream", headers=headers)
         return JSONResponse({
             "id": completion_id, "object": "chat.completion", "created": int(time.time()), "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
                          "finish_reason": "stop", "logprobs": None}],
-            "usage": usage, "sale": record,
+            "usage": usage_of(result), "sale": record,
         }, headers=headers)
 
     async def passthrough(body: dict[str, Any], name: str) -> Response:
@@ -222,48 +222,3 @@ def budget_bias_of(body: dict[str, Any], request: Request) -> float:
     if not math.isfinite(value) or value < 0:
         raise ApiError(400, "`budget_bias` must be a number >= 0", param="budget_bias")
     return value
-
-
-def auction_record(result: dict[str, Any]) -> dict[str, Any]:
-    """The documented extension field: enough to explain the routing decision."""
-    return {
-        "auction_id": result["auction_id"], "winner": result["winner"],
-        "provisional_winner": result["provisional_winner"], "route_only": result["route_only"],
-        "budget_bias": result["budget_bias"], "simulated": result["simulated"], "plan": result["plan"],
-        "bids": [{k: b[k] for k in ("agent", "refined", "tokens", "entropy", "jury", "cost", "value", "score")}
-                 for b in result["bids"]],
-        "excluded": result["excluded"], "memory_size_before": result.get("memory_size_before"),
-        "retrieved": result.get("retrieved") or [], "usage": result["usage"],
-        "execution": {k: v for k, v in (result.get("execution") or {}).items() if k != "steps"},
-    }
-
-
-def record_headers(result: dict[str, Any]) -> dict[str, str]:
-    scores = {b["id"]: b["score"] for b in result["bids"] if b["score"] is not None}
-    return {
-        "X-Sale-Auction-Id": result["auction_id"],
-        "X-Sale-Winner": result["winner"] or "",
-        "X-Sale-Provisional-Winner": result["provisional_winner"] or "",
-        "X-Sale-Scores": json.dumps(scores, separators=(",", ":")),
-    }
-
-
-async def stream_chunks(completion_id: str, model: str, content: str, usage: dict[str, int],
-                        record: dict[str, Any], include_usage: bool) -> AsyncIterator[bytes]:
-    created = int(time.time())
-
-    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
-        payload = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
-                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **extra}
-        return f"data: {json.dumps(payload)}\n\n".encode()
-
-    yield chunk({"role": "assistant", "content": ""})
-    for i in range(0, len(content), 32):
-        yield chunk({"content": content[i:i + 32]})
-        await asyncio.sleep(0)
-    yield chunk({}, "stop", sale=record)
-    if include_usage:
-        payload = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
-                   "choices": [], "usage": usage}
-        yield f"data: {json.dumps(payload)}\n\n".encode()
-    yield b"data: [DONE]\n\n"
