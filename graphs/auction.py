@@ -28,11 +28,12 @@ from graphs.state import AuctionInput, AuctionOutput, AuctionState, BidTask, Jur
 from nodes.bid import bid
 from nodes.execute import make_execute
 from nodes.finish import finish
-from nodes.jury import check_jury_signal, jury
+from nodes.jury import jury
 from nodes.record import record
 from nodes.refine import refine
 from nodes.score import eligible_bids, score
 from nodes.select import select_final, select_provisional
+from sale.core.cost import check_jury_signal
 from sale.core.tasks import task_domain, validate_task
 
 NODES = ("bid", "jury", "score", "select_provisional", "refine", "select_final", "record", "execute", "finish",

@@ -30,7 +30,6 @@ from sale.core.calls import (
     ledger_entry,
     response_format_for,
 )
-from sale.core.cost import JURY_SIGNALS
 from sale.core.prompts import (
     JURY_BATCH_ITEM,
     JURY_BATCH_SYSTEM,
@@ -48,14 +47,6 @@ JURY_TOP_LOGPROBS = 10
 MAX_REPLY_CHARS = 64
 MAX_REASON_CHARS = 600
 _BARE_DIGIT = re.compile(r"[0-5]")
-
-
-def check_jury_signal(signal: str, batch: bool) -> None:
-    """One clear error before any call for a setting the jury cannot honour."""
-    if signal not in JURY_SIGNALS:
-        raise ValueError(f"unknown jury_signal {signal!r} ({', '.join(JURY_SIGNALS)})")
-    if batch and signal != "integer":
-        raise ValueError(f"jury_signal {signal!r} reads one score token per call; it needs jury_batch off")
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -159,13 +159,19 @@ def arith_suite(tmp_path, n):
     return suite
 
 
+def pool_file(tmp_path, stub, prices=None):
+    """A pool file for the stub's agents (small $0.1, large $1.0 per Mtok unless ``prices`` says otherwise)."""
+    pool = tmp_path / "pool.toml"
+    pool.write_text(pool_toml(stub.base_url, prices or {"small": 0.1, "large": 1.0}))
+    return pool
+
+
 def test_real_http_pool_is_labelled_real_and_replays_offline(tmp_path):
     suite = arith_suite(tmp_path, 5)
     stub = StubServer({"small": Behaviour(execute="Computed.\nFinal answer: 390"),
                        "large": Behaviour(execute="Computed.\nFinal answer: 391")})
     with stub:
-        pool = tmp_path / "pool.toml"
-        pool.write_text(pool_toml(stub.base_url, {"small": 0.1, "large": 1.0}))
+        pool = pool_file(tmp_path, stub)
         cfg = BenchConfig(suite=str(suite), pool=str(pool), out=tmp_path / "o", train_share=0.4, progress=False,
                           routers=("sale", "single:largest", "single:small", "oracle"))
         results = asyncio_run(run_bench(cfg))
@@ -190,8 +196,7 @@ def test_reuse_serves_identical_calls_and_makes_only_the_new_ones(tmp_path):
     stub = StubServer({"small": Behaviour(execute="Final answer: 390", direct="391"),
                        "large": Behaviour(execute="Final answer: 391", direct="391")})
     with stub:
-        pool = tmp_path / "pool.toml"
-        pool.write_text(pool_toml(stub.base_url, {"small": 0.1, "large": 1.0}))
+        pool = pool_file(tmp_path, stub)
         first = BenchConfig(suite=str(suite), pool=str(pool), out=tmp_path / "a", train_share=0.5, progress=False,
                             routers=("single:small", "single:largest"))
         asyncio_run(run_bench(first))
@@ -225,8 +230,7 @@ def test_direct_routers_ask_each_model_once_with_the_task_alone(tmp_path):
     stub = StubServer({"small": Behaviour(execute="Final answer: 390", direct="391"),
                        "large": Behaviour(execute="Final answer: 391", direct="390")})
     with stub:
-        pool = tmp_path / "pool.toml"
-        pool.write_text(pool_toml(stub.base_url, {"small": 0.1, "large": 1.0}))
+        pool = pool_file(tmp_path, stub)
         cfg = BenchConfig(suite=str(suite), pool=str(pool), out=tmp_path / "o", train_share=0.5, progress=False,
                           routers=("direct:small", "direct:largest", "single:small", "single:largest"))
         results = asyncio_run(run_bench(cfg))

@@ -7,7 +7,8 @@ import pytest
 
 from graphs.auction import graph
 from graphs.context import AuctionContext, Live
-from nodes.jury import check_jury_signal, expected_score, pass_probability, reply_score
+from nodes.jury import expected_score, pass_probability, reply_score
+from sale.core.cost import check_jury_signal
 from tests.openai_stub import Behaviour, StubServer, stub_pool
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 import threading
@@ -37,20 +38,27 @@ def stub():
         yield server
 
 
-@pytest.fixture
-def server(stub, memory):
-    context = AuctionContext(live=Live(pool=stub_pool(stub, PRICES), memory=memory))
+@contextlib.contextmanager
+def serving(app):
+    """The app on a free loopback port in a thread; yields its /v1 URL and stops it on exit."""
     port = free_port()
-    config = uvicorn.Config(create_app(context), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not srv.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/v1"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def server(stub, memory):
+    with serving(create_app(AuctionContext(live=Live(pool=stub_pool(stub, PRICES), memory=memory)))) as url:
+        yield url
 
 
 def client(url):
@@ -102,20 +110,10 @@ def test_the_first_chunk_leaves_before_the_auction_is_over(stub, memory):
     for b in stub.behaviours.values():
         b.delays = {"bid": 1.0, "jury": 1.0, "execute": 1.0}
     context = AuctionContext(live=Live(pool=stub_pool(stub, PRICES), memory=memory), refine=False)
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(context), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.05)
-    try:
+    with serving(create_app(context)) as url:
         started = time.monotonic()
-        stream = client(f"http://127.0.0.1:{port}/v1").chat.completions.create(model="sale", messages=MESSAGES,
-                                                                                stream=True)
+        stream = client(url).chat.completions.create(model="sale", messages=MESSAGES, stream=True)
         arrivals = [(time.monotonic() - started, c) for c in stream]
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
     first, total = arrivals[0][0], arrivals[-1][0]
     print(f"\ntime to first chunk {first:.3f} s of {total:.3f} s (ratio {first / total:.3f})")
     assert total > 2.5 and first < 0.2 * total
@@ -125,20 +123,10 @@ def test_the_first_chunk_leaves_before_the_auction_is_over(stub, memory):
 def test_a_failed_streamed_auction_ends_with_an_error_event(memory):
     with StubServer({a: Behaviour(fault="http_500") for a in ("small", "big")}) as stub:
         context = AuctionContext(live=Live(pool=stub_pool(stub, PRICES), memory=memory))
-        port = free_port()
-        srv = uvicorn.Server(uvicorn.Config(create_app(context), host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=srv.run, daemon=True)
-        thread.start()
-        while not srv.started:
-            time.sleep(0.05)
-        try:
-            stream = client(f"http://127.0.0.1:{port}/v1").chat.completions.create(model="sale", messages=MESSAGES,
-                                                                                    stream=True)
+        with serving(create_app(context)) as url:
+            stream = client(url).chat.completions.create(model="sale", messages=MESSAGES, stream=True)
             with pytest.raises(openai.APIError, match="the auction failed"):
                 list(stream)
-        finally:
-            srv.should_exit = True
-            thread.join(timeout=10)
 
 
 def test_route_only_returns_winner_and_plan_without_executing(server, stub, memory):
@@ -222,17 +210,8 @@ def test_official_client_raises_typed_errors(server):
 @pytest.fixture
 def keyed_server(stub, memory):
     context = AuctionContext(live=Live(pool=stub_pool(stub, PRICES), memory=memory))
-    port = free_port()
-    app = create_app(context, api_keys=frozenset({"sk-test-key-0123456789"}))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/v1"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(context, api_keys=frozenset({"sk-test-key-0123456789"}))) as url:
+        yield url
 
 
 def test_api_keys_guard_every_route_before_any_work(keyed_server, stub):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sale.bench import routers as R
-from sale.core.cost import JURY_SIGNALS
+from sale.core.cost import check_jury_signal
 from sale.sim.params import SIM_POOL, SimParams
 
 AUCTION_ROUTERS = ("sale", "sale-nomem")
@@ -74,10 +74,10 @@ def check_config(cfg: BenchConfig) -> None:
         problems.append("--sweep budget_bias calibrates on the train split: --train-share must be > 0")
     if cfg.replay is not None and cfg.reuse is not None:
         problems.append("--reuse calls models where the recording has no reply; --replay never does: pick one")
-    if cfg.jury_signal not in JURY_SIGNALS:
-        problems.append(f"unknown --jury-signal {cfg.jury_signal!r} ({', '.join(JURY_SIGNALS)})")
-    elif cfg.jury_batch and cfg.jury_signal != "integer":
-        problems.append(f"--jury-signal {cfg.jury_signal} reads one score token per call; drop --jury-batch")
+    try:
+        check_jury_signal(cfg.jury_signal, cfg.jury_batch)
+    except ValueError as exc:
+        problems.append(str(exc))
     if problems:
         raise BenchError("\n".join(problems))
 

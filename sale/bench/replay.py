@@ -89,9 +89,13 @@ class RecordingChatModel(BaseChatModel):
 
 
 class Replayer:
-    """Serves recorded replies by request hash; identical requests get their recorded replies in turn."""
+    """Serves recorded replies by request hash; identical requests get their recorded replies in turn.
 
-    def __init__(self, path: Path) -> None:
+    With a ``fallback`` factory (``sale bench --reuse DIR``) a request the recording lacks goes to that model
+    instead of failing, so a run that adds routers or settings to an earlier one on the same tasks pays only for
+    the calls that changed; ``reused`` and ``misses`` count both kinds. Requests repeat only where prompts do."""
+
+    def __init__(self, path: Path, fallback: Factory | None = None) -> None:
         packed = path.with_name(path.name + ".gz")
         if not path.is_file() and not packed.is_file():
             raise FileNotFoundError(f"no recording at {path} (record one with `sale bench ... --out DIR`)")
@@ -104,29 +108,26 @@ class Replayer:
                     self.replies[row["key"]].append(row["reply"])
                 except (json.JSONDecodeError, KeyError, TypeError):
                     raise ValueError(f"recording {path}: line {n} is not a recorded call") from None
+        self.fallback = fallback
         self.served: dict[str, int] = defaultdict(int)
+        self.reused = 0
         self.misses = 0
         self.lock = threading.Lock()
 
     def factory(self, spec: AgentSpec) -> BaseChatModel:
-        return ReplayChatModel(agent=spec.name, replayer=self)
-
-    def reply(self, key: str) -> AIMessage:
-        message = self.lookup(key)
-        if message is None:
-            with self.lock:
-                self.misses += 1
-            raise ReplayMiss(f"call {key[:12]} was not recorded")
-        return message
+        inner = self.fallback(spec) if self.fallback else None
+        return ReplayChatModel(agent=spec.name, replayer=self, inner=inner)
 
     def lookup(self, key: str) -> AIMessage | None:
-        """The next recorded reply to this request, or None if it was never recorded."""
+        """The next recorded reply to this request, or None (counted as a miss) if it was never recorded."""
         with self.lock:
             options = self.replies.get(key)
             if not options:
+                self.misses += 1
                 return None
             i = self.served[key]
             self.served[key] += 1
+            self.reused += 1
             data = options[min(i, len(options) - 1)]
         return AIMessage(content=data["content"], tool_calls=data.get("tool_calls") or [],
                          response_metadata=data.get("response_metadata") or {})
@@ -135,58 +136,23 @@ class Replayer:
 class ReplayChatModel(BaseChatModel):
     agent: str
     replayer: Any
+    inner: Any = None
+    """The fallback model for requests the recording lacks; None = such a request is a ReplayMiss."""
 
     @property
     def _llm_type(self) -> str:
         return "sale-replay"
 
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
-        message = self.replayer.reply(request_key(self.agent, messages, {**kwargs, "stop": stop}))
-        return ChatResult(generations=[ChatGeneration(message=message)])
-
-
-class Reuser:
-    """Serves an earlier run's recorded reply where a request is identical and calls the model for the rest, so
-    a run that adds routers or settings to an earlier one on the same tasks pays only for the calls that changed
-    (``sale bench --reuse DIR``). Requests repeat only where prompts do: a changed prompt is a new call."""
-
-    def __init__(self, inner: Factory, path: Path) -> None:
-        self.inner = inner
-        self.replayer = Replayer(path)
-        self.source = path
-        self.reused = 0
-        self.called = 0
-
-    def factory(self, spec: AgentSpec) -> BaseChatModel:
-        return ReusingChatModel(inner=self.inner(spec), agent=spec.name, reuser=self)
-
-    def take(self, key: str) -> AIMessage | None:
-        message = self.replayer.lookup(key)
-        with self.replayer.lock:
-            if message is None:
-                self.called += 1
-            else:
-                self.reused += 1
+    def _recorded(self, messages, stop, kwargs) -> AIMessage | None:
+        message = self.replayer.lookup(request_key(self.agent, messages, {**kwargs, "stop": stop}))
+        if message is None and self.inner is None:
+            raise ReplayMiss(f"a call of {self.agent} was not recorded")
         return message
 
-
-class ReusingChatModel(BaseChatModel):
-    inner: Any
-    agent: str
-    reuser: Any
-
-    @property
-    def _llm_type(self) -> str:
-        return "sale-reuse"
-
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
-        message = self.reuser.take(request_key(self.agent, messages, {**kwargs, "stop": stop}))
-        if message is None:
-            message = self.inner.invoke(messages, stop=stop, **kwargs)
+        message = self._recorded(messages, stop, kwargs) or self.inner.invoke(messages, stop=stop, **kwargs)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
-        message = self.reuser.take(request_key(self.agent, messages, {**kwargs, "stop": stop}))
-        if message is None:
-            message = await self.inner.ainvoke(messages, stop=stop, **kwargs)
+        message = self._recorded(messages, stop, kwargs) or await self.inner.ainvoke(messages, stop=stop, **kwargs)
         return ChatResult(generations=[ChatGeneration(message=message)])

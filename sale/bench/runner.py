@@ -23,7 +23,7 @@ import numpy as np
 from sale.bench import routers as R
 from sale.bench.config import AUCTION_ROUTERS, BenchConfig, BenchError, check_config
 from sale.bench.harness import Bench
-from sale.bench.replay import Recorder, Replayer, Reuser
+from sale.bench.replay import Recorder, Replayer
 from sale.bench.results import assemble, choose_knob
 from sale.bench.runs import Run, outcomes, routed_runs
 from sale.bench.summary import diagnostics, summarise
@@ -73,7 +73,7 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     else:
         if cfg.reuse is not None:
             check_reusable(Path(cfg.reuse), cfg, pool)
-            reuser = Reuser(inner, Path(cfg.reuse) / "calls.jsonl")
+            reuser = Replayer(Path(cfg.reuse) / "calls.jsonl", fallback=inner)
             inner = reuser.factory
         recorder = Recorder(inner, cfg.out / "calls.jsonl")
         factory = recorder.factory
@@ -145,7 +145,7 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     results = assemble(cfg, suite, pool, tasks, train, test, runs, singles, agents_order, signal_sweep,
                        budget_sweep, knob, time.monotonic() - started)
     if reuser is not None:  # served calls take no time: this run's latencies are not comparable
-        results["reused"] = {"from": str(cfg.reuse), "reused_calls": reuser.reused, "new_calls": reuser.called}
+        results["reused"] = {"from": str(cfg.reuse), "reused_calls": reuser.reused, "new_calls": reuser.misses}
     (cfg.out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     with (cfg.out / "tasks.jsonl").open("w", encoding="utf-8") as fh:
         for router_runs in runs.values():

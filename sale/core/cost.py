@@ -67,6 +67,15 @@ def bid_cost(weights: Weights, price_per_mtok: float, tokens: int) -> float:
 JURY_MODES = ("paper", "peer", "median", "trimmed", "consensus")
 JURY_SIGNALS = ("integer", "expected", "verdict")
 """What a juror's reply becomes (context ``jury_signal``; see nodes/jury.py)."""
+
+
+def check_jury_signal(signal: str, batch: bool) -> None:
+    """One clear error, before any call, for a jury setting the jury cannot honour (graph, CLI and bench)."""
+    if signal not in JURY_SIGNALS:
+        raise ValueError(f"unknown jury_signal {signal!r} ({', '.join(JURY_SIGNALS)})")
+    if batch and signal != "integer":
+        raise ValueError(f"jury_signal {signal!r} reads one score token per call; it needs jury_batch off "
+                         "(drop --jury-batch)")
 CONSENSUS_MAX_DEVIATION = 1.5
 
 

@@ -30,7 +30,7 @@ def check_pool_args(args: argparse.Namespace) -> Any:
     from memory_store import RetentionPolicy
     from memory_store.store import check_shared_urls
     from sale.core.checkpoints import is_postgres_url
-    from sale.core.cost import Weights
+    from sale.core.cost import Weights, check_jury_signal
 
     pool = load_pool(args.pool) if args.pool else None
     RetentionPolicy.parse(args.memory_policy)
@@ -42,8 +42,7 @@ def check_pool_args(args: argparse.Namespace) -> Any:
         Weights.from_file(args.weights)
     if args.k < 1:
         raise ValueError("--k must be at least 1")
-    if args.jury_batch and args.jury_signal != "integer":
-        raise ValueError(f"--jury-signal {args.jury_signal} reads one score token per call; drop --jury-batch")
+    check_jury_signal(args.jury_signal, args.jury_batch)
     if not (args.budget_bias >= 0 and args.budget_bias != float("inf")):
         raise ValueError("--budget-bias must be a finite number >= 0")
     if args.search == "bm25":
