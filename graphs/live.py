@@ -73,8 +73,18 @@ def process_breakers(threshold: int, cooldown_s: float) -> Breakers:
     return Breakers(threshold, cooldown_s)
 
 
-@functools.cache
+_MEMORY_OPEN = threading.Lock()
+
+
 def process_memory(directory: str, policy: str = "", log_url: str = "", index_url: str = "") -> AuctionMemory:
+    """The process's memory for a directory. ``functools.cache`` alone lets two threads that ask at once both
+    open it, and a memory directory has one writer: the lock makes the second wait for the first's."""
+    with _MEMORY_OPEN:
+        return _opened_memory(directory, policy, log_url, index_url)
+
+
+@functools.cache
+def _opened_memory(directory: str, policy: str, log_url: str, index_url: str) -> AuctionMemory:
     from memory_store import RetentionPolicy
 
     memory = AuctionMemory(directory, policy=RetentionPolicy.parse(policy), log_url=log_url, index_url=index_url)

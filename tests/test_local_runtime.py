@@ -217,3 +217,34 @@ def test_two_runs_asking_at_once_start_one_embedded_pool(monkeypatch):
         assert len(starts) == 1 and len(got) == 4 and all(p is got[0] for p in got)
     finally:
         resources._started_embedded_pool.cache_clear()
+
+
+def test_concurrent_first_memory_opens_one_writer(tmp_path, monkeypatch):
+    """Two Studio runs that first touch the memory at once share one writer instead of opening two."""
+    import threading
+
+    import memory_store
+    from graphs import live as resources
+
+    opens = []
+    real = memory_store.AuctionMemory
+
+    def slow_memory(*args, **kwargs):
+        opens.append(threading.get_ident())
+        time.sleep(0.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(resources, "AuctionMemory", slow_memory)
+    resources._opened_memory.cache_clear()
+    try:
+        got = []
+        threads = [threading.Thread(target=lambda: got.append(resources.process_memory(str(tmp_path / "m"))))
+                   for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(opens) == 1 and len(got) == 4 and all(m is got[0] for m in got)
+        got[0].close()
+    finally:
+        resources._opened_memory.cache_clear()
