@@ -22,7 +22,7 @@ from langgraph.types import Send
 
 from graphs.context import AuctionContext
 from graphs.executor import graph as executor_graph
-from graphs.live import pool_of
+from graphs.live import domain_of, pool_of
 from graphs.runnables import sync_and_async
 from graphs.state import AuctionInput, AuctionOutput, AuctionState, BidTask, JuryTask, RefineTask
 from nodes.bid import bid
@@ -34,7 +34,7 @@ from nodes.refine import refine
 from nodes.score import eligible_bids, score
 from nodes.select import select_final, select_provisional
 from sale.core.cost import check_jury_signal
-from sale.core.tasks import task_domain, validate_task
+from sale.core.tasks import validate_task
 
 NODES = ("bid", "jury", "score", "select_provisional", "refine", "select_final", "record", "execute", "finish",
          "jury_gather")
@@ -43,11 +43,17 @@ NODES = ("bid", "jury", "score", "select_provisional", "refine", "select_final",
 def dispatch_bids(state: AuctionState) -> list[Send]:
     validate_task(state["task"])
     ctx = get_runtime(AuctionContext).context
-    task_domain(state["task"], ctx.domain)  # an unknown setting is one clear error before any call
+    domain_of(ctx, state["task"], state.get("domain"))  # an unknown domain is one clear error before any call
     check_jury_signal(ctx.jury_signal, ctx.jury_batch)
     pool = pool_of(ctx)
-    return [Send("bid", BidTask(task=state["task"], agent=a.name, auction_id=state.get("auction_id") or ""))
+    return [Send("bid", BidTask(task=state["task"], agent=a.name, auction_id=state.get("auction_id") or "",
+                                **_domain(state)))
             for a in pool.agents]
+
+
+def _domain(state: AuctionState) -> dict:
+    """The input's domain, carried to every branch (unset: each node applies the context's setting)."""
+    return {"domain": state["domain"]} if state.get("domain") else {}
 
 
 def dispatch_jury(state: AuctionState) -> list[Send] | str:
@@ -55,7 +61,8 @@ def dispatch_jury(state: AuctionState) -> list[Send] | str:
     if get_runtime(AuctionContext).context.jury_batch:
         return "jury_gather"
     jurors, fresh = _jurors_and_fresh_bids(state)
-    sends = [Send("jury", JuryTask(task=state["task"], bid=b, juror=j, auction_id=state.get("auction_id") or ""))
+    sends = [Send("jury", JuryTask(task=state["task"], bid=b, juror=j, auction_id=state.get("auction_id") or "",
+                                   **_domain(state)))
              for b in fresh for j in jurors]
     return sends or "score"
 
@@ -70,7 +77,8 @@ def dispatch_batch_jury(state: AuctionState) -> list[Send] | str:
     jurors, fresh = _jurors_and_fresh_bids(state)
     if not fresh:
         return "score"
-    return [Send("jury", JuryTask(task=state["task"], bids=fresh, juror=j, auction_id=state.get("auction_id") or ""))
+    return [Send("jury", JuryTask(task=state["task"], bids=fresh, juror=j, auction_id=state.get("auction_id") or "",
+                                  **_domain(state)))
             for j in jurors] or "score"
 
 
@@ -102,7 +110,7 @@ def dispatch_refine(state: AuctionState) -> list[Send] | str:
     sends = [
         Send("refine", RefineTask(task=state["task"], agent=a.name, own=bids[a.name],
                                   memory_seq_before=state["memory_seq_before"],
-                                  auction_id=state.get("auction_id") or ""))
+                                  auction_id=state.get("auction_id") or "", **_domain(state)))
         for a in pool.agents
         if a.price_per_mtok < ceiling and a.name in bids and a.name not in excluded
     ]
@@ -119,8 +127,8 @@ def after_record(state: AuctionState) -> str:
 
 def build_auction_graph(nodes: Mapping[str, Callable[..., Any]] | None = None) -> StateGraph:
     """The uncompiled builder: compile it with your own checkpointer. ``nodes`` replaces node functions by name
-    (same signature: ``(state_or_task, runtime) -> update``; async functions get a sync twin), which is how a
-    domain brings its own prompts, cost terms or tools without touching the wiring."""
+    (same signature: ``(state_or_task, runtime) -> update``; async functions get a sync twin). A domain's own
+    prompts, tools, cost terms and verifier need no node of their own: register it (docs/domains.md)."""
     unknown = sorted(set(nodes or {}) - set(NODES))
     if unknown:
         raise ValueError(f"unknown node(s) {', '.join(unknown)}; the nodes are {', '.join(NODES)}")

@@ -9,6 +9,7 @@ opened from the settings once per process (:mod:`graphs.live`); with no pool at 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from pydantic import ConfigDict
@@ -18,6 +19,7 @@ from memory_store import AuctionMemory
 from sale.core.breaker import Breakers
 from sale.core.calls import ModelFactory
 from sale.core.cost import Weights
+from sale.core.domains import Domain
 from sale.core.pool import Pool
 from tools.search import SearchBackend
 
@@ -38,6 +40,9 @@ class Live:
     """A search backend (see tools/search.py); wins over `search_backend`."""
     breakers: Breakers | None = None
     """Per-agent circuit breakers; one set per process when unset."""
+    domains: Sequence[Domain] = ()
+    """User domains (sale.core.domains.Domain), next to the shipped `coding` and `deep_search`; a task names one
+    by its name (context `domain`, the input's `domain`) or `auto` picks one (docs/domains.md)."""
 
 
 @dataclass(kw_only=True)
@@ -121,8 +126,9 @@ class AuctionContext:
 
     # -- the executor
     domain: str = "auto"
-    """The task's domain, which picks the executor's tools: `coding` (Python), `deep_search` (search and
-    Python), or `auto` (the rule in `sale.core.tasks.task_domain`: a task that asks for code is coding)."""
+    """The task's domain (its prompts, the executor's tools, cost terms, verifier): `coding` (Python),
+    `deep_search` (search and Python), a domain registered in `live.domains`, or `auto` (a registered domain that
+    claims the task, else a task that asks for code is coding, else deep_search). An input `domain` wins."""
     max_steps: int = 6
     """Executor model calls before it must stop (the last one asks for the final deliverable, no tools)."""
     exec_token_budget: int = 6000

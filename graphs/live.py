@@ -19,7 +19,9 @@ import platformdirs
 from graphs.context import AuctionContext
 from memory_store import AuctionMemory
 from sale.core.breaker import Breaker, Breakers
+from sale.core.domains import Domain, DomainError, pick_domain
 from sale.core.pool import Pool, load_pool
+from tools.domains import SHIPPED_DOMAINS
 
 
 def default_memory_dir() -> Path:
@@ -57,6 +59,21 @@ def memory_of(context: AuctionContext) -> AuctionMemory:
         return context.live.memory
     return process_memory(str(Path(context.memory_dir or default_memory_dir()).expanduser().resolve()),
                           context.memory_policy, *shared_memory_urls(context.memory_log_url, context.memory_index_url))
+
+
+def domains_of(context: AuctionContext) -> dict[str, Domain]:
+    """The shipped domains and the context's own, by name (a user domain may replace a shipped one)."""
+    registry = dict(SHIPPED_DOMAINS)
+    for domain in context.live.domains:
+        if not isinstance(domain, Domain):
+            raise DomainError(f"live.domains holds a {type(domain).__name__}, not a sale.core.domains.Domain")
+        registry[domain.name] = domain
+    return registry
+
+
+def domain_of(context: AuctionContext, task: str, declared: str | None = None) -> Domain:
+    """The task's domain: ``declared`` (the input's ``domain``) if given, else the context's ``domain`` setting."""
+    return pick_domain(task, declared or context.domain, domains_of(context))
 
 
 def breaker_for(context: AuctionContext, agent: str) -> Breaker:

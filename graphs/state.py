@@ -52,6 +52,8 @@ class Score(TypedDict):
 class AuctionInput(TypedDict):
     task: str
     auction_id: NotRequired[str]
+    domain: NotRequired[str]
+    """The task's domain by name; wins over the context's ``domain`` setting."""
 
 
 class AuctionOutput(TypedDict):
@@ -61,6 +63,7 @@ class AuctionOutput(TypedDict):
 class AuctionState(TypedDict):
     task: str
     auction_id: NotRequired[str]
+    domain: NotRequired[str]
     bids: Annotated[list[Bid], operator.add]
     verdicts: Annotated[list[Verdict], operator.add]
     calls: Annotated[list[dict[str, Any]], operator.add]
@@ -89,6 +92,8 @@ class BidTask(TypedDict):
     agent: str
     auction_id: NotRequired[str]
     """The caller's auction id, if it gave one (traces carry it)."""
+    domain: NotRequired[str]
+    """The input's domain, if it named one."""
 
 
 class RefineTask(TypedDict):
@@ -97,6 +102,7 @@ class RefineTask(TypedDict):
     own: Bid
     memory_seq_before: int
     auction_id: NotRequired[str]
+    domain: NotRequired[str]
 
 
 class JuryTask(TypedDict, total=False):
@@ -104,6 +110,7 @@ class JuryTask(TypedDict, total=False):
     bid: Bid
     juror: str
     auction_id: str
+    domain: str
     bids: list[Bid]
     """Batched jury (context ``jury_batch``): every fresh bid of the round, scored in one call."""
 

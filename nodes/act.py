@@ -11,44 +11,44 @@ from __future__ import annotations
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, RemoveMessage, SystemMessage
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
-from graphs.live import breaker_for, pool_of
+from graphs.live import breaker_for, domain_of, pool_of
 from graphs.state import Candidate, ExecutorState
 from sale.core.calls import call_model, ledger_entry
-from sale.core.prompts import (
-    DELIVERABLE,
-    EXECUTE_NATIVE_SYSTEM,
-    EXECUTE_TEXT_SYSTEM,
-    EXECUTE_USER,
-    FINAL_STEP,
-    FORMAT_REMINDER,
-    TEXT_TOOL_INPUT,
-    TOOL_LINES,
-    TOOL_SPECS,
-)
-from sale.core.react_text import TEXT_STOP, inline_tool_call, parse_reply
-from sale.core.tasks import DOMAIN_TOOLS, task_domain
+from sale.core.domains import Domain, text_input, tool_line
+from sale.core.prompts import FORMAT_REMINDER
+from sale.core.react_text import TEXT_STOP, TOOLS, inline_tool_call, parse_reply
+from tools.domains import DEEP_SEARCH
 
 MAX_FORMAT_REMINDERS = 1
 
 
-def start_messages(agent: str, protocol: str, task: str, plan: str, domain: str = "deep_search") -> list[BaseMessage]:
-    tools = DOMAIN_TOOLS[domain]
-    lines = "\n".join(TOOL_LINES[t] for t in tools)
+def start_messages(agent: str, protocol: str, task: str, plan: str, domain: Domain = DEEP_SEARCH
+                   ) -> list[BaseMessage]:
+    lines = "\n".join(tool_line(t) for t in domain.tools)
+    first = domain.tools[0]
     if protocol == "text":
-        system = EXECUTE_TEXT_SYSTEM.format(agent=agent, tool_lines=lines, first_tool=tools[0],
-                                            first_input=TEXT_TOOL_INPUT[tools[0]], deliverable=DELIVERABLE[domain])
+        system = domain.prompt("EXECUTE_TEXT_SYSTEM").format(
+            agent=agent, tool_lines=lines, first_tool=first.name, first_input=text_input(first),
+            deliverable=domain.deliverable)
     else:
-        system = EXECUTE_NATIVE_SYSTEM.format(agent=agent, tool_lines=lines, deliverable=DELIVERABLE[domain])
-    return [SystemMessage(system), HumanMessage(EXECUTE_USER.format(task=task, plan=plan))]
+        system = domain.prompt("EXECUTE_NATIVE_SYSTEM").format(agent=agent, tool_lines=lines,
+                                                               deliverable=domain.deliverable)
+    return [SystemMessage(system), HumanMessage(domain.prompt("EXECUTE_USER").format(task=task, plan=plan))]
 
 
-def format_reminder(domain: str) -> str:
-    tool = DOMAIN_TOOLS[domain][0]
-    return FORMAT_REMINDER.format(first_tool=tool, first_input=TEXT_TOOL_INPUT[tool].replace("\n", " "))
+def format_reminder(domain: Domain) -> str:
+    tool = domain.tools[0]
+    return FORMAT_REMINDER.format(first_tool=tool.name, first_input=text_input(tool).replace("\n", " "))
+
+
+def offered_specs(domain: Domain) -> list[dict[str, Any]]:
+    """The native protocol's tool specs, in name order (the order recorded runs were made with)."""
+    return sorted((convert_to_openai_tool(t) for t in domain.tools), key=lambda s: s["function"]["name"])
 
 
 async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
@@ -58,7 +58,7 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     pool = pool_of(ctx)
     candidates = state.get("candidates") or [Candidate(agent=state["agent"], plan=state["plan"])]
     agent = state.get("agent") or candidates[0]["agent"]
-    domain = state.get("domain") or task_domain(state["task"], ctx.domain)
+    domain = domain_of(ctx, state["task"], state.get("domain"))
     spec = pool.get(agent)
     history = state.get("messages") or []
     opening = [] if history else start_messages(agent, spec.tool_protocol, state["task"],
@@ -67,8 +67,8 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     step = state.get("model_steps", 0) + 1
     last = step >= ctx.max_steps or (step > 1 and state.get("tokens_used", 0) + ctx.exec_max_tokens
                                      > ctx.exec_token_budget)
-    offered = [t for t in TOOL_SPECS if t["function"]["name"] in DOMAIN_TOOLS[domain]]
-    ask_final = [HumanMessage(FINAL_STEP.format(deliverable=DELIVERABLE[domain]))] if last else []
+    offered = offered_specs(domain)
+    ask_final = [HumanMessage(domain.prompt("FINAL_STEP").format(deliverable=domain.deliverable))] if last else []
     sent = [*messages, *ask_final]
     call = await call_model(spec, sent, purpose="execute", deadline_s=ctx.execute_deadline_s,
                             max_tokens=ctx.exec_max_tokens, factory=ctx.live.model_factory,
@@ -77,18 +77,19 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
                             breaker=breaker_for(ctx, agent), trace={"step": step, "final_step": last})
     used = state.get("tokens_used", 0) + call["prompt_tokens"] + call["completion_tokens"]
     update: dict[str, Any] = {"calls": [ledger_entry(call)], "model_steps": step, "tokens_used": used,
-                              "agent": agent, "domain": domain}
+                              "agent": agent, "domain": domain.name}
     if call["error"]:
         return update | _fallback(state, ctx, candidates, agent, call["error"])
     if spec.tool_protocol == "native":
         tool_calls = [] if last else call["tool_calls"] or _inline_calls(call["text"], offered, step)
         replies: list[BaseMessage] = [AIMessage(content=call["text"], tool_calls=[
             {"id": c["id"], "name": c["name"], "args": c["args"], "type": "tool_call"} for c in tool_calls])]
-        actions = [{"id": c["id"], "name": c["name"], "input": _native_input(c)} for c in tool_calls]
+        actions = [{"id": c["id"], "name": c["name"], "input": _native_input(c), "args": c["args"]}
+                   for c in tool_calls]
         final = None if actions else call["text"].strip()
     else:
         replies = [AIMessage(content=call["text"])]
-        parsed = parse_reply(call["text"])
+        parsed = parse_reply(call["text"], (*TOOLS, *(t for t in domain.tool_names if t not in TOOLS)))
         actions = [] if last or not parsed.action else [
             {"id": f"step{step}", "name": parsed.action, "input": parsed.action_input}]
         final = parsed.final_answer

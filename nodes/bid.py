@@ -6,13 +6,11 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
-from graphs.live import breaker_for, pool_of
+from graphs.live import breaker_for, domain_of, pool_of
 from graphs.state import Bid, BidTask
 from sale.core.calls import CallRecord, call_model, ledger_entry
 from sale.core.entropy import plan_entropy
 from sale.core.pool import AgentSpec
-from sale.core.prompts import BID_SYSTEM, BID_USER, TOOLS_DESCRIPTION
-from sale.core.tasks import task_domain
 
 MIN_BID_TOKENS = 2
 
@@ -20,10 +18,11 @@ MIN_BID_TOKENS = 2
 async def bid(task: BidTask, runtime: Runtime[AuctionContext]) -> dict:
     ctx = runtime.context
     spec = pool_of(ctx).get(task["agent"])
-    tools = TOOLS_DESCRIPTION[task_domain(task["task"], ctx.domain)]
+    domain = domain_of(ctx, task["task"], task.get("domain"))
     messages = [
-        SystemMessage(BID_SYSTEM.format(agent=spec.name, tools=tools, max_words=ctx.bid_max_words)),
-        HumanMessage(BID_USER.format(task=task["task"])),
+        SystemMessage(domain.prompt("BID_SYSTEM").format(agent=spec.name, tools=domain.tools_description,
+                                                         max_words=ctx.bid_max_words)),
+        HumanMessage(domain.prompt("BID_USER").format(task=task["task"])),
     ]
     call = await strategy_call(spec, messages, "bid", ctx, {"auction_id": task.get("auction_id", ""), "round": 0})
     if call["error"]:

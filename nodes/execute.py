@@ -12,7 +12,7 @@ from langgraph.pregel import Pregel
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
-from graphs.live import pool_of
+from graphs.live import domain_of, pool_of
 from graphs.state import AuctionState
 from nodes.select import ranked_bids
 
@@ -34,7 +34,8 @@ async def run_executor(executor_graph: Pregel, state: AuctionState, runtime: Run
         if bid["agent"] not in {c["agent"] for c in candidates}:
             candidates.append({"agent": bid["agent"], "plan": bid["text"]})
     out = await executor_graph.ainvoke(
-        {"task": state["task"], "plan": winner["text"], "agent": winner["agent"], "candidates": candidates},
+        {"task": state["task"], "plan": winner["text"], "agent": winner["agent"], "candidates": candidates,
+         "domain": domain_of(runtime.context, state["task"], state.get("domain")).name},
         context=runtime.context,
     )
     execution = {

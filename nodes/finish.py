@@ -11,7 +11,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
-from graphs.live import memory_of, pool_of
+from graphs.live import domain_of, memory_of, pool_of
 from graphs.state import AuctionState
 from nodes.record import auction_id_for
 
@@ -56,6 +56,11 @@ def _finite(x: float | None) -> float | None:
 
 def build_result(state: AuctionState, context: AuctionContext) -> dict[str, Any]:
     pool = pool_of(context)
+    domain = domain_of(context, state["task"], state.get("domain"))
+    answer = state.get("answer", "")
+    verified = None
+    if domain.verifier is not None and answer.strip():
+        verified = bool(domain.verifier(state["task"], answer))
     scores = state.get("scores", {})
     by_id = {b["id"]: b for b in state.get("bids", [])}
     bids = []
@@ -78,6 +83,7 @@ def build_result(state: AuctionState, context: AuctionContext) -> dict[str, Any]
         "status": state.get("status", "failed"),
         "error": state.get("error"),
         "task": state["task"],
+        "domain": domain.name,
         "simulated": pool.simulated,
         "pool": {"source": pool.source,
                  "agents": [{"name": a.name, "model": a.model, "price_per_mtok": a.price_per_mtok,
@@ -92,7 +98,8 @@ def build_result(state: AuctionState, context: AuctionContext) -> dict[str, Any]
         "plan": by_id[state["winner"]]["text"] if state.get("winner") in by_id else None,
         "route_only": context.route_only,
         "budget_bias": context.budget_bias,
-        "answer": state.get("answer", ""),
+        "answer": answer,
+        "verified": verified,
         "execution": state.get("execution", {}),
         "excluded": state.get("excluded", {}),
         "refine_notes": state.get("refine_notes", {}),

@@ -19,7 +19,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
-from graphs.live import breaker_for, pool_of
+from graphs.live import breaker_for, domain_of, pool_of
 from graphs.state import JuryTask, Verdict
 from sale.core.calls import (
     JURY_REASON_SCHEMA,
@@ -30,18 +30,7 @@ from sale.core.calls import (
     ledger_entry,
     response_format_for,
 )
-from sale.core.prompts import (
-    JURY_BATCH_ITEM,
-    JURY_BATCH_SYSTEM,
-    JURY_BATCH_USER,
-    JURY_REPLY_REASON,
-    JURY_REPLY_SCORE,
-    JURY_SYSTEM,
-    JURY_USER,
-    JURY_VERDICT_SYSTEM,
-    JURY_VERDICT_USER,
-    data_block,
-)
+from sale.core.prompts import JURY_BATCH_ITEM, JURY_REPLY_REASON, JURY_REPLY_SCORE, data_block
 
 JURY_TOP_LOGPROBS = 10
 MAX_REPLY_CHARS = 64
@@ -174,17 +163,19 @@ async def jury(task: JuryTask, runtime: Runtime[AuctionContext]) -> dict:
     ctx = runtime.context
     spec = pool_of(ctx).get(task["juror"])
     bid = task["bid"]
+    domain = domain_of(ctx, task["task"], task.get("domain"))
     verdict_mode = ctx.jury_signal == "verdict"
     reply_format = JURY_REPLY_REASON if ctx.jury_reason else JURY_REPLY_SCORE
     if verdict_mode:
-        messages = [SystemMessage(JURY_VERDICT_SYSTEM),
-                    HumanMessage(JURY_VERDICT_USER.format(task=task["task"], bid_block=data_block(bid["text"])))]
+        messages = [SystemMessage(domain.prompt("JURY_VERDICT_SYSTEM")),
+                    HumanMessage(domain.prompt("JURY_VERDICT_USER").format(task=task["task"],
+                                                                           bid_block=data_block(bid["text"])))]
         schema = JURY_VERDICT_SCHEMA
     else:
         messages = [
-            SystemMessage(JURY_SYSTEM.format(reply_format=reply_format)),
-            HumanMessage(JURY_USER.format(task=task["task"], bid_block=data_block(bid["text"]),
-                                          reply_format=reply_format)),
+            SystemMessage(domain.prompt("JURY_SYSTEM").format(reply_format=reply_format)),
+            HumanMessage(domain.prompt("JURY_USER").format(task=task["task"], bid_block=data_block(bid["text"]),
+                                                           reply_format=reply_format)),
         ]
         schema = JURY_REASON_SCHEMA if ctx.jury_reason else JURY_SCORE_SCHEMA
     weighted = ctx.jury_signal != "integer"
@@ -229,9 +220,10 @@ async def jury_batch(task: JuryTask, runtime: Runtime[AuctionContext]) -> dict:
     ctx = runtime.context
     spec = pool_of(ctx).get(task["juror"])
     bids = task["bids"]
+    domain = domain_of(ctx, task["task"], task.get("domain"))
     blocks = "\n\n".join(JURY_BATCH_ITEM.format(n=i + 1, bid_block=data_block(b["text"])) for i, b in enumerate(bids))
-    messages = [SystemMessage(JURY_BATCH_SYSTEM),
-                HumanMessage(JURY_BATCH_USER.format(task=task["task"], blocks=blocks, n=len(bids)))]
+    messages = [SystemMessage(domain.prompt("JURY_BATCH_SYSTEM")),
+                HumanMessage(domain.prompt("JURY_BATCH_USER").format(task=task["task"], blocks=blocks, n=len(bids)))]
     call = await call_model(
         spec, messages, purpose="jury" if bids[0]["round"] == 0 else "rejury", deadline_s=ctx.jury_deadline_s,
         max_tokens=ctx.jury_max_tokens + 4 * len(bids), factory=ctx.live.model_factory,

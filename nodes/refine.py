@@ -9,17 +9,18 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
-from graphs.live import memory_of, pool_of
+from graphs.live import domain_of, memory_of, pool_of
 from graphs.state import RefineTask
 from memory_store import Exemplar, MemoryUnavailableError
 from nodes.bid import make_bid, strategy_call
 from sale.core.calls import ledger_entry
-from sale.core.prompts import REBID_EXAMPLE, REBID_SYSTEM, REBID_USER, TOOLS_DESCRIPTION, data_block
-from sale.core.tasks import task_domain
+from sale.core.domains import Domain
+from sale.core.prompts import REBID_EXAMPLE, data_block
+from tools.domains import DEEP_SEARCH
 
 
 def rebid_prompt(agent: str, task: str, own_text: str, exemplars: list[Exemplar], max_words: int,
-                 domain: str = "deep_search") -> list:
+                 domain: Domain = DEEP_SEARCH) -> list:
     examples = "\n\n".join(
         REBID_EXAMPLE.format(
             n=i + 1, similarity=e["similarity"], task_block=data_block(e["task"], "task"),
@@ -29,8 +30,10 @@ def rebid_prompt(agent: str, task: str, own_text: str, exemplars: list[Exemplar]
         for i, e in enumerate(exemplars)
     )
     return [
-        SystemMessage(REBID_SYSTEM.format(agent=agent, tools=TOOLS_DESCRIPTION[domain], max_words=max_words)),
-        HumanMessage(REBID_USER.format(examples=examples, own_block=data_block(own_text), task=task)),
+        SystemMessage(domain.prompt("REBID_SYSTEM").format(agent=agent, tools=domain.tools_description,
+                                                           max_words=max_words)),
+        HumanMessage(domain.prompt("REBID_USER").format(examples=examples, own_block=data_block(own_text),
+                                                        task=task)),
     ]
 
 
@@ -46,7 +49,7 @@ async def refine(task: RefineTask, runtime: Runtime[AuctionContext]) -> dict:
     if not exemplars:
         return {"refine_notes": {spec.name: "no earlier auction with its own strategy; no rebid"}}
     messages = rebid_prompt(spec.name, task["task"], task["own"]["text"], exemplars, ctx.bid_max_words,
-                            task_domain(task["task"], ctx.domain))
+                            domain_of(ctx, task["task"], task.get("domain")))
     call = await strategy_call(spec, messages, "rebid", ctx, {"auction_id": task.get("auction_id", ""), "round": 1})
     if call["error"]:
         return {"refine_notes": {spec.name: f"rebid failed: {call['error']}"}, "calls": [ledger_entry(call)]}

@@ -1,24 +1,26 @@
 """``tools``: run the tool calls the executor's last step asked for and feed back the observations.
 
-Only the tools the task's domain offers run; a call to any other tool gets an observation saying so and costs
-nothing. Each call is priced (context ``tool_prices``) and recorded in the run's ledger.
+Only the tools the task's domain offers run (any LangChain tool; the shipped ones get the context's sandbox and
+search settings through ``config["configurable"]``); a call to any other tool gets an observation saying so and
+costs nothing. A tool that raises gives the agent an observation naming the error. Each call is priced (context
+``tool_prices``) and recorded in the run's ledger.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
+from langchain_core.tools import BaseTool
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
-from graphs.live import pool_of
+from graphs.live import domain_of, pool_of
 from graphs.state import ExecutorState
+from sale.core.domains import tool_args
 from sale.core.prompts import OBSERVATION
-from sale.core.tasks import DOMAIN_TOOLS
-from tools.python import python_observation
-from tools.sandbox import SandboxConfig
-from tools.search import make_backend, search_observation
 
 
 async def tools(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
@@ -26,13 +28,14 @@ async def tools(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     protocol = pool_of(ctx).get(state["agent"]).tool_protocol
     messages: list[BaseMessage] = []
     steps, calls = [], []
-    allowed = DOMAIN_TOOLS[state["domain"]]  # set by act, which always runs first
+    domain = domain_of(ctx, state["task"], state["domain"])  # set by act, which always runs first
     for action in state["pending"]:
-        if action["name"] in allowed:
-            observation, detail = await asyncio.to_thread(run_tool, action["name"], action["input"], ctx)
+        tool = domain.tool(action["name"])
+        if tool is not None:
+            observation, detail = await asyncio.to_thread(run_tool, tool, action, ctx)
         else:
             observation = (f"the {action['name']} tool is not available for this task; your tools: "
-                           f"{', '.join(allowed)}")
+                           f"{', '.join(domain.tool_names)}")
             detail = {"ok": False, "known": False, "error": "tool not offered"}
         price = ctx.tool_prices.get(action["name"], 0.0) if detail.get("known", True) else 0.0
         calls.append({"agent": state["agent"], "purpose": "tool", "tool": action["name"], "prompt_tokens": 0,
@@ -48,18 +51,26 @@ async def tools(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     return {"messages": messages, "pending": [], "steps": steps, "calls": calls}
 
 
-def run_tool(name: str, tool_input: str, ctx: AuctionContext) -> tuple[str, dict]:
-    if name == "python":
-        config = SandboxConfig(timeout_s=ctx.python_timeout_s, allow_weak=ctx.sandbox_allow_weak)
-        return python_observation(tool_input, config)
-    if name == "search":
-        try:
-            backend = ctx.live.search or make_backend(ctx.search_backend, ctx.search_corpus)
-        except ValueError as exc:
-            return f"search unavailable: {exc}", {"ok": False, "error": str(exc)}
-        text = search_observation(backend, tool_input)
-        return text, {"ok": not text.startswith("search unavailable")}
-    return f"unknown tool {name!r}; the tools are python and search", {"ok": False, "known": False,
-                                                                      "error": "unknown tool"}
+def tool_settings(ctx: AuctionContext) -> dict[str, Any]:
+    """What the shipped tools read from ``config["configurable"]`` (tools/domains.py)."""
+    return {"python_timeout_s": ctx.python_timeout_s, "sandbox_allow_weak": ctx.sandbox_allow_weak,
+            "search": ctx.live.search, "search_backend": ctx.search_backend, "search_corpus": ctx.search_corpus}
 
 
+def run_tool(tool: BaseTool, action: dict[str, Any], ctx: AuctionContext) -> tuple[str, dict]:
+    """(observation, ledger detail). A tool's artifact, when it returns one as a dict, is the detail."""
+    try:
+        args = tool_args(tool, action["input"], action.get("args"))
+    except ValueError as exc:
+        return f"{tool.name} error: {exc}", {"ok": False, "error": str(exc)}
+    call = {"type": "tool_call", "id": action.get("id") or tool.name, "name": tool.name, "args": args}
+    try:
+        message = tool.invoke(call, config={"configurable": tool_settings(ctx)})
+    except Exception as exc:  # the agent sees its tool fail, as LangGraph's ToolNode shows it; the run goes on
+        return f"{tool.name} failed: {type(exc).__name__}: {exc}", {"ok": False, "error": f"{type(exc).__name__}"}
+    content = message.content if isinstance(message, ToolMessage) else message
+    text = content if isinstance(content, str) else json.dumps(content, default=str)
+    artifact = getattr(message, "artifact", None)
+    if isinstance(artifact, dict) and "ok" in artifact:
+        return text, artifact
+    return text, {"ok": getattr(message, "status", "success") != "error"}

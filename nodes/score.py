@@ -1,7 +1,8 @@
 """``score``: C, V and C - V for every eligible bid, over one common set of jurors.
 
 A juror that did not give a valid score on every eligible bid is dropped for all of them (symmetric), so no
-bid is helped or hurt by a missing verdict; the drop is reported. Excluded agents neither win nor judge.
+bid is helped or hurt by a missing verdict; the drop is reported. Excluded agents neither win nor judge. The
+task's domain may add cost terms of its own to C.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import math
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
-from graphs.live import memory_of, pool_of
+from graphs.live import domain_of, memory_of, pool_of
 from graphs.state import AuctionState, Bid, Score
 from sale.core.cost import bid_cost, bid_value, consensus_outliers, unreliable_jurors
 
@@ -26,6 +27,7 @@ def score(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
     pool = pool_of(ctx)
     weights = ctx.weights()
     bids = eligible_bids(state)
+    cost_terms = domain_of(ctx, state["task"], state.get("domain")).cost_terms
     excluded = state.get("excluded", {})
     valid: dict[tuple[str, str], int] = {
         (v["bid_id"], v["juror"]): v["score"] for v in state.get("verdicts", []) if v["score"] is not None
@@ -56,6 +58,8 @@ def score(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
     for b in bids:
         jury = {j: valid[(b["id"], j)] for j in pool.names if (b["id"], j) in valid}
         cost = bid_cost(weights, pool.get(b["agent"]).price_per_mtok, b["tokens"])
+        if cost_terms:
+            cost += sum(float(term(b)) for term in cost_terms)
         value = bid_value(weights, b["entropy"], jury, jurors, mode=ctx.jury_mode, bidder=b["agent"],
                           weight_cap=ctx.juror_weight_cap,
                           entropy_range=tuple(ctx.entropy_range) if ctx.entropy_range else None)

@@ -6,7 +6,8 @@ no ``Action`` line, and prose with no markers at all (taken as the final answer,
 ``structured=False`` so the executor can ask once for the format before accepting it). When both an action and a
 final answer appear, whichever comes first wins: a model that writes an action and then imagines its
 observation and answer has not seen a real observation yet. A code block under ``Action: search`` is code to run,
-not a query: it becomes a ``python`` action.
+not a query: it becomes a ``python`` action. A domain's own tools parse the same way: their input is the text
+after ``Action Input:`` (taken out of any code block).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ _FINAL = re.compile(r"^\s*final\s*answer\s*[:：]\s*", re.IGNORECASE | re.MULTIL
 _ACTION = re.compile(r"^\s*action\s*[:：]\s*([a-z_]+)\s*(?:\[(.*?)\])?\s*$", re.IGNORECASE | re.MULTILINE)
 _INPUT = re.compile(r"^\s*action\s*input\s*[:：]\s*", re.IGNORECASE | re.MULTILINE)
 _FENCE = re.compile(r"```(?:python|py)?\s*\n(.*?)(?:```|$)", re.DOTALL | re.IGNORECASE)
+_ANY_FENCE = re.compile(r"```[\w+\-]*[ \t]*\n(.*?)(?:```|$)", re.DOTALL)
 _OBSERVATION = re.compile(r"^\s*observation\s*[:：]", re.IGNORECASE | re.MULTILINE)
 
 
@@ -36,12 +38,15 @@ class Parsed:
     """False when the reply had no Action, Final Answer or code block: prose taken as the answer."""
 
 
-def parse_reply(text: str) -> Parsed:
+def parse_reply(text: str, tools: tuple[str, ...] = TOOLS) -> Parsed:
+    """``tools``: the action names recognised (the shipped ones always are, so a call to a tool the task's
+    domain lacks gets the executor's "not available" observation)."""
     clean = _BOLD.sub(r"\1", text)
     final = _FINAL.search(clean)
     action = _ACTION.search(clean)
-    if action and action.group(1).lower() in TOOLS and (final is None or action.start() < final.start()):
-        name = action.group(1).lower()
+    names = {t.lower(): t for t in tools}
+    if action and action.group(1).lower() in names and (final is None or action.start() < final.start()):
+        name = names[action.group(1).lower()]
         if name == "search" and not action.group(2):
             fence = _FENCE.search(_action_region(clean, action))
             if fence and fence.group(1).strip():
@@ -67,7 +72,7 @@ def _action_input(text: str, action: re.Match, name: str) -> str:
     rest = _action_region(text, action)
     marker = _INPUT.search(rest)
     body = rest[marker.end():] if marker else rest
-    fence = _FENCE.search(body)
+    fence = (_FENCE if name in TOOLS else _ANY_FENCE).search(body)
     if fence:
         return fence.group(1).strip()
     body = body.strip()

@@ -36,22 +36,25 @@ def decode_task(raw: bytes) -> str:
 
 
 DOMAINS = ("coding", "deep_search")
-DOMAIN_TOOLS = {"coding": ("python",), "deep_search": ("search", "python")}
-"""The executor's tools per domain: a coding task gets the Python tool and not web search (searching the web
-for a function to write spends the step budget and delivers nothing); a deep-search task gets both."""
+"""The shipped domains (tools/domains.py); users register more through ``Live(domains=...)``."""
 
 _ASKS_FOR_CODE = re.compile(
     r"```|\bdef\s+\w+\s*\(|\b(write|implement|complete|fix|refactor|debug|create)\b[^.\n]{0,80}?"
     r"\b(function|class|method|program|script|code)\b", re.IGNORECASE)
 
 
-def task_domain(task: str, declared: str = "auto") -> str:
-    """A task's domain. A declared one (the context's ``domain``, a benchmark task's own) wins; with ``auto``, a
-    task that asks for code (a code block, a ``def name(`` signature, or "write / implement / complete / fix /
-    create ... function / class / method / program / script / code" within one sentence) is ``coding``, and any
-    other task is ``deep_search``."""
+def asks_for_code(task: str) -> bool:
+    """A code block, a ``def name(`` signature, or "write / implement / complete / fix / create ... function /
+    class / method / program / script / code" within one sentence."""
+    return _ASKS_FOR_CODE.search(task) is not None
+
+
+def task_domain(task: str, declared: str = "auto", known: tuple[str, ...] = DOMAINS) -> str:
+    """A task's domain name. A declared one (the context's ``domain``, a benchmark task's own) wins; with
+    ``auto``, a task that asks for code (:func:`asks_for_code`) is ``coding``, and any other is ``deep_search``.
+    User domains and their own rules: :func:`sale.core.domains.pick_domain`."""
     if declared != "auto":
-        if declared not in DOMAINS:
-            raise TaskError(f"unknown domain {declared!r}; use auto, {', '.join(DOMAINS)}")
+        if declared not in known:
+            raise TaskError(f"unknown domain {declared!r}; use auto, {', '.join(known)}")
         return declared
-    return "coding" if _ASKS_FOR_CODE.search(task) else "deep_search"
+    return "coding" if asks_for_code(task) else "deep_search"
