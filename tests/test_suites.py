@@ -89,7 +89,7 @@ def test_jsonl_suite_round_trip_and_one_error_listing_every_bad_line(tmp_path):
     rows = [{"id": "a", "task": "Capital of France?", "verifier": "exact", "answer": "Paris", "bin": 1},
             {"id": "b", "task": "Say 42", "verifier": "regex", "pattern": "42"},
             {"id": "c", "task": "add", "verifier": "unit_tests", "entry_point": "add", "tests": [[[1, 2], 3]]},
-            {"id": "d", "task": "Explain", "verifier": "llm_judge", "answer": "because", "domain": "qa"}]
+            {"id": "d", "task": "Explain", "verifier": "llm_judge", "answer": "because", "domain": "deep_search"}]
     good.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     suite = load_suite(str(good), 0, tmp_path)
     assert [t.id for t in suite.tasks] == ["a", "b", "c", "d"] and suite.tasks[1].bin == 3

@@ -14,8 +14,10 @@ Models served (``GET /v1/models``):
 
 The task is the text of the last user message. The cost-quality knob ``budget_bias`` can be set per request as
 a top-level body field (``extra_body={"budget_bias": 2}`` with the openai client) or an ``X-Sale-Budget-Bias``
-header. Errors use OpenAI's error body ``{"error": {"message", "type", "param", "code"}}``; an unexpected failure
-answers 500 with an error id only, and the log (logger ``sale.server``) holds the exception under that id.
+header; the task's domain by a top-level ``domain`` field (``coding``, ``deep_search``, or a domain the context
+registers; default: the context's ``domain`` setting). Errors use OpenAI's error body ``{"error": {"message",
+"type", "param", "code"}}``; an unexpected failure answers 500 with an error id only, and the log (logger
+``sale.server``) holds the exception under that id.
 
 With API keys (``create_app(context, api_keys=...)``, ``sale serve --api-keys-file``), every request must carry
 ``Authorization: Bearer KEY`` with one of them, or it gets 401 before any work: the server spends its operator's
@@ -42,6 +44,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from graphs.context import AuctionContext
+from graphs.live import domains_of
 from sale.apps.responses import auction_record, record_headers, stream_auction, usage_of
 from sale.core.tasks import TaskError, validate_task
 
@@ -127,7 +130,7 @@ def create_app(context: AuctionContext, api_keys: frozenset[str] | None = None) 
     async def auction_response(body: dict[str, Any], request: Request, route_only: bool) -> Response:
         task = task_from_messages(body.get("messages"))
         bias = budget_bias_of(body, request)
-        ctx = replace(context, route_only=route_only, budget_bias=bias)
+        ctx = replace(context, route_only=route_only, budget_bias=bias, domain=domain_in(body, context))
         auction_id = str(uuid.uuid4())
         model = "sale-route" if route_only else "sale"
         if body.get("stream"):
@@ -211,6 +214,17 @@ def task_from_messages(messages: Any) -> str:
         return validate_task(content if isinstance(content, str) else "")
     except TaskError as exc:
         raise ApiError(400, f"the last user message: {exc}", param="messages") from None
+
+
+def domain_in(body: dict[str, Any], context: AuctionContext) -> str:
+    """The request's ``domain`` (checked against the registered domains), else the context's setting."""
+    if "domain" not in body:
+        return context.domain
+    known = ["auto", *domains_of(context)]
+    if body["domain"] not in known:
+        raise ApiError(400, f"unknown domain {body['domain']!r}; the domains are {', '.join(known)}", param="domain",
+                       code="unknown_domain")
+    return body["domain"]
 
 
 def budget_bias_of(body: dict[str, Any], request: Request) -> float:

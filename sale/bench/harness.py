@@ -87,8 +87,9 @@ class Bench:
         from graphs.executor import graph as executor
 
         started = time.monotonic()
+        domain = executor_domain(task, self.cfg.domain)
         state = await executor.ainvoke({"task": task.task, "plan": SINGLE_PLAN, "agent": agent},
-                                       context=self.context(fallback="none", domain=executor_domain(task)))
+                                       context=self.context(fallback="none", domain=domain))
         wall = time.monotonic() - started
         calls = state.get("calls", [])
         model_calls = [c for c in calls if c["purpose"] == "execute"]
@@ -157,8 +158,8 @@ class Bench:
             ctx = self.context(memory=memory, refine=router != "sale-nomem", **overrides)
             for position, task in enumerate(tasks):
                 started = time.monotonic()
-                result = (await graph.ainvoke({"task": task.task}, context=replace(ctx, domain=executor_domain(task))
-                                              ))["result"]
+                domain = executor_domain(task, self.cfg.domain)
+                result = (await graph.ainvoke({"task": task.task}, context=replace(ctx, domain=domain)))["result"]
                 wall = time.monotonic() - started
                 verdict = await self.check(task, deliverable(task, result.get("answer") or "",
                                                              (result.get("execution") or {}).get("steps")))

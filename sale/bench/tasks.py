@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from sale.suites.suite import BINS, CODE_VERIFIERS, BenchTask, Suite
+from sale.suites.suite import BINS, CODE_VERIFIERS, SUITE_DOMAINS, BenchTask, Suite
 
 
 def select_tasks(suite: Suite, seed: int, limit: int | None) -> list[BenchTask]:
@@ -30,11 +30,15 @@ def split(tasks: list[BenchTask], seed: int, share: float) -> tuple[list[BenchTa
     return order[:n_train], order[n_train:]
 
 
-def executor_domain(task: BenchTask) -> str:
-    """The executor's domain for a suite task: its own where the suite says (coding, deep-search), else the rule."""
-    if task.verifier in CODE_VERIFIERS or task.domain == "coding":
+def executor_domain(task: BenchTask, override: str = "") -> str:
+    """The executor's domain for a suite task: ``override`` (``--domain``), else the one its row names (a
+    registered domain's name, or a shipped one), else coding for a task a code verifier checks, else the rule."""
+    if override:
+        return override
+    named = SUITE_DOMAINS.get(task.domain, task.domain)
+    if task.verifier in CODE_VERIFIERS and named == "auto":
         return "coding"
-    return "deep_search" if task.domain == "deep-search" else "auto"
+    return named
 
 
 def stream_order(tasks: list[BenchTask], seed: int, order: int) -> list[BenchTask]:

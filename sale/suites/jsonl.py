@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sale.suites.suite import BINS, VERIFIERS, BenchTask, Suite, SuiteError
+from sale.suites.suite import BINS, SUITE_DOMAINS, VERIFIERS, BenchTask, Suite, SuiteError
 
 
-def load_jsonl_suite(path: Path) -> Suite:
+def load_jsonl_suite(path: Path, domains: tuple[str, ...] = ()) -> Suite:
     """Read ``{"id", "task", "verifier", "answer"|"pattern"|"tests"+"entry_point", "domain"?, "bin"?}`` lines.
+    ``domain`` names the executor's domain: a shipped one (``SUITE_DOMAINS``) or one of ``domains``.
 
     Every problem in the file is collected and raised as one :class:`SuiteError` with line numbers.
     """
@@ -35,7 +36,7 @@ def load_jsonl_suite(path: Path) -> Suite:
         if not isinstance(row, dict):
             problems.append(f"line {n}: expected a JSON object")
             continue
-        task, errs = _task_from_row(row, n)
+        task, errs = _task_from_row(row, n, domains)
         problems += errs
         if task is not None:
             if task.id in seen:
@@ -53,7 +54,7 @@ _ROW_KEYS = {"id", "task", "verifier", "answer", "pattern", "tests", "entry_poin
              "wrong", "hops", "test"}
 
 
-def _task_from_row(row: dict[str, Any], n: int) -> tuple[BenchTask | None, list[str]]:
+def _task_from_row(row: dict[str, Any], n: int, domains: tuple[str, ...] = ()) -> tuple[BenchTask | None, list[str]]:
     errs = []
     unknown = sorted(set(row) - _ROW_KEYS)
     if unknown:
@@ -92,12 +93,16 @@ def _task_from_row(row: dict[str, Any], n: int) -> tuple[BenchTask | None, list[
                 compile(row["test"], f"line {n} test", "exec")  # syntax only: nothing runs outside the sandbox
             except SyntaxError as exc:
                 errs.append(f"line {n}: `test` is not valid Python ({exc.msg}, its line {exc.lineno})")
+    domain = row.get("domain", "custom")
+    if not isinstance(domain, str) or (domain not in SUITE_DOMAINS and domain not in domains):
+        known = ", ".join(dict.fromkeys([*SUITE_DOMAINS, *domains]))
+        errs.append(f"line {n}: unknown domain {domain!r} ({known})")
     hops = row.get("hops", 0)
     if not isinstance(hops, int) or isinstance(hops, bool) or hops < 0:
         errs.append(f"line {n}: `hops` must be an integer >= 0")
     if errs:
         return None, errs
-    return BenchTask(id=row["id"], task=row["task"], domain=str(row.get("domain", "custom")), bin=b,
+    return BenchTask(id=row["id"], task=row["task"], domain=domain, bin=b,
                      verifier=verifier, answer=str(row.get("answer", "")), pattern=str(row.get("pattern", "")),
                      entry_point=str(row.get("entry_point", "")), tests=row.get("tests", []),
                      solution=str(row.get("solution", "")), wrong=str(row.get("wrong", "")), hops=hops,

@@ -19,6 +19,10 @@ SUITES = ("deep-search", "coding")
 VERIFIERS = ("exact", "regex", "unit_tests", "python_tests", "llm_judge")
 CODE_VERIFIERS = ("unit_tests", "python_tests")
 """Verifiers that run the answer's function: its task is coding, and its deliverable is code."""
+SUITE_DOMAINS = {"auto": "auto", "custom": "auto", "coding": "coding", "deep_search": "deep_search",
+                 "deep-search": "deep_search"}
+"""A suite row's ``domain`` -> the executor's domain: the shipped ones, their suites' labels (``deep-search``,
+``custom``), ``auto`` (the rule picks); a run's registered domains add their own names."""
 
 
 class SuiteError(ValueError):
@@ -62,8 +66,9 @@ class Suite:
         return {t.task: t for t in self.tasks}
 
 
-def load_suite(name_or_file: str, seed: int, workdir: Path, size: int = 100) -> Suite:
-    """A shipped suite generated from ``seed`` (its corpus written under ``workdir``), or a JSONL file."""
+def load_suite(name_or_file: str, seed: int, workdir: Path, size: int = 100, domains: tuple[str, ...] = ()) -> Suite:
+    """A shipped suite generated from ``seed`` (its corpus written under ``workdir``), or a JSONL file (whose
+    ``domain`` values must be shipped ones or among ``domains``, the run's registered domains)."""
     from sale.suites.coding import coding_suite  # the generators build on this module's types
     from sale.suites.deep_search import deep_search_suite
     from sale.suites.jsonl import load_jsonl_suite
@@ -74,5 +79,5 @@ def load_suite(name_or_file: str, seed: int, workdir: Path, size: int = 100) -> 
         return coding_suite(seed, per_bin=max(1, size // len(BINS)))
     path = Path(name_or_file)
     if path.suffix == ".jsonl" or path.exists():
-        return load_jsonl_suite(path)
+        return load_jsonl_suite(path, domains)
     raise SuiteError(f"unknown suite {name_or_file!r}: use {' or '.join(SUITES)}, or a .jsonl file")

@@ -13,6 +13,7 @@ from sale.apps.cli.run import cmd_run
 from sale.apps.cli.sandbox import cmd_sandbox
 from sale.apps.cli.serve import cmd_serve
 from sale.core.cost import JURY_SIGNALS
+from sale.core.tasks import DOMAINS
 
 JURY_SIGNAL_HELP = ("what a juror's reply becomes: integer (the paper: the digit it wrote; default), expected (its "
                     "expected score from the probabilities it gave each digit), verdict (it predicts pass or fail; "
@@ -79,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--jury-batch", action="store_true",
                        help="SALE's jurors score all bids of a round in one call (N calls instead of N^2)")
     bench.add_argument("--jury-signal", choices=JURY_SIGNALS, default="integer", help=JURY_SIGNAL_HELP)
+    bench.add_argument("--domain", choices=DOMAINS, default="",
+                       help="run every task in this domain (default: each task's own, from its suite row or the rule)")
     bench.add_argument("--jury-reason", action="store_true",
                        help="SALE's jurors give one sentence of reasoning before each score")
     bench.add_argument("--memory-policy", default="",
@@ -192,7 +195,7 @@ def add_pool_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--search", choices=("ddgs", "bm25"), default="ddgs",
                      help="executor web search: ddgs (live web) or bm25 (offline, over --corpus)")
     p.add_argument("--corpus", help="directory of .txt/.md/.jsonl documents for --search bm25")
-    p.add_argument("--domain", choices=("auto", "coding", "deep_search"), default="auto",
+    p.add_argument("--domain", choices=("auto", *DOMAINS), default="auto",
                    help="the task's domain, which picks the executor's tools (coding: Python; deep_search: search "
                         "and Python); auto: a task that asks for code is coding (default)")
     p.add_argument("--budget-bias", type=float, default=1.0,
