@@ -22,6 +22,7 @@ def auction_record(result: dict[str, Any]) -> dict[str, Any]:
         "auction_id": result["auction_id"], "winner": result["winner"],
         "provisional_winner": result["provisional_winner"], "route_only": result["route_only"],
         "budget_bias": result["budget_bias"], "simulated": result["simulated"], "plan": result["plan"],
+        "domain": result.get("domain"), "verified": result.get("verified"),
         "bids": [{k: b[k] for k in ("agent", "refined", "tokens", "entropy", "jury", "cost", "value", "score")}
                  for b in result["bids"]],
         "excluded": result["excluded"], "memory_size_before": result.get("memory_size_before"),
