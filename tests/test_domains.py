@@ -219,6 +219,7 @@ def test_server_request_names_the_domain(memory):
                                                "ledger", "type": "invalid_request_error", "param": "domain",
                                     "code": "unknown_domain"}}
     assert good.status_code == 200 and bids and all("LEDGER task" in b for b in bids)
+    assert good.json()["sale"]["domain"] == "ledger"
 
 
 def recorded_keys(directory: Path) -> set[str]:
