@@ -107,7 +107,7 @@ FORMAT_REMINDER = (
     "or, if you are done:\nFinal Answer: <the answer>"
 )
 
-TOOL_SPECS = [  # the executor offers the subset its task's domain allows (sale.core.tasks.DOMAIN_TOOLS)
+TOOL_SPECS = [  # the shipped tools' specs (tools/domains.py builds the LangChain tools from them)
     {"type": "function", "function": {
         "name": "python",
         "description": "Run Python 3 code in a fresh sandbox (no network, nothing kept between calls). Returns "
@@ -122,7 +122,7 @@ TOOL_SPECS = [  # the executor offers the subset its task's domain allows (sale.
 ]
 
 TOOLS_DESCRIPTION = {"coding": "a Python interpreter", "deep_search": "web search and a Python interpreter"}
-"""What a bid may plan to use, per domain: the tools the executor will offer (sale.core.tasks.DOMAIN_TOOLS)."""
+"""What a bid may plan to use, per shipped domain: the tools the executor will offer (tools/domains.py)."""
 
 DATA_TAGS = ("strategy", "task", "data", "search_results", "observation")
 _TAG = re.compile(rf"<\s*/?\s*({'|'.join(DATA_TAGS)})\b[^>]*>", re.IGNORECASE)
