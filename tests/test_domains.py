@@ -279,3 +279,26 @@ def test_shipped_domains_send_the_recorded_bid_prompts(run):
             if request_key(model.name, messages, options) not in recorded:
                 misses.append((row["id"], model.name))
     assert not misses and rows
+
+
+def test_bench_runs_a_suite_in_a_registered_domain(tmp_path):
+    """A Python caller's domain reaches `run_bench`: its suite rows load, its tool runs, its verdicts count."""
+    import asyncio
+
+    from sale.bench.config import BenchConfig
+    from sale.bench.runner import run_bench
+
+    suite = tmp_path / "ledger.jsonl"
+    suite.write_text("".join(json.dumps({"id": f"q{i}", "task": f"Ledger question {i}", "verifier": "exact",
+                                         "answer": "forty-two", "domain": "ledger"}) + "\n" for i in range(2)))
+    call = {"tool_calls": [("lookup", {"key": "answer"})]}
+    stub = StubServer({"clerk": Behaviour(execute=[call, "forty-two", call, "forty-two"])})
+    with stub:
+        pool = tmp_path / "pool.toml"
+        pool.write_text(pool_toml(stub.base_url, {"clerk": 0.1}))
+        cfg = BenchConfig(suite=str(suite), pool=str(pool), out=tmp_path / "o", train_share=0, progress=False,
+                          routers=("single:clerk",), domains=(LEDGER,))
+        results = asyncio.run(run_bench(cfg))
+        offered = {t["function"]["name"] for r in stub.calls("clerk", "execute") for t in r.get("tools", [])}
+    assert offered == {"lookup", "add", "broken"} and LOOKED_UP == ["answer", "answer"]
+    assert results["routers"]["single:clerk"]["pass_at_1"] == 1.0

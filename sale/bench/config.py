@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sale.bench import routers as R
 from sale.core.cost import check_jury_signal
+from sale.core.domains import Domain
 from sale.core.tasks import DOMAINS
 from sale.sim.params import SIM_POOL, SimParams
 
@@ -52,7 +53,10 @@ class BenchConfig:
     max_steps: int = 0
     """Executor model calls per task (0 = 24 for the simulated pool, 6 for real ones)."""
     domain: str = ""
-    """Every task's domain (coding, deep_search); empty = each task's own (its suite row's, else the rule)."""
+    """Every task's domain (coding, deep_search, or one of ``domains``); empty = each task's own (its suite
+    row's, else the rule)."""
+    domains: tuple[Domain, ...] = ()
+    """Registered domains (from Python, docs/domains.md): suite rows and ``domain`` may name them."""
     sim: SimParams = field(default_factory=SimParams)
     progress: bool = True
 
@@ -77,8 +81,9 @@ def check_config(cfg: BenchConfig) -> None:
         problems.append("--sweep budget_bias calibrates on the train split: --train-share must be > 0")
     if cfg.replay is not None and cfg.reuse is not None:
         problems.append("--reuse calls models where the recording has no reply; --replay never does: pick one")
-    if cfg.domain and cfg.domain not in DOMAINS:
-        problems.append(f"unknown domain {cfg.domain!r} ({', '.join(DOMAINS)})")
+    known = (*DOMAINS, *(d.name for d in cfg.domains if d.name not in DOMAINS))
+    if cfg.domain and cfg.domain not in known:
+        problems.append(f"unknown domain {cfg.domain!r} ({', '.join(known)})")
     try:
         check_jury_signal(cfg.jury_signal, cfg.jury_batch)
     except ValueError as exc:

@@ -38,7 +38,7 @@ class Bench:
         """The run's settings; ``memory`` travels in :class:`Live`, the other overrides are settings."""
         simulated = self.pool.simulated
         base = AuctionContext(live=Live(pool=self.pool, memory=memory, model_factory=self.factory,
-                                        breakers=self.breakers),
+                                        breakers=self.breakers, domains=self.cfg.domains),
                               search_backend="bm25",
             search_corpus=self.cfg.corpus or self.suite.corpus, weights_file=self.cfg.weights_file,
             jury_mode=self.cfg.jury_mode, jury_batch=self.cfg.jury_batch, jury_signal=self.cfg.jury_signal,

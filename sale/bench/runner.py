@@ -38,7 +38,8 @@ from sale.suites.suite import BenchTask, load_suite
 async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     check_config(cfg)
     cfg.out.mkdir(parents=True, exist_ok=True)
-    suite = load_suite(cfg.suite, cfg.seed, cfg.out / "suite", size=cfg.size)
+    suite = load_suite(cfg.suite, cfg.seed, cfg.out / "suite", size=cfg.size,
+                       domains=tuple(d.name for d in cfg.domains))
     tasks = select_tasks(suite, cfg.seed, cfg.limit)
     train, test = split(tasks, cfg.seed, cfg.train_share)
     predictive = [r for r in cfg.routers if r in R.PREDICTIVE]
