@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -302,3 +303,19 @@ def test_bench_runs_a_suite_in_a_registered_domain(tmp_path):
         offered = {t["function"]["name"] for r in stub.calls("clerk", "execute") for t in r.get("tools", [])}
     assert offered == {"lookup", "add", "broken"} and LOOKED_UP == ["answer", "answer"]
     assert results["routers"]["single:clerk"]["pass_at_1"] == 1.0
+
+
+def test_tool_arguments_from_either_protocol():
+    from sale.core.domains import text_input, tool_args
+
+    @tool
+    def tag(names: list[str]) -> str:
+        """Tag names."""
+        return ",".join(names)
+
+    assert tool_args(lookup, "answer") == tool_args(lookup, "answer", {"key": "answer"}) == {"key": "answer"}
+    assert tool_args(tag, "['a']", {"names": ["a"]}) == {"names": ["a"]}
+    assert tool_args(add, '{"a": 1, "b": 2}') == tool_args(add, "", {"a": 1, "b": 2}) == {"a": 1, "b": 2}
+    with pytest.raises(ValueError, match=re.escape('the add tool takes a JSON object: {"a": <a>, "b": <b>}')):
+        tool_args(add, "1 2")
+    assert (text_input(lookup), text_input(add)) == ("<key>", '{"a": <a>, "b": <b>}')

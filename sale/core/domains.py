@@ -126,10 +126,12 @@ def text_input(tool: BaseTool) -> str:
 
 def tool_args(tool: BaseTool, text: str, native: dict[str, Any] | None = None) -> dict[str, Any]:
     """A call's arguments. A one-argument tool takes the text as it is (the text protocol's input, or the native
-    call's one value); a tool of several takes the native call's object, or a JSON object as text."""
+    call's one value), unless the native call gave it a list or an object; a tool of several takes the native
+    call's object, or a JSON object as text."""
     names = list(tool.args)
     if len(names) == 1:
-        return {names[0]: text}
+        given = (native or {}).get(names[0])
+        return {names[0]: given if isinstance(given, list | dict) else text}
     if native is not None:
         return native
     try:
