@@ -64,20 +64,31 @@ def load_examples(directory: Path, run: str = "sale") -> tuple[list[Example], li
             raise LearnError(f"{path} is missing: point --from at a `sale bench --out` directory")
     results = json.loads(results_path.read_text(encoding="utf-8"))
     prices = {a["name"]: a["price_per_mtok"] for a in results["pool"]["agents"]}
-    agents = sorted(prices, key=lambda a: prices[a])
     from sale.analysis.shapley import single_runs
 
     runs = single_runs([json.loads(line) for line in tasks_path.read_text(encoding="utf-8").splitlines()
                         if line.strip()])
-    passed = {t: {a: r["passed"] for a, r in per.items()} for t, per in runs.items()}
-    usd = {t: {a: r["usd"] for a, r in per.items()} for t, per in runs.items()}
-    if not passed:
+    if not runs:
         raise LearnError(f"{tasks_path} has no single-agent runs: run the bench with the default routers")
+    auctions = [json.loads(line) for line in auctions_path.read_text(encoding="utf-8").splitlines()]
+    examples, jurors = examples_from(auctions, runs, prices, run)
+    if not examples:
+        raise LearnError(f"{auctions_path} has no usable `{run}` auctions (first-round bids scored by every juror)")
+    return examples, jurors, prices
+
+
+def examples_from(auctions: list[dict[str, Any]], singles: dict[str, dict[str, dict[str, Any]]],
+                  prices: dict[str, float], run: str) -> tuple[list[Example], list[str]]:
+    """Examples from auction rows (``auctions.jsonl``'s shape) of one ``run`` label and the single-agent runs
+    ``{task_id: {agent: {"passed", "usd"}}}``: what ``sale bench`` holds in memory and ``load_examples`` reads
+    from a directory. Tasks without single-agent runs, or whose label agent did not bid, are skipped."""
+    agents = sorted(prices, key=lambda a: prices[a])
+    passed = {t: {a: bool(r["passed"]) for a, r in per.items()} for t, per in singles.items()}
+    usd = {t: {a: float(r["usd"]) for a, r in per.items()} for t, per in singles.items()}
     jurors = agents
     examples: list[Example] = []
     seen: set[str] = set()
-    for line in auctions_path.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
+    for row in auctions:
         if row["run"] != run or row["task_id"] in seen or row["task_id"] not in passed:
             continue
         bids = [b for b in row["bids"] if b["round"] == 0 and not b["disqualified"]
@@ -96,9 +107,7 @@ def load_examples(directory: Path, run: str = "sale") -> tuple[list[Example], li
             entropy=np.array([b["entropy"] for b in bids], dtype=float),
             jury=np.array([[b["jury"][j] for j in jurors] for b in bids], dtype=float),
             label=names.index(label_agent), passed=outcome, usd=usd[row["task_id"]]))
-    if not examples:
-        raise LearnError(f"{auctions_path} has no usable `{run}` auctions (first-round bids scored by every juror)")
-    return examples, jurors, prices
+    return examples, jurors
 
 
 @contextlib.contextmanager
@@ -233,6 +242,10 @@ def default_weights(jurors: list[str]) -> dict[str, float]:
     return {"cost": w.cost, "entropy": w.entropy} | {f"juror:{j}": w.jury / len(jurors) for j in jurors}
 
 
+def entropy_sign(weights: dict[str, float]) -> str:
+    return "negative" if weights["entropy"] < 0 else "positive" if weights["entropy"] > 0 else "zero"
+
+
 def learn(directory: Path, objective: str = "minmax", cap: float = 0.5, holdout: float = 0.3, seed: int = 0,
           signed_entropy: bool = False) -> dict[str, Any]:
     examples, jurors, _ = load_examples(directory)
@@ -244,7 +257,7 @@ def learn(directory: Path, objective: str = "minmax", cap: float = 0.5, holdout:
     baseline = default_weights(jurors)
     return {
         "weights": weights,
-        "entropy_sign": "negative" if weights["entropy"] < 0 else "positive" if weights["entropy"] > 0 else "zero",
+        "entropy_sign": entropy_sign(weights),
         "signed_entropy": signed_entropy,
         "objective": objective,
         "juror_cap": cap,

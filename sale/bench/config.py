@@ -13,7 +13,7 @@ from sale.core.domains import Domain
 from sale.core.tasks import DOMAINS
 from sale.sim.params import SIM_POOL, SimParams
 
-AUCTION_ROUTERS = ("sale", "sale-nomem")
+AUCTION_ROUTERS = ("sale", "sale-nomem", "sale-learned")
 DEFAULT_ROUTERS = ("sale", "sale-nomem", "single:largest", "wtp", "carrot", "to-router", "frugalgpt", "oracle")
 KNOWN = (*AUCTION_ROUTERS, *R.PREDICTIVE, "oracle")
 
@@ -77,6 +77,8 @@ def check_config(cfg: BenchConfig) -> None:
         problems.append("--signal sweeps need --pool sim:qwen3-ladder (it sets the simulated agents' signal)")
     if not 0 < cfg.target_quality <= 1.5:
         problems.append("--target-quality must be in (0, 1.5]")
+    if "sale-learned" in cfg.routers and cfg.train_share <= 0:
+        problems.append("router sale-learned fits its weights on the train split: --train-share must be > 0")
     if cfg.budget_biases and cfg.train_share <= 0:
         problems.append("--sweep budget_bias calibrates on the train split: --train-share must be > 0")
     if cfg.replay is not None and cfg.reuse is not None:

@@ -100,7 +100,8 @@ class Bench:
                    tokens=sum(c["prompt_tokens"] + c["completion_tokens"] for c in model_calls),
                    completion_tokens=sum(c["completion_tokens"] for c in model_calls),
                    tool_usd=sum(c["usd"] for c in calls if c["purpose"] == "tool"), wall_s=wall,
-                   detail=verdict["detail"][:200], answer=(state.get("answer") or "")[-500:])
+                   detail=verdict["detail"][:200], answer=(state.get("answer") or "")[-500:],
+                   exec_error=(state.get("error") or "failed")[:200] if state.get("status") == "failed" else "")
 
     async def direct(self, agent: str, task: BenchTask) -> Run:
         """The model's own skill: one call, the task as the only message; no plan, no tools, no executor."""

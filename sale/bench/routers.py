@@ -18,11 +18,16 @@ small, documented models (no neural training):
   answer scored above the stage threshold. Thresholds are chosen on the train split for the best pass@1 at
   lowest cost; every agent tried is paid for.
 * ``oracle``: in hindsight, the cheapest agent that passed (the cheapest agent if none did). An upper bound.
+
+Knobs (WTP's ``tolerance``, CARROT's ``mu``, FrugalGPT's threshold) keep the values above unless the run
+calibrates them on the train split (:mod:`sale.bench.calibrate`). Each route also ranks the agents it did not
+choose, so an execution that fails at the endpoint falls back to the router's next choice, as SALE's executor
+falls back to the next-ranked bid (:func:`sale.bench.runs.routed_runs`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -37,6 +42,13 @@ class Outcomes:
     passed: np.ndarray
     cost: np.ndarray
     answers: list[list[str]]
+    failed: np.ndarray | None = None
+    """``failed[t, a]``: the run ended on an endpoint error (not a wrong answer); a cascade moves past it."""
+
+    def subset(self, rows: np.ndarray) -> Outcomes:
+        return Outcomes(agents=self.agents, passed=self.passed[rows], cost=self.cost[rows],
+                        answers=[self.answers[i] for i in rows],
+                        failed=None if self.failed is None else self.failed[rows])
 
     def best_label(self, t: int) -> int:
         ok = np.flatnonzero(self.passed[t])
@@ -49,6 +61,21 @@ class Route:
 
     tried: list[int]
     chosen: int
+    ranking: list[int] = field(default_factory=list)
+    """The agents not chosen, in the router's order of preference: where execution falls back to."""
+
+
+def with_fallback(route: Route, failed: np.ndarray | list[bool]) -> Route:
+    """SALE's ``fallback=next_best`` rule for a router: while the chosen agent's run ended on an endpoint error
+    (``failed[a]``), its next-ranked agent runs the task from the start; every run tried is paid for."""
+    tried, chosen = list(route.tried), route.chosen
+    for nxt in route.ranking:
+        if not failed[chosen]:
+            break
+        if nxt not in tried:
+            tried.append(nxt)
+            chosen = nxt
+    return Route(tried=tried, chosen=chosen, ranking=[a for a in route.ranking if a not in tried])
 
 
 def oracle(test: Outcomes) -> list[Route]:
@@ -71,8 +98,10 @@ def wtp(train: Outcomes, train_x: np.ndarray, test_x: np.ndarray, k: int = 10, t
     for row in sims:
         near = np.argsort(-row)[:k]
         acc = train.passed[near].mean(axis=0)
-        choice = int(np.flatnonzero(acc >= acc.max() - tolerance)[0])
-        routes.append(Route(tried=[choice], chosen=choice))
+        within = acc >= acc.max() - tolerance
+        choice = int(np.flatnonzero(within)[0])
+        order = sorted(range(len(acc)), key=lambda a: (not within[a], -acc[a] if not within[a] else a))
+        routes.append(Route(tried=[choice], chosen=choice, ranking=[a for a in order if a != choice]))
     return routes
 
 
@@ -90,7 +119,7 @@ def carrot(train: Outcomes, train_x: np.ndarray, test_x: np.ndarray, mu: float =
             acc[:, a] = LogisticRegression(C=1.0, max_iter=2000).fit(train_x, y).predict_proba(test_x)[:, 1]
         cost[:, a] = np.exp(Ridge(alpha=1.0).fit(train_x, np.log(train.cost[:, a] + 1e-9)).predict(test_x))
     utility = (1 - mu) * acc - mu * cost / max(cost.max(), 1e-12)
-    return [Route(tried=[int(c)], chosen=int(c)) for c in utility.argmax(axis=1)]
+    return [_ranked(row) for row in utility]
 
 
 def to_router(train: Outcomes, train_text: list[str], test_text: list[str]) -> list[Route]:
@@ -102,7 +131,15 @@ def to_router(train: Outcomes, train_text: list[str], test_text: list[str]) -> l
         return [Route(tried=[int(labels[0])], chosen=int(labels[0])) for _ in test_text]
     vec = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)
     model = LogisticRegression(C=4.0, max_iter=3000).fit(vec.fit_transform(train_text), labels)
-    return [Route(tried=[int(c)], chosen=int(c)) for c in model.predict(vec.transform(test_text))]
+    proba = np.full((len(test_text), len(train.agents)), -1.0)  # agents never a train label rank last
+    proba[:, model.classes_] = model.predict_proba(vec.transform(test_text))
+    return [_ranked(row) for row in proba]
+
+
+def _ranked(utility: np.ndarray) -> Route:
+    """The best agent by ``utility`` (argmax's tie rule: the cheapest), then the rest in descending order."""
+    order = [int(a) for a in np.argsort(-utility, kind="stable")]
+    return Route(tried=[order[0]], chosen=order[0], ranking=order[1:])
 
 
 def _answer_features(answer: str) -> list[float]:
@@ -117,7 +154,9 @@ def _scorer_features(x: np.ndarray, agent: int, n_agents: int, answer: str) -> n
     return np.concatenate([x, onehot, _answer_features(answer)])
 
 
-def frugalgpt(train: Outcomes, train_x: np.ndarray, test: Outcomes, test_x: np.ndarray) -> list[Route]:
+def frugalgpt(train: Outcomes, train_x: np.ndarray, test: Outcomes, test_x: np.ndarray, tau: float | None = None
+              ) -> list[Route]:
+    """``tau``: the stage threshold; None = chosen on the train split for the best pass@1 at lowest cost."""
     from sklearn.linear_model import LogisticRegression
 
     n_agents = len(train.agents)
@@ -137,20 +176,22 @@ def frugalgpt(train: Outcomes, train_x: np.ndarray, test: Outcomes, test_x: np.n
     train_scores = [[score(train_x[t], a, train.answers[t][a]) for a in range(n_agents)]
                     for t in range(len(train_x))]
 
-    def cascade(scores: list[float], tau: float) -> Route:
+    def cascade(scores: list[float], tau: float, failed: np.ndarray | None = None) -> Route:
         tried = []
         for a in range(n_agents):
             tried.append(a)
-            if a == n_agents - 1 or scores[a] >= tau:
+            if a == n_agents - 1 or (scores[a] >= tau and (failed is None or not failed[a])):
                 return Route(tried=tried, chosen=a)
         return Route(tried=tried, chosen=n_agents - 1)
 
     def fitness(tau: float) -> tuple[float, float]:
-        routes = [cascade(train_scores[t], tau) for t in range(len(train_x))]
+        routes = [cascade(train_scores[t], tau, None if train.failed is None else train.failed[t])
+                  for t in range(len(train_x))]
         acc = np.mean([train.passed[t, r.chosen] for t, r in enumerate(routes)])
         spent = sum(train.cost[t, a] for t, r in enumerate(routes) for a in r.tried)
         return float(acc), -float(spent)
 
-    tau = max(grid, key=fitness)
-    return [cascade([score(test_x[t], a, test.answers[t][a]) for a in range(n_agents)], tau)
-            for t in range(len(test_x))]
+    if tau is None:
+        tau = max(grid, key=fitness)
+    return [cascade([score(test_x[t], a, test.answers[t][a]) for a in range(n_agents)], tau,
+                    None if test.failed is None else test.failed[t]) for t in range(len(test_x))]

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from sale.bench import calibrate as C
+from sale.bench import learned as L
 from sale.bench import routers as R
 from sale.bench.config import AUCTION_ROUTERS, BenchConfig, BenchError, check_config
 from sale.bench.harness import Bench
@@ -86,7 +88,8 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     need_singles = bool(cfg.routers)  # every router needs them: baselines, oracle, and SALE's diagnostics
     n_auction = (sum(r in AUCTION_ROUTERS for r in cfg.routers) * cfg.orders
                  + sum(r.startswith("direct:") for r in cfg.routers)) * len(test)
-    n_sweeps = len(cfg.signals) * len(test) + len(cfg.budget_biases) * len(train)
+    n_sweeps = (len(cfg.signals) * len(test) + len(cfg.budget_biases) * len(train)
+                + ("sale-learned" in cfg.routers) * len(train))
     total = (len(tasks) * len(bench.agents) if need_singles else 0) + n_auction + n_sweeps
     started = time.monotonic()
     with _progress(cfg.progress, total, "simulated" if pool.simulated else "real") as (progress, bar):
@@ -101,12 +104,17 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
                      "target_share_of_largest": cfg.target_quality}
         bias = {"budget_bias": knob["chosen"]["budget_bias"]} if knob and knob["chosen"] else {}
         runs: dict[str, list[Run]] = {}
+        router_knobs: dict[str, dict[str, Any]] = {}
+        learned = await _learn_weights(bench, train, singles) if "sale-learned" in cfg.routers else None
         for router in cfg.routers:
             if router in AUCTION_ROUTERS:
+                settings = L.overrides(learned["weights"]) if router == L.ROUTER else bias
                 runs[router] = []
                 for order in range(cfg.orders):
                     tasks_in_order = stream_order(test, cfg.seed, order)
-                    runs[router] += await bench.auction_stream(router, tasks_in_order, order, router, **bias)
+                    runs[router] += await bench.auction_stream(router, tasks_in_order, order, router, **settings)
+        if learned is not None:
+            L.held_out(bench, learned, singles)
         for router in cfg.routers:
             if router.startswith("direct:"):
                 name = bench.largest if router == "direct:largest" else router.removeprefix("direct:")
@@ -127,14 +135,13 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
             for router in cfg.routers:
                 if router == "oracle":
                     routes = R.oracle(test_o)
-                elif router == "wtp":
-                    routes = R.wtp(train_o, train_x, test_x)
-                elif router == "carrot":
-                    routes = R.carrot(train_o, train_x, test_x)
+                elif router in C.GRIDS:
+                    if knob is not None and len(train) >= 2:  # calibrated when SALE's knob is, toward its target
+                        router_knobs[router] = C.calibrate(router, train_o, train_x, knob["target_pass_at_1"],
+                                                           cfg.seed)
+                    routes = C.route(router, C.chosen(router_knobs.get(router)), train_o, train_x, test_o, test_x)
                 elif router == "to-router":
                     routes = R.to_router(train_o, [t.task for t in train], [t.task for t in test])
-                elif router == "frugalgpt":
-                    routes = R.frugalgpt(train_o, train_x, test_o, test_x)
                 else:
                     continue
                 runs[router] = routed_runs(router, routes, test, singles, agents_order)
@@ -145,6 +152,12 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
 
     results = assemble(cfg, suite, pool, tasks, train, test, runs, singles, agents_order, signal_sweep,
                        budget_sweep, knob, time.monotonic() - started)
+    for router, k in router_knobs.items():
+        results["routers"][router]["knob"] = {k["knob"]: C.chosen(k), "calibrated_on": k["calibrated_on"]}
+    results["router_knobs"] = router_knobs
+    if learned is not None:
+        results["routers"][L.ROUTER]["budget_bias"] = 1.0
+        results["learned_weights"] = learned
     if reuser is not None:  # served calls take no time: this run's latencies are not comparable
         results["reused"] = {"from": str(cfg.reuse), "reused_calls": reuser.reused, "new_calls": reuser.misses}
     (cfg.out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
@@ -156,6 +169,16 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
 
     write_report(results, runs, cfg.out)
     return results
+
+
+async def _learn_weights(bench: Bench, train: list[BenchTask], singles: dict[tuple[str, str], Run]
+                         ) -> dict[str, Any]:
+    from sale.analysis.learn import LearnError
+
+    try:
+        return L.fit_weights(bench, await L.train_auctions(bench, train), singles)
+    except LearnError as exc:
+        raise BenchError(str(exc)) from None
 
 
 async def _signal_sweep(bench: Bench, cfg: BenchConfig, test: list[BenchTask],

@@ -37,12 +37,18 @@ class Run:
     provisional: str | None = None
     auction_tokens_by_purpose: dict[str, int] = field(default_factory=dict)
     """Auction tokens per kind of call (bid, jury, rebid, rejury)."""
+    exec_error: str = ""
+    """A single agent's run that ended on an endpoint error (timeout, HTTP error, open circuit), not on an answer:
+    where a routed baseline falls back to its next choice."""
 
 
 def routed_runs(name: str, routes: list[R.Route], test: list[BenchTask], singles: dict[tuple[str, str], Run],
                 agents: list[str]) -> list[Run]:
+    """Each route after SALE's fallback rule (:func:`sale.bench.routers.with_fallback`), looked up in the single
+    agents' own runs."""
     runs = []
-    for task, route in zip(test, routes, strict=True):
+    for task, planned in zip(test, routes, strict=True):
+        route = R.with_fallback(planned, [bool(singles[(a, task.id)].exec_error) for a in agents])
         tried = [singles[(agents[a], task.id)] for a in route.tried]
         chosen = singles[(agents[route.chosen], task.id)]
         runs.append(Run(router=name, task_id=task.id, bin=task.bin, order=0, agent=chosen.agent,
@@ -61,4 +67,6 @@ def outcomes(tasks: list[BenchTask], singles: dict[tuple[str, str], Run], agents
         cost=np.array([[singles[(a, t.id)].usd for a in agents] for t in tasks], dtype=float).reshape(
             len(tasks), len(agents)),
         answers=[[singles[(a, t.id)].answer for a in agents] for t in tasks],
+        failed=np.array([[bool(singles[(a, t.id)].exec_error) for a in agents] for t in tasks], dtype=bool).reshape(
+            len(tasks), len(agents)),
     )
