@@ -9,12 +9,14 @@ import pytest
 from graphs.auction import graph
 from graphs.context import AuctionContext, Live
 from memory_store import AuctionMemory
-from sale.sim.calibration import oracle_rate, smallest_pick_precision
+from sale.sim.calibration import oracle_rate, signal_for_auc, smallest_pick_precision, value_auc
 from sale.sim.params import (
     CALIBRATED_PRECISION,
     CALIBRATED_RHO,
     CALIBRATED_SIGNAL,
     LADDER,
+    MEASURED_SIGNAL,
+    MEASURED_VALUE_AUC,
     PAPER_ORACLE,
     SimParams,
     pass_probability,
@@ -49,6 +51,25 @@ def test_calibrated_constants_are_reproduced_by_their_procedure(domain):
     no_signal, _ = smallest_pick_precision(domain, SimParams(signal=0.0), n=2000)
     assert no_signal < precision, "the signal must carry information about success"
     assert 0 < share < 1
+
+
+@pytest.mark.parametrize("suite,figures", [("deep-search", "jury-expected-deepsearch-seed0-20"),
+                                           ("coding", "jury-expected-coding-seed0-10")])
+def test_the_measured_setting_reproduces_the_real_ladders_auc(suite, figures):
+    """`--signal measured`: the AUC is the one `sale analyze signal` wrote for the real ladder, and the signal is
+    the smallest at which simulated bids reach it."""
+    import json
+    from pathlib import Path
+
+    report = json.loads((Path(__file__).parent.parent / "docs" / "figures" / figures / "signal.json").read_text())
+    assert not report["simulated"] and report["suite"] == suite
+    assert report["signals"]["value"]["auc_within_agent"]["value"] == MEASURED_VALUE_AUC[suite]
+    assert signal_for_auc(MEASURED_VALUE_AUC[suite]) == MEASURED_SIGNAL[suite]
+
+
+def test_simulated_bids_grow_more_informative_with_the_signal():
+    aucs = [value_auc(s, n=200) for s in (0.0, 0.1, 0.2, 0.4)]
+    assert abs(aucs[0] - 0.5) < 0.03 and aucs == sorted(aucs) and aucs[-1] > 0.9
 
 
 def test_replies_are_deterministic_and_independent_of_call_order(tmp_path):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from sale.sim.draws import PlanInfo, bid_features, jury_score, latent_success, seeded_rng
 from sale.sim.params import LADDER, PAPER_ORACLE, PAPER_SMALLEST_PRECISION, SimParams
 from sale.suites.suite import BINS, BenchTask
@@ -72,3 +74,43 @@ def calibrate(domain: str, n: int = 2000) -> tuple[float, float, float]:
         elif precision < best[1] - 0.05:
             break
     return rho, best[0], round(best[1], 3)
+
+
+def value_auc(signal: float, n: int = 400, seed: int = 0) -> float:
+    """Within-agent AUC of a first-round bid's value V (default weights, paper jury) for telling plans that work
+    from plans that do not, on ``n`` synthetic tasks per agent: the figure ``sale analyze signal`` reports as
+    ``value``'s ``auc_within_agent``. It depends on the signal alone (an agent's size and self biases are the
+    same on all its bids, and an AUC does not depend on the pass rate), so one curve serves every suite."""
+    from sale.core.cost import Weights, bid_value
+
+    weights, params = Weights(), SimParams(signal=signal)
+    names = [name for name, _, _ in LADDER]
+    wins = pairs = 0.0
+    for name in names:
+        values: dict[bool, list[float]] = {True: [], False: []}
+        for i in range(n):
+            good = i % 2 == 0
+            rng = seeded_rng(seed, "auc-bid", name, i)
+            _, entropy = bid_features(params, name, "any", good, rng)
+            info = PlanInfo(agent=name, task_id=f"auc-{i}", good=good)
+            jury = {j: jury_score(params, j, info, "any", rng) for j in names}
+            values[good].append(bid_value(weights, entropy, jury, names))
+        pos, neg = np.array(values[True]), np.array(values[False])
+        wins += float((pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum())
+        pairs += len(pos) * len(neg)
+    return wins / pairs
+
+
+def signal_for_auc(target: float, n: int = 400) -> float:
+    """The smallest signal on a 0.01 grid whose simulated ``value_auc`` reaches ``target`` (0 at or below chance,
+    0.5). ``value_auc`` grows with the signal, so a bisection over the grid finds it."""
+    if target <= 0.5:
+        return 0.0
+    lo, hi = 0, 300  # hundredths; value_auc(3.0) is 1.0
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if value_auc(mid / 100, n) >= target:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo / 100

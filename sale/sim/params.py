@@ -46,6 +46,12 @@ CALIBRATED_RHO = {"deep-search": 0.72, "coding": 0.83}
 CALIBRATED_SIGNAL = {"deep-search": 0.2, "coding": 0.95}
 # Precision those signals reach (coding: 70 % is out of reach of this signal model; the best, 62 %, is used).
 CALIBRATED_PRECISION = {"deep-search": 0.569, "coding": 0.619}
+# The `measured` setting (`sale bench --signal measured`): the within-agent AUC of the bids' value V measured on
+# the real embedded ladder (docs/figures/jury-expected-{deepsearch-seed0-20,coding-seed0-10}/signal.json, written
+# by `sale analyze signal`), and the signal at which the simulated bids reach it
+# (`sale.sim.calibration.signal_for_auc`; tests/test_sim.py checks both against those files).
+MEASURED_VALUE_AUC = {"deep-search": 0.8714, "coding": 0.5}
+MEASURED_SIGNAL = {"deep-search": 0.23, "coding": 0.0}
 BID_LENGTH = {"sim-qwen3-4b": 72, "sim-qwen3-8b": 66, "sim-qwen3-14b": 61, "sim-qwen3-32b": 57}
 EXEC_STEPS = (2, 3, 4, 6, 8)
 THINK_TOKENS = (800, 1200, 1800, 2500, 3200)

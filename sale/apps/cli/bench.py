@@ -29,10 +29,17 @@ def bench_config(args: argparse.Namespace) -> Any:
         Weights.from_file(args.weights)
     signals: tuple[float, ...] = ()
     sim = SimParams()
-    if args.signal:
+    if args.signal and args.pool != SIM_POOL:
+        raise BenchError("--signal needs --pool sim:qwen3-ladder")
+    if args.signal == "measured":
+        from sale.sim.params import MEASURED_SIGNAL
+
+        if args.suite not in MEASURED_SIGNAL:
+            raise BenchError(f"--signal measured: no signal measured on the real ladder for suite {args.suite!r} "
+                             f"(measured: {', '.join(MEASURED_SIGNAL)})")
+        sim = SimParams(signal=MEASURED_SIGNAL[args.suite])
+    elif args.signal:
         values = parse_floats(args.signal, "--signal")
-        if args.pool != SIM_POOL:
-            raise BenchError("--signal needs --pool sim:qwen3-ladder")
         if len(values) == 1:
             sim = SimParams(signal=values[0])
         else:

@@ -63,7 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--train-share", type=float, default=0.4,
                        help="share of tasks the predictive routers train on (default 0.4)")
     bench.add_argument("--signal", help="simulated pool only: one value sets the agents' signal; several "
-                                        "(comma-separated) are swept and reported")
+                                        "(comma-separated) are swept and reported; `measured` sets the signal at "
+                                        "which simulated bids are as informative as the real ladder's "
+                                        "(docs/benchmark.md)")
     bench.add_argument("--sweep", action="append", default=[], metavar="budget_bias=V1,V2,...",
                        help="sweep the cost-quality knob and calibrate it to --target-quality")
     bench.add_argument("--target-quality", type=float, default=0.95,
