@@ -50,8 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="TOML pool file, sim:qwen3-ladder (simulated Qwen3 ladder), or empty for the embedded pool")
     bench.add_argument("--routers", default=",".join(DEFAULT_ROUTER_LIST),
                        help="comma-separated: sale, sale-nomem, single:NAME, single:largest, wtp, carrot, "
-                            "to-router, frugalgpt, oracle (default: all), and direct:NAME, direct:largest (one "
-                            "call with the task alone; real pools only)")
+                            "to-router, frugalgpt, oracle (default: all), and sale-learned (weights fitted on the "
+                            "train split), direct:NAME, direct:largest (one call with the task alone; real pools "
+                            "only)")
     bench.add_argument("--seed", type=int, default=0, help="suite, split and stream order seed (default 0)")
     bench.add_argument("--seeds", default="", metavar="S1,S2,...",
                        help="run the whole bench once per seed (DIR/seed-N/) and summarise mean ± sd over seeds in "
