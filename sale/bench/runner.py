@@ -152,8 +152,10 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
 
     results = assemble(cfg, suite, pool, tasks, train, test, runs, singles, agents_order, signal_sweep,
                        budget_sweep, knob, time.monotonic() - started)
-    for router, k in router_knobs.items():
-        results["routers"][router]["knob"] = {k["knob"]: C.chosen(k), "calibrated_on": k["calibrated_on"]}
+    for router in set(C.GRIDS) & set(results["routers"]):
+        k = router_knobs.get(router)
+        results["routers"][router]["knob"] = ({k["knob"]: C.chosen(k), "calibrated_on": k["calibrated_on"]} if k
+                                              else {C.GRIDS[router][0]: C.DEFAULTS[router], "calibrated_on": None})
     results["router_knobs"] = router_knobs
     if learned is not None:
         results["routers"][L.ROUTER]["budget_bias"] = 1.0
