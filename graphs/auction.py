@@ -8,6 +8,10 @@ Each ``bid`` and ``refine`` branch sends its own new bid to every juror, so bids
 that failed and sent nothing). With ``jury_batch`` set, bid and refine branches go to the deferred
 ``jury_gather`` instead, which sends one call per juror holding all of the round's bids. Routers here are wiring
 only; the work happens in ``nodes/``.
+
+With context ``auction_policy="adaptive"``, START goes to ``consult_memory`` first, which either sends the bids
+as above or, when the task's nearest past auctions agree, skips the auction and goes straight to ``execute``
+(``finish`` with ``route_only``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from graphs.live import domain_of, pool_of
 from graphs.runnables import sync_and_async
 from graphs.state import AuctionInput, AuctionOutput, AuctionState, BidTask, JuryTask, RefineTask
 from nodes.bid import bid
+from nodes.consult import check_auction_policy, consult_memory
 from nodes.execute import make_execute
 from nodes.finish import finish
 from nodes.jury import jury
@@ -37,15 +42,29 @@ from sale.core.cost import check_jury_signal
 from sale.core.tasks import validate_task
 
 NODES = ("bid", "jury", "score", "select_provisional", "refine", "select_final", "record", "execute", "finish",
-         "jury_gather")
+         "jury_gather", "consult_memory")
 
 
-def dispatch_bids(state: AuctionState) -> list[Send]:
+def dispatch_bids(state: AuctionState) -> list[Send] | str:
     validate_task(state["task"])
     ctx = get_runtime(AuctionContext).context
     domain_of(ctx, state["task"], state.get("domain"))  # an unknown domain is one clear error before any call
     check_jury_signal(ctx.jury_signal, ctx.jury_batch)
-    pool = pool_of(ctx)
+    check_auction_policy(ctx)
+    if ctx.auction_policy == "adaptive":
+        return "consult_memory"
+    return _bid_sends(state)
+
+
+def after_consult(state: AuctionState) -> list[Send] | str:
+    """A skipped auction goes straight to execution; a held one sends the bids."""
+    if state["auction_decision"]["skipped"]:
+        return "finish" if get_runtime(AuctionContext).context.route_only else "execute"
+    return _bid_sends(state)
+
+
+def _bid_sends(state: AuctionState) -> list[Send]:
+    pool = pool_of(get_runtime(AuctionContext).context)
     return [Send("bid", BidTask(task=state["task"], agent=a.name, auction_id=state.get("auction_id") or "",
                                 **_domain(state)))
             for a in pool.agents]
@@ -135,7 +154,7 @@ def build_auction_graph(nodes: Mapping[str, Callable[..., Any]] | None = None) -
     chosen: dict[str, Callable[..., Any]] = {
         "bid": bid, "jury": jury, "score": score, "select_provisional": select_provisional, "refine": refine,
         "select_final": select_final, "record": record, "execute": make_execute(executor_graph), "finish": finish,
-        "jury_gather": jury_gather, **(nodes or {})}
+        "jury_gather": jury_gather, "consult_memory": consult_memory, **(nodes or {})}
     builder = StateGraph(AuctionState, context_schema=AuctionContext, input_schema=AuctionInput,
                          output_schema=AuctionOutput)
     for name in NODES:
@@ -143,7 +162,8 @@ def build_auction_graph(nodes: Mapping[str, Callable[..., Any]] | None = None) -
         builder.add_node(name, sync_and_async(fn) if inspect.iscoroutinefunction(fn) else fn,
                          defer=name in ("score", "jury_gather"))
 
-    builder.add_conditional_edges(START, dispatch_bids, ["bid"])
+    builder.add_conditional_edges(START, dispatch_bids, ["bid", "consult_memory"])
+    builder.add_conditional_edges("consult_memory", after_consult, ["bid", "execute", "finish"])
     builder.add_conditional_edges("bid", dispatch_jury, ["jury", "score", "jury_gather"])
     builder.add_conditional_edges("jury_gather", dispatch_batch_jury, ["jury", "score"])
     builder.add_edge("jury", "score")

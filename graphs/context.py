@@ -121,6 +121,32 @@ class AuctionContext:
     """Hold the refinement round (agents cheaper than the provisional winner rebid with past auctions)."""
     k: int = 8
     """Past auctions retrieved per refining agent."""
+    refine_min_similarity: float = 0.0
+    """A cheaper agent rebids only if one of its retrieved past auctions is at least this similar to the task
+    (cosine, 0..1): no rebid, and no rejury, when memory holds nothing close enough to learn from. 0 = always
+    rebid when memory holds any auction it bid in (the paper)."""
+
+    # -- adaptive auction (beyond the paper): skip the auction when memory already knows the answer
+    auction_policy: str = "always"
+    """`always` holds the full auction for every task (the paper). `adaptive` first looks up the task's nearest
+    past auctions (one embedding lookup, no model call): if the nearest `skip_neighbours` are all at least
+    `skip_similarity` similar, were all won by the same agent, and none is known to have failed, that agent
+    executes the task directly (the result's `auction_skipped` says why and which auctions); otherwise, or when
+    the exploration draw says so, the full auction runs and is recorded."""
+    skip_similarity: float = 0.9
+    """Adaptive policy: the cosine similarity every one of the nearest past auctions must reach (near-duplicates
+    of the task, not merely the same topic)."""
+    skip_neighbours: int = 3
+    """Adaptive policy: how many nearest past auctions must agree (one lucky win is not evidence)."""
+    skip_needs_outcome: bool = False
+    """Adaptive policy: also require every one of them to have a recorded verdict that passed
+    (`AuctionMemory.record_outcome`); by default an unknown verdict does not block a skip, a failed one does."""
+    skip_exploration: float = 0.1
+    """Adaptive policy: share of would-be skips that hold the auction anyway, so memory keeps learning whether the
+    agreed agent is still the right one. Drawn from a hash of `skip_seed` and the task, never from a global RNG:
+    the same task and seed always decide the same way."""
+    skip_seed: int = 0
+    """Adaptive policy: the seed of the exploration draw."""
     route_only: bool = False
     """Stop after `select_final`: record the auction, return winner, plan and scores, execute nothing."""
 

@@ -83,6 +83,8 @@ class AuctionState(TypedDict):
     answer: str
     execution: dict[str, Any]
     result: dict[str, Any]
+    auction_decision: dict[str, Any]
+    """The adaptive policy's decision (nodes/consult.py): skipped or held, the agent, why, the auctions used."""
 
 
 class BidTask(TypedDict):

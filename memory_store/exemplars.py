@@ -1,4 +1,5 @@
-"""Contrastive exemplars for a rebid (the paper's memory refinement, docs/paper-notes.md step 4).
+"""What retrieval returns: contrastive exemplars for a rebid (the paper's memory refinement, docs/paper-notes.md
+step 4), and the nearest past auctions' winners and verdicts for the adaptive auction policy.
 
 From the most similar earlier auctions in which the agent bid: (losing, winning) strategy pairs with at least one
 side the agent's own, its losing bid against the winner or its winning bid against the best loser. No one agent
@@ -19,6 +20,31 @@ class Exemplar(TypedDict):
     losing: str
     winning_agent: str
     winning: str
+    passed: bool | None
+    """The auction's verified verdict (``AuctionMemory.record_outcome``); None when unknown."""
+
+
+class Neighbour(TypedDict):
+    """A past auction near a task: who won it and, if known, whether the winner's answer passed."""
+
+    auction_id: str
+    similarity: float
+    winner: str
+    passed: bool | None
+
+
+def nearest(k: int, hits: Iterable[tuple[str, float]], trusted: Callable[[str], dict[str, Any] | None]
+            ) -> list[Neighbour]:
+    """The first ``k`` trusted auctions of ``hits`` (best first)."""
+    out: list[Neighbour] = []
+    for auction_id, similarity in hits:
+        record = trusted(auction_id)
+        if record is not None:
+            out.append(Neighbour(auction_id=auction_id, similarity=round(similarity, 4),
+                                 winner=record["winner_agent"], passed=record.get("passed")))
+        if len(out) == k:
+            break
+    return out
 
 
 def pick_exemplars(agent: str, k: int, hits: Iterable[tuple[str, float]],
@@ -39,7 +65,8 @@ def pick_exemplars(agent: str, k: int, hits: Iterable[tuple[str, float]],
         if per_source.get(source, 0) >= cap:
             continue
         per_source[source] = per_source.get(source, 0) + 1
-        out.append(Exemplar(auction_id=auction_id, similarity=round(similarity, 4), task=record["task"], **pair))
+        out.append(Exemplar(auction_id=auction_id, similarity=round(similarity, 4), task=record["task"], **pair,
+                            passed=record.get("passed")))
         if len(out) == k:
             break
     return out

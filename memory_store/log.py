@@ -83,10 +83,17 @@ class AuctionLog:
         rows = self._run("SELECT record FROM failed_auctions ORDER BY created_at").fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    def set_outcome(self, auction_id: str, outcome: dict[str, Any]) -> None:
+    def set_outcome(self, auction_id: str, outcome: dict[str, Any]) -> bool:
+        """Merge ``outcome`` into the auction's stored outcome (fields it does not name are kept: the executor's
+        answer and a verifier's later verdict arrive separately). False if no such auction is logged."""
         with self._tx():
+            row = self._run("SELECT outcome FROM auctions WHERE auction_id = ?", (auction_id,)).fetchone()
+            if row is None:
+                return False
+            merged = {**(json.loads(row[0]) if row[0] else {}), **outcome}
             self._run("UPDATE auctions SET outcome = ? WHERE auction_id = ?",
-                             (json.dumps(outcome, sort_keys=True), auction_id))
+                      (json.dumps(merged, sort_keys=True), auction_id))
+        return True
 
     def seq_of(self, auction_id: str) -> int:
         row = self._run("SELECT seq FROM auctions WHERE auction_id = ?", (auction_id,)).fetchone()

@@ -98,5 +98,21 @@ def screen(record: dict[str, Any]) -> str | None:
     return None
 
 
+def sign_outcome(auction_id: str, passed: bool, key: bytes) -> str:
+    """The signature of a verifier's verdict: the outcome column is not covered by the record's signature, so
+    write access to the log must not be enough to turn a failure into a pass."""
+    return hmac.new(key, f"outcome:{auction_id}:{passed}".encode(), hashlib.sha256).hexdigest()
+
+
+def outcome_passed(record: dict[str, Any], key: bytes) -> bool | None:
+    """The auction's verified verdict: True or False, or None when unknown (never recorded, or unsigned)."""
+    outcome = record.get("outcome") or {}
+    passed, signature = outcome.get("passed"), outcome.get("passed_signature")
+    if not isinstance(passed, bool) or not isinstance(signature, str):
+        return None
+    expected = sign_outcome(record["auction_id"], passed, key)
+    return passed if hmac.compare_digest(expected, signature) else None
+
+
 def retrievable(record: dict[str, Any] | None, key: bytes) -> bool:
     return bool(record) and verified(record, key) and not record.get("quarantine")

@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from memory_store.embeddings import Embedder
-from memory_store.exemplars import Exemplar, pick_exemplars
+from memory_store.exemplars import Exemplar, Neighbour, nearest, pick_exemplars
 from memory_store.index import parse_index_url
 from memory_store.index_repair import open_repaired
 from memory_store.log import AuctionLog, PostgresAuctionLog
 from memory_store.policy import DECAY_POOL, RetentionPolicy, digest
-from memory_store.provenance import load_key, retrievable, screen, sign
+from memory_store.provenance import load_key, outcome_passed, retrievable, screen, sign, sign_outcome
 from memory_store.writer_lock import acquire_writer_lock
 
 EMBED_CHARS = 2000
@@ -174,6 +174,16 @@ class AuctionMemory:
         self.log.set_outcome(auction_id, outcome)
 
     @_serialised
+    def record_outcome(self, auction_id: str, passed: bool) -> None:
+        """Store whether the auction's answer passed (a bench's verifier, an application's feedback), signed,
+        with the auction: retrieval shows it, and the adaptive policy never skips towards a failure."""
+        if not isinstance(passed, bool):
+            raise TypeError(f"passed must be True or False, not {passed!r}")
+        verdict = {"passed": passed, "passed_signature": sign_outcome(auction_id, passed, self._key)}
+        if not self.log.set_outcome(auction_id, verdict):
+            raise KeyError(f"no auction {auction_id!r} in this memory (failed and skipped auctions have no record)")
+
+    @_serialised
     def get(self, auction_id: str) -> dict[str, Any] | None:
         return self.log.get(auction_id)
 
@@ -231,9 +241,15 @@ class AuctionMemory:
         hits = self._retrieve(task, k * 3, max_seq, bidder=agent)
         return pick_exemplars(agent, k, hits, self._trusted)
 
+    @_serialised
+    def neighbours(self, task: str, k: int, max_seq: int) -> list[Neighbour]:
+        """The k earlier auctions (seq <= max_seq) most similar to ``task``: winner, similarity, verified verdict."""
+        return nearest(k, self._retrieve(task, k * 2, max_seq), self._trusted)
+
     def _trusted(self, auction_id: str) -> dict[str, Any] | None:
+        """The record with its verified verdict as ``passed``, or None if it must never be retrieved."""
         record = self.log.get(auction_id)
-        return record if retrievable(record, self._key) else None
+        return {**record, "passed": outcome_passed(record, self._key)} if retrievable(record, self._key) else None
 
     @_serialised
     def recent_jury(self, auctions: int) -> list[dict[str, int]]:

@@ -15,6 +15,7 @@ from graphs.context import AuctionContext
 from graphs.live import domain_of, pool_of
 from graphs.state import AuctionState
 from nodes.select import ranked_bids
+from sale.core.prompts import SINGLE_PLAN
 
 
 def make_execute(executor_graph: Pregel) -> Callable[[AuctionState, Runtime[AuctionContext]], Awaitable[dict]]:
@@ -28,11 +29,16 @@ def make_execute(executor_graph: Pregel) -> Callable[[AuctionState, Runtime[Auct
 
 
 async def run_executor(executor_graph: Pregel, state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
-    winner = next(b for b in state["bids"] if b["id"] == state["winner"])
-    candidates = [{"agent": winner["agent"], "plan": winner["text"]}]
-    for bid in ranked_bids(state, pool_of(runtime.context)):
-        if bid["agent"] not in {c["agent"] for c in candidates}:
-            candidates.append({"agent": bid["agent"], "plan": bid["text"]})
+    skipped = state.get("auction_decision", {}).get("agent")
+    if skipped:  # the adaptive policy skipped the auction: no plan, no other bids to fall back on
+        winner = {"agent": skipped, "text": SINGLE_PLAN}
+        candidates = [{"agent": skipped, "plan": SINGLE_PLAN}]
+    else:
+        winner = next(b for b in state["bids"] if b["id"] == state["winner"])
+        candidates = [{"agent": winner["agent"], "plan": winner["text"]}]
+        for bid in ranked_bids(state, pool_of(runtime.context)):
+            if bid["agent"] not in {c["agent"] for c in candidates}:
+                candidates.append({"agent": bid["agent"], "plan": bid["text"]})
     out = await executor_graph.ainvoke(
         {"task": state["task"], "plan": winner["text"], "agent": winner["agent"], "candidates": candidates,
          "domain": domain_of(runtime.context, state["task"], state.get("domain")).name},

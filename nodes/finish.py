@@ -78,6 +78,8 @@ def build_result(state: AuctionState, context: AuctionContext) -> dict[str, Any]
     def agent_of(bid_id: str | None) -> str | None:
         return by_id[bid_id]["agent"] if bid_id in by_id else None
 
+    decision = state.get("auction_decision")
+    skipped = decision if decision and decision["skipped"] else None
     return {
         "auction_id": state.get("auction_id"),
         "status": state.get("status", "failed"),
@@ -93,10 +95,13 @@ def build_result(state: AuctionState, context: AuctionContext) -> dict[str, Any]
         "jurors": state.get("jurors", []),
         "dropped_jurors": state.get("dropped_jurors", {}),
         "provisional_winner": agent_of(state.get("provisional_winner")),
-        "winner": agent_of(state.get("winner")),
+        "winner": skipped["agent"] if skipped else agent_of(state.get("winner")),
         "winner_bid": state.get("winner"),
         "plan": by_id[state["winner"]]["text"] if state.get("winner") in by_id else None,
         "route_only": context.route_only,
+        "auction_policy": context.auction_policy,
+        "auction_skipped": skipped,
+        "auction_held": decision if decision and not skipped else None,
         "budget_bias": context.budget_bias,
         "answer": answer,
         "verified": verified,
@@ -118,7 +123,7 @@ def finish(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
         memory_of(runtime.context).add_failure(result["auction_id"], result)
         return {"result": result, "auction_id": result["auction_id"]}
     result = build_result(state, runtime.context)
-    if state.get("auction_id"):
+    if state.get("auction_id") and not result["auction_skipped"]:
         outcome = {"answer": result["answer"], "usage": result["usage"], "error": result["error"]}
         memory_of(runtime.context).set_outcome(state["auction_id"], outcome)
     return {"result": result}

@@ -48,6 +48,10 @@ async def refine(task: RefineTask, runtime: Runtime[AuctionContext]) -> dict:
         return {"refine_notes": {spec.name: f"memory unavailable ({exc}); no rebid"}}
     if not exemplars:
         return {"refine_notes": {spec.name: "no earlier auction with its own strategy; no rebid"}}
+    nearest = max(e["similarity"] for e in exemplars)
+    if ctx.refine_min_similarity > 0 and nearest < ctx.refine_min_similarity:
+        return {"refine_notes": {spec.name: f"nearest past auction only {nearest:.2f} similar "
+                                            f"(refine_min_similarity {ctx.refine_min_similarity:g}); no rebid"}}
     messages = rebid_prompt(spec.name, task["task"], task["own"]["text"], exemplars, ctx.bid_max_words,
                             domain_of(ctx, task["task"], task.get("domain")))
     call = await strategy_call(spec, messages, "rebid", ctx, {"auction_id": task.get("auction_id", ""), "round": 1})
