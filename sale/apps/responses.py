@@ -27,6 +27,7 @@ def auction_record(result: dict[str, Any]) -> dict[str, Any]:
                  for b in result["bids"]],
         "excluded": result["excluded"], "memory_size_before": result.get("memory_size_before"),
         "retrieved": result.get("retrieved") or [], "usage": result["usage"],
+        "auction_skipped": result.get("auction_skipped"),
         "execution": {k: v for k, v in (result.get("execution") or {}).items() if k != "steps"},
     }
 
@@ -64,6 +65,10 @@ def progress_event(namespace: tuple[str, ...], node: str, update: Any) -> dict[s
     if node == "jury" and update.get("verdicts"):
         v = update["verdicts"][-1]
         return {"event": "jury", "juror": v["juror"], "bid_id": v["bid_id"]}
+    if node == "consult_memory":
+        decision = update.get("auction_decision") or {}
+        return {"event": "auction_skipped" if decision.get("skipped") else "auction_held",
+                "agent": decision.get("agent"), "reason": decision.get("reason")}
     if node == "select_provisional":
         return {"event": "provisional_winner", "bid_id": update.get("provisional_winner")}
     if node == "select_final":

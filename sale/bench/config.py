@@ -13,7 +13,7 @@ from sale.core.domains import Domain
 from sale.core.tasks import DOMAINS
 from sale.sim.params import SIM_POOL, SimParams
 
-AUCTION_ROUTERS = ("sale", "sale-nomem", "sale-learned")
+AUCTION_ROUTERS = ("sale", "sale-nomem", "sale-learned", "sale-adaptive")
 DEFAULT_ROUTERS = ("sale", "sale-nomem", "single:largest", "wtp", "carrot", "to-router", "frugalgpt", "oracle")
 KNOWN = (*AUCTION_ROUTERS, *R.PREDICTIVE, "oracle")
 
@@ -50,6 +50,8 @@ class BenchConfig:
     jury_reason: bool = False
     memory_policy: str = ""
     """SALE's memory retention (memory_store/policy.py); empty = unbounded."""
+    refine_min_similarity: float = 0.0
+    """SALE's rebid needs a past auction at least this similar (context ``refine_min_similarity``); 0 = the paper."""
     max_steps: int = 0
     """Executor model calls per task (0 = 24 for the simulated pool, 6 for real ones)."""
     domain: str = ""
@@ -81,6 +83,8 @@ def check_config(cfg: BenchConfig) -> None:
         problems.append("router sale-learned fits its weights on the train split: --train-share must be > 0")
     if cfg.budget_biases and cfg.train_share <= 0:
         problems.append("--sweep budget_bias calibrates on the train split: --train-share must be > 0")
+    if not 0 <= cfg.refine_min_similarity <= 1:
+        problems.append("--refine-min-similarity must be in [0, 1]")
     if cfg.replay is not None and cfg.reuse is not None:
         problems.append("--reuse calls models where the recording has no reply; --replay never does: pick one")
     known = (*DOMAINS, *(d.name for d in cfg.domains if d.name not in DOMAINS))

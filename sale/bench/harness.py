@@ -22,6 +22,13 @@ from sale.suites.suite import BenchTask, Suite
 from sale.suites.verify import Verdict, deliverable, verify
 
 
+def decision_of(result: dict[str, Any]) -> str:
+    """``skipped:REASON`` or ``held:REASON`` under the adaptive policy, empty otherwise."""
+    if result.get("auction_skipped"):
+        return f"skipped:{result['auction_skipped']['reason']}"
+    return f"held:{result['auction_held']['reason']}" if result.get("auction_held") else ""
+
+
 class Bench:
     """One benchmark run: the suite, the pool and its model factory, and every run's outcome."""
 
@@ -42,7 +49,7 @@ class Bench:
                               search_backend="bm25",
             search_corpus=self.cfg.corpus or self.suite.corpus, weights_file=self.cfg.weights_file,
             jury_mode=self.cfg.jury_mode, jury_batch=self.cfg.jury_batch, jury_signal=self.cfg.jury_signal,
-            jury_reason=self.cfg.jury_reason,
+            jury_reason=self.cfg.jury_reason, refine_min_similarity=self.cfg.refine_min_similarity,
             max_steps=self.cfg.max_steps or (24 if simulated else 6),
             exec_token_budget=2_000_000 if simulated else 12_000,
             exec_max_tokens=8192 if simulated else 512)
@@ -53,7 +60,7 @@ class Bench:
         """Every bid's features and the outcome, for weight learning and analysis (``DIR/auctions.jsonl``)."""
         keep = ("auction_id", "status", "bids", "jurors", "provisional_winner", "winner", "winner_bid", "budget_bias",
                 "usage",
-                "memory_size_before", "retrieved")
+                "memory_size_before", "retrieved", "auction_skipped", "auction_held")
         row = {"run": label, "order": order, "position": position, "task_id": task.id, "bin": task.bin,
                "domain": task.domain, "passed": verdict["passed"], "weights": result.get("weights"),
                **{k: result.get(k) for k in keep}}
@@ -156,7 +163,8 @@ class Bench:
         memory = AuctionMemory(directory, embedder=self.embedder, policy=RetentionPolicy.parse(self.cfg.memory_policy))
         runs = []
         try:
-            ctx = self.context(memory=memory, refine=router != "sale-nomem", **overrides)
+            ctx = self.context(memory=memory, refine=router != "sale-nomem",
+                               auction_policy="adaptive" if router == "sale-adaptive" else "always", **overrides)
             for position, task in enumerate(tasks):
                 started = time.monotonic()
                 domain = executor_domain(task, self.cfg.domain)
@@ -165,18 +173,21 @@ class Bench:
                 verdict = await self.check(task, deliverable(task, result.get("answer") or "",
                                                              (result.get("execution") or {}).get("steps")))
                 self.log_auction(label, order, position, task, result, verdict)
+                passed = verdict["passed"] and result["status"] == "ok"
+                if result["status"] == "ok" and not result.get("auction_skipped"):
+                    memory.record_outcome(result["auction_id"], passed)
                 u = result["usage"]
                 exec_model_usd = u["execution_usd"] - u["tool_usd"]
                 runs.append(Run(
                     router=router, task_id=task.id, bin=task.bin, order=order, agent=result.get("winner"),
-                    passed=verdict["passed"] and result["status"] == "ok", usd=u["auction_usd"] + exec_model_usd,
+                    passed=passed, usd=u["auction_usd"] + exec_model_usd,
                     tokens=u["auction_tokens"] + u["execution_tokens"],
                     completion_tokens=u["auction_completion_tokens"] + u["execution_completion_tokens"],
                     auction_tokens=u["auction_tokens"], auction_completion_tokens=u["auction_completion_tokens"],
                     auction_usd=u["auction_usd"], tool_usd=u["tool_usd"], wall_s=wall, position=position,
                     detail=verdict["detail"][:200], provisional=result.get("provisional_winner"),
                     auction_tokens_by_purpose={k: v for k, v in u.get("tokens_by_purpose", {}).items()
-                                               if k != "execute"}))
+                                               if k != "execute"}, decision=decision_of(result)))
                 self.tick()
         finally:
             memory.close()

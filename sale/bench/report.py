@@ -62,6 +62,8 @@ def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path)
                       + ", ".join(f"{k} {_pct(v)}" for k, v in split.items()) + ".", ""]
         if f and f.get("auction_tokens_per_task"):
             lines += [_auction_size(name, f), ""]
+        if f and f.get("auction_skipped"):
+            lines += [_skips(name, f["auction_skipped"]), ""]
     bins = sorted({b for f in routers.values() if f for b in f.get("bins", {})})
     if bins:
         lines += ["## pass@1 and cost per complexity bin", "",
@@ -120,6 +122,13 @@ def _auction_size(name: str, f: dict[str, Any]) -> str:
     return (f"{name}: the auction takes {auction:,.0f} tokens per task and the execution {execution:,.0f}; "
             f"the auction's share of tokens by bin: {per_bin}. At this auction size it is under 5 % of tokens "
             f"where executions average {19 * auction:,.0f} tokens or more, under 1 % from {99 * auction:,.0f}.")
+
+
+def _skips(name: str, skipped: dict[str, Any]) -> str:
+    """The adaptive policy's decisions: how many auctions it skipped, and why each was skipped or held."""
+    reasons = ", ".join(f"{d} {n}" for d, n in skipped["decisions"].items())
+    return (f"{name} skipped {skipped['count']} auction(s) ({_pct(skipped['share'])} of its tasks, all orders); "
+            f"decisions: {reasons}.")
 
 
 def _save(fig: Any, path: Path) -> None:

@@ -40,6 +40,8 @@ class Run:
     exec_error: str = ""
     """A single agent's run that ended on an endpoint error (timeout, HTTP error, open circuit), not on an answer:
     where a routed baseline falls back to its next choice."""
+    decision: str = ""
+    """``sale-adaptive``: why the auction was skipped (``skipped:REASON``) or held (``held:REASON``)."""
 
 
 def routed_runs(name: str, routes: list[R.Route], test: list[BenchTask], singles: dict[tuple[str, str], Run],

@@ -44,6 +44,14 @@ def summarise(runs: list[Run], agents: list[str], orders: int) -> dict[str, Any]
     if auction:
         out["auction_tokens_per_task"] = auction / len(runs)
         out["execution_tokens_per_task"] = (tokens - auction) / len(runs)
+        out["auction_usd_per_task"] = sum(r.auction_usd for r in runs) / len(runs)
+    if any(r.provisional for r in runs):
+        out["refine_changed_share"] = sum(1 for r in runs if r.provisional and r.provisional != r.agent) / len(runs)
+    decisions = Counter(r.decision for r in runs if r.decision)
+    if decisions:
+        skipped = sum(n for d, n in decisions.items() if d.startswith("skipped:"))
+        out["auction_skipped"] = {"count": skipped, "share": skipped / len(runs),
+                                  "decisions": dict(sorted(decisions.items()))}
     return out
 
 

@@ -76,4 +76,5 @@ def context_from_args(args: argparse.Namespace, pool: Any, memory: Any) -> Any:
                           sandbox_allow_weak=args.allow_weak_sandbox, jury_reason=args.jury_reason,
                           budget_bias=args.budget_bias, route_only=getattr(args, "route_only", False),
                           jury_batch=args.jury_batch, jury_signal=args.jury_signal,
-                          domain=getattr(args, "domain", "auto"))
+                          domain=getattr(args, "domain", "auto"), auction_policy=args.auction_policy,
+                          refine_min_similarity=args.refine_min_similarity)

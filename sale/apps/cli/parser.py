@@ -51,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--routers", default=",".join(DEFAULT_ROUTER_LIST),
                        help="comma-separated: sale, sale-nomem, single:NAME, single:largest, wtp, carrot, "
                             "to-router, frugalgpt, oracle (default: all), and sale-learned (weights fitted on the "
-                            "train split), direct:NAME, direct:largest (one call with the task alone; real pools "
-                            "only)")
+                            "train split), sale-adaptive (the adaptive auction policy), direct:NAME, direct:largest "
+                            "(one call with the task alone; real pools only)")
     bench.add_argument("--seed", type=int, default=0, help="suite, split and stream order seed (default 0)")
     bench.add_argument("--seeds", default="", metavar="S1,S2,...",
                        help="run the whole bench once per seed (DIR/seed-N/) and summarise mean ± sd over seeds in "
@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="SALE's jurors give one sentence of reasoning before each score")
     bench.add_argument("--memory-policy", default="",
                        help="SALE's memory retention (see memory_store/policy.py); default unbounded")
+    bench.add_argument("--refine-min-similarity", type=float, default=0.0, metavar="S",
+                       help="SALE rebids only when memory holds a past auction at least S similar (default 0: "
+                            "the paper, always)")
     bench.add_argument("--max-steps", type=int, default=0,
                        help="executor model calls per task (default 24 simulated, 6 real)")
     bench.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -190,6 +193,11 @@ def add_pool_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", help="JSON weights file ({'weights': {...}}), e.g. from learn-weights")
     p.add_argument("--k", type=int, default=8, help="past auctions retrieved per refining agent (default 8)")
     p.add_argument("--no-refine", action="store_true", help="skip the memory-refinement round")
+    p.add_argument("--refine-min-similarity", type=float, default=0.0, metavar="S",
+                   help="rebid only when memory holds a past auction at least S similar (default 0: always)")
+    p.add_argument("--auction-policy", choices=("always", "adaptive"), default="always",
+                   help="adaptive: skip the auction when the nearest past auctions agree on a winner (see "
+                        "docs/memory.md); default always")
     p.add_argument("--jury-reason", action="store_true",
                      help="jurors give one sentence of reasoning before each score (more tokens, better judging)")
     p.add_argument("--jury-batch", action="store_true",

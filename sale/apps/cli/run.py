@@ -155,6 +155,10 @@ def print_result(result: dict[str, Any], out: Console) -> None:
     out.print(f"provisional winner: [bold]{result['provisional_winner']}[/]   final winner: "
               f"[bold green]{result['winner']}[/]   memory before: {result['memory_size_before']} auction(s), "
               f"retrieved: {len(result['retrieved'])}")
+    if result.get("auction_skipped"):
+        skip = result["auction_skipped"]
+        out.print(f"auction skipped: {skip['detail']} ({', '.join(n['auction_id'] for n in skip['neighbours'])})",
+                  highlight=False)
     if result.get("error"):
         out.print(f"[bold red]error:[/] {result['error']}", highlight=False)
     execution = result.get("execution") or {}
