@@ -40,6 +40,9 @@ class Behaviour:
     fault: str | None = None  # "non_json" | "empty_length" | "no_logprobs" | "http_NNN" (429 adds Retry-After)
     delay_s: float = 0.0
     delays: dict[str, float] = field(default_factory=dict)  # per kind of call: bid, jury, rebid, execute, direct
+    cached_share: float | None = None
+    """Report this share of the prompt as prefix-cache hits (``usage.prompt_tokens_details.cached_tokens``, as
+    OpenAI and vLLM send it; the prompt counted at 100 tokens); None sends no details."""
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -156,11 +159,14 @@ class StubServer:
             content = (b.jury_logprobs(body, text) if kind == "jury" and b.jury_logprobs
                        else synthetic_logprobs(text, body.get("top_logprobs") or 5, b.spread))
             choice["logprobs"] = {"content": content}
+        usage: dict[str, Any] = {"prompt_tokens": 10, "completion_tokens": len(text.split()),
+                                 "total_tokens": 10 + len(text.split())}
+        if b.cached_share is not None:
+            usage |= {"prompt_tokens": 100, "total_tokens": 100 + len(text.split()),
+                      "prompt_tokens_details": {"cached_tokens": round(100 * b.cached_share)}}
         handler._send(200, {
             "id": "chatcmpl-stub", "object": "chat.completion", "created": int(time.time()),
-            "model": body["model"], "choices": [choice],
-            "usage": {"prompt_tokens": 10, "completion_tokens": len(text.split()),
-                      "total_tokens": 10 + len(text.split())},
+            "model": body["model"], "choices": [choice], "usage": usage,
         })
 
 
