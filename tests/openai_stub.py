@@ -41,8 +41,10 @@ class Behaviour:
     delay_s: float = 0.0
     delays: dict[str, float] = field(default_factory=dict)  # per kind of call: bid, jury, rebid, execute, direct
     cached_share: float | None = None
-    """Report this share of the prompt as prefix-cache hits (``usage.prompt_tokens_details.cached_tokens``, as
-    OpenAI and vLLM send it; the prompt counted at 100 tokens); None sends no details."""
+    """Report this share of the prompt as prefix-cache hits (the prompt counted at 100 tokens); None: no report."""
+    cache_report: str = "openai"
+    """How: ``openai`` (``usage.prompt_tokens_details.cached_tokens``, as OpenAI and vLLM) or ``llama.cpp``
+    (``timings.cache_n`` beside the usage, as llama.cpp's server)."""
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -161,13 +163,15 @@ class StubServer:
             choice["logprobs"] = {"content": content}
         usage: dict[str, Any] = {"prompt_tokens": 10, "completion_tokens": len(text.split()),
                                  "total_tokens": 10 + len(text.split())}
+        reply: dict[str, Any] = {"id": "chatcmpl-stub", "object": "chat.completion", "created": int(time.time()),
+                                 "model": body["model"], "choices": [choice], "usage": usage}
         if b.cached_share is not None:
-            usage |= {"prompt_tokens": 100, "total_tokens": 100 + len(text.split()),
-                      "prompt_tokens_details": {"cached_tokens": round(100 * b.cached_share)}}
-        handler._send(200, {
-            "id": "chatcmpl-stub", "object": "chat.completion", "created": int(time.time()),
-            "model": body["model"], "choices": [choice], "usage": usage,
-        })
+            usage |= {"prompt_tokens": 100, "total_tokens": 100 + len(text.split())}
+            if b.cache_report == "llama.cpp":
+                reply["timings"] = {"cache_n": round(100 * b.cached_share), "prompt_n": 100}
+            else:
+                usage["prompt_tokens_details"] = {"cached_tokens": round(100 * b.cached_share)}
+        handler._send(200, reply)
 
 
 def stub_pool(server: StubServer, prices: dict[str, float], **overrides: Any) -> Pool:
