@@ -41,10 +41,8 @@ class Behaviour:
     delay_s: float = 0.0
     delays: dict[str, float] = field(default_factory=dict)  # per kind of call: bid, jury, rebid, execute, direct
     cached_share: float | None = None
-    """Report this share of the prompt as prefix-cache hits (the prompt counted at 100 tokens); None: no report."""
-    cache_report: str = "openai"
-    """How: ``openai`` (``usage.prompt_tokens_details.cached_tokens``, as OpenAI and vLLM) or ``llama.cpp``
-    (``timings.cache_n`` beside the usage, as llama.cpp's server)."""
+    """Report this share of the prompt as prefix-cache hits in ``usage.prompt_tokens_details.cached_tokens``, as
+    OpenAI, vLLM and the embedded llama.cpp server do (the prompt counted at 100 tokens); None: no report."""
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -166,11 +164,8 @@ class StubServer:
         reply: dict[str, Any] = {"id": "chatcmpl-stub", "object": "chat.completion", "created": int(time.time()),
                                  "model": body["model"], "choices": [choice], "usage": usage}
         if b.cached_share is not None:
-            usage |= {"prompt_tokens": 100, "total_tokens": 100 + len(text.split())}
-            if b.cache_report == "llama.cpp":
-                reply["timings"] = {"cache_n": round(100 * b.cached_share), "prompt_n": 100}
-            else:
-                usage["prompt_tokens_details"] = {"cached_tokens": round(100 * b.cached_share)}
+            usage |= {"prompt_tokens": 100, "total_tokens": 100 + len(text.split()),
+                      "prompt_tokens_details": {"cached_tokens": round(100 * b.cached_share)}}
         handler._send(200, reply)
 
 

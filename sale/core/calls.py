@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -103,47 +102,9 @@ def openai_chat_model(spec: AgentSpec) -> BaseChatModel:
         max_retries=spec.max_retries,
         temperature=0.0,
         http_client=httpx.Client(timeout=timeout, verify=_tls_context()),
-        http_async_client=httpx.AsyncClient(timeout=timeout, transport=CacheReportTransport(
-            httpx.AsyncHTTPTransport(verify=_tls_context()))),
+        http_async_client=httpx.AsyncClient(timeout=timeout, verify=_tls_context()),
     )
 
-
-class CacheReportTransport(httpx.AsyncBaseTransport):
-    """llama.cpp's server reports prompt-cache hits as ``timings.cache_n`` beside the usage, and langchain-openai
-    keeps only ``usage``: this copies them into OpenAI's ``usage.prompt_tokens_details.cached_tokens``."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.inner.handle_async_request(request)
-        if "json" not in response.headers.get("content-type", ""):
-            return response
-        try:
-            body = await response.aread()
-        finally:
-            await response.aclose()
-        headers = [(k, v) for k, v in response.headers.multi_items()
-                   if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")]
-        return httpx.Response(response.status_code, headers=headers, content=with_cache_report(body),
-                              extensions=response.extensions)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-def with_cache_report(body: bytes) -> bytes:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return body
-    usage = data.get("usage") if isinstance(data, dict) else None
-    timings = data.get("timings") if isinstance(data, dict) else None
-    cache_n = timings.get("cache_n") if isinstance(timings, dict) else None
-    if not isinstance(usage, dict) or "prompt_tokens_details" in usage or type(cache_n) is not int:
-        return body
-    usage["prompt_tokens_details"] = {"cached_tokens": cache_n}
-    return json.dumps(data).encode()
 
 
 def response_format_for(spec: AgentSpec, schema: dict[str, Any], name: str) -> dict[str, Any] | None:
