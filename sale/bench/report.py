@@ -19,7 +19,8 @@ def _usd(x: float | None) -> str:
 def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path) -> None:
     plots = write_plots(results, out)
     routers = results["routers"]
-    pool = ", ".join(f"{a['name']} (${a['price_per_mtok']:g}/Mtok)" for a in results["pool"]["agents"])
+    pool = ", ".join(f"{a['name']} (${a['price_per_mtok']:g}/Mtok{_provider_prices(a)})"
+                     for a in results["pool"]["agents"])
     label = "**SIMULATED** agents (`sim:qwen3-ladder`): figures describe the mechanism, not real models." \
         if results["simulated"] else "Real agents."
     lines = [
@@ -127,6 +128,14 @@ def _auction_size(name: str, f: dict[str, Any]) -> str:
     return (f"{name}: the auction takes {auction:,.0f} tokens per task and the execution {execution:,.0f}; "
             f"the auction's share of tokens by bin: {per_bin}. At this auction size it is under 5 % of tokens "
             f"where executions average {19 * auction:,.0f} tokens or more, under 1 % from {99 * auction:,.0f}.")
+
+
+def _provider_prices(agent: dict[str, Any]) -> str:
+    prices = [agent.get(k, agent["price_per_mtok"]) for k in
+              ("input_price_per_mtok", "cached_input_price_per_mtok", "output_price_per_mtok")]
+    if all(p == agent["price_per_mtok"] for p in prices):
+        return ""
+    return "; provider-style: input ${:g}, cached input ${:g}, output ${:g}".format(*prices)
 
 
 def _by_kind(name: str, kinds: dict[str, dict[str, float]]) -> list[str]:
