@@ -39,6 +39,7 @@ from nodes.refine import refine
 from nodes.score import eligible_bids, score
 from nodes.select import select_final, select_provisional
 from sale.core.cost import check_jury_signal
+from sale.core.prompts import check_prompt_settings
 from sale.core.tasks import validate_task
 
 NODES = ("bid", "jury", "score", "select_provisional", "refine", "select_final", "record", "execute", "finish",
@@ -50,6 +51,7 @@ def dispatch_bids(state: AuctionState) -> list[Send] | str:
     ctx = get_runtime(AuctionContext).context
     domain_of(ctx, state["task"], state.get("domain"))  # an unknown domain is one clear error before any call
     check_jury_signal(ctx.jury_signal, ctx.jury_batch)
+    check_prompt_settings(ctx.jury_layout, ctx.rebid_exemplars)
     check_auction_policy(ctx)
     if ctx.auction_policy == "adaptive":
         return "consult_memory"

@@ -101,6 +101,9 @@ class AuctionContext:
     jury_batch: bool = False
     """One call per juror scoring all of a round's bids (`{"scores": [...]}`), instead of one call per bid and
     juror: N calls per round instead of N^2, with the task sent once per juror. Off by default (the paper's jury)."""
+    jury_layout: str = "paper"
+    """Jury prompt layout: `paper` (the paper's prompts, byte for byte) or `shared_prefix` (the reply instruction
+    ahead of the bid, so one juror's calls on a task share all but the bid and prefix caches serve the rest)."""
     jury_max_tokens: int = 16
     """Completion tokens of a jury reply (score only)."""
     jury_reason_max_tokens: int = 160
@@ -117,6 +120,9 @@ class AuctionContext:
     """Alternatives per token read from the endpoint to estimate the plan's entropy."""
     bid_deadline_s: float = 120.0
     """Deadline of each bid or rebid call."""
+    rebid_exemplars: str = "full"
+    """How a rebid quotes past auctions: `full` (the paper: whole strategies) or `digest` (each strategy's first
+    30 words; past tasks whole): fewer rebid tokens."""
     refine: bool = True
     """Hold the refinement round (agents cheaper than the provisional winner rebid with past auctions)."""
     k: int = 8

@@ -18,10 +18,20 @@ from nodes.record import auction_id_for
 AUCTION_PURPOSES = ("bid", "jury", "rebid", "rejury")
 
 
+def _provider(call: dict[str, Any]) -> float:
+    """Older ledgers and tool entries carry one price only: it stands for both conventions."""
+    return call.get("usd_provider", call["usd"])
+
+
 def usage_split(calls: list[dict[str, Any]]) -> dict[str, Any]:
+    """Tokens and USD of the auction and of the execution, under the paper's flat price (``*_usd``) and as
+    providers bill (``*_usd_provider``: input, cached input and output priced apart), and per kind of call."""
     def tally(purposes: tuple[str, ...]) -> tuple[int, float]:
         chosen = [c for c in calls if c["purpose"] in purposes]
         return (sum(c["prompt_tokens"] + c["completion_tokens"] for c in chosen), sum(c["usd"] for c in chosen))
+
+    def provider(purposes: tuple[str, ...]) -> float:
+        return sum(_provider(c) for c in calls if c["purpose"] in purposes)
 
     auction_tokens, auction_usd = tally(AUCTION_PURPOSES)
     execution_tokens, execution_usd = tally(("execute", "tool"))
@@ -31,15 +41,27 @@ def usage_split(calls: list[dict[str, Any]]) -> dict[str, Any]:
     def generated(purposes: tuple[str, ...]) -> int:
         return sum(c["completion_tokens"] for c in calls if c["purpose"] in purposes)
 
+    by_purpose = {}
+    for p in (*AUCTION_PURPOSES, "execute"):
+        chosen = [c for c in calls if c["purpose"] == p]
+        if chosen:
+            by_purpose[p] = {"calls": len(chosen), "prompt_tokens": sum(c["prompt_tokens"] for c in chosen),
+                             "cached_tokens": sum(c.get("cached_tokens", 0) for c in chosen),
+                             "completion_tokens": sum(c["completion_tokens"] for c in chosen),
+                             "usd": sum(c["usd"] for c in chosen), "usd_provider": provider((p,))}
     return {
         "prompt_tokens": sum(c["prompt_tokens"] for c in calls),
+        "cached_tokens": sum(c.get("cached_tokens", 0) for c in calls),
         "completion_tokens": sum(c["completion_tokens"] for c in calls),
         "auction_tokens": auction_tokens,
         "execution_tokens": execution_tokens,
         "auction_usd": auction_usd,
         "execution_usd": execution_usd,
+        "auction_usd_provider": provider(AUCTION_PURPOSES),
+        "execution_usd_provider": provider(("execute", "tool")),
         "auction_token_share": auction_tokens / total if total else 0.0,
         "auction_completion_tokens": generated(AUCTION_PURPOSES),
+        "auction_cached_tokens": sum(c.get("cached_tokens", 0) for c in calls if c["purpose"] in AUCTION_PURPOSES),
         "execution_completion_tokens": generated(("execute",)),
         "tool_calls": len(tools),
         "tool_usd": sum(c["usd"] for c in tools),
@@ -47,6 +69,7 @@ def usage_split(calls: list[dict[str, Any]]) -> dict[str, Any]:
         "failed_calls": sum(1 for c in calls if c.get("error")),
         "server_reported_tokens": sum(r.get("total_tokens") or 0 for r in reported) if reported else None,
         "tokens_by_purpose": {p: n for p in (*AUCTION_PURPOSES, "execute") if (n := tally((p,))[0])},
+        "by_purpose": by_purpose,
     }
 
 

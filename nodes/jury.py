@@ -166,16 +166,18 @@ async def jury(task: JuryTask, runtime: Runtime[AuctionContext]) -> dict:
     domain = domain_of(ctx, task["task"], task.get("domain"))
     verdict_mode = ctx.jury_signal == "verdict"
     reply_format = JURY_REPLY_REASON if ctx.jury_reason else JURY_REPLY_SCORE
+    shared = ctx.jury_layout == "shared_prefix"
     if verdict_mode:
+        user = "JURY_VERDICT_SHARED_USER" if shared else "JURY_VERDICT_USER"
         messages = [SystemMessage(domain.prompt("JURY_VERDICT_SYSTEM")),
-                    HumanMessage(domain.prompt("JURY_VERDICT_USER").format(task=task["task"],
-                                                                           bid_block=data_block(bid["text"])))]
+                    HumanMessage(domain.prompt(user).format(task=task["task"], bid_block=data_block(bid["text"])))]
         schema = JURY_VERDICT_SCHEMA
     else:
+        user = "JURY_SHARED_USER" if shared else "JURY_USER"
         messages = [
             SystemMessage(domain.prompt("JURY_SYSTEM").format(reply_format=reply_format)),
-            HumanMessage(domain.prompt("JURY_USER").format(task=task["task"], bid_block=data_block(bid["text"]),
-                                                           reply_format=reply_format)),
+            HumanMessage(domain.prompt(user).format(task=task["task"], bid_block=data_block(bid["text"]),
+                                                    reply_format=reply_format)),
         ]
         schema = JURY_REASON_SCHEMA if ctx.jury_reason else JURY_SCORE_SCHEMA
     weighted = ctx.jury_signal != "integer"
@@ -222,8 +224,9 @@ async def jury_batch(task: JuryTask, runtime: Runtime[AuctionContext]) -> dict:
     bids = task["bids"]
     domain = domain_of(ctx, task["task"], task.get("domain"))
     blocks = "\n\n".join(JURY_BATCH_ITEM.format(n=i + 1, bid_block=data_block(b["text"])) for i, b in enumerate(bids))
+    user = "JURY_BATCH_SHARED_USER" if ctx.jury_layout == "shared_prefix" else "JURY_BATCH_USER"
     messages = [SystemMessage(domain.prompt("JURY_BATCH_SYSTEM")),
-                HumanMessage(domain.prompt("JURY_BATCH_USER").format(task=task["task"], blocks=blocks, n=len(bids)))]
+                HumanMessage(domain.prompt(user).format(task=task["task"], blocks=blocks, n=len(bids)))]
     call = await call_model(
         spec, messages, purpose="jury" if bids[0]["round"] == 0 else "rejury", deadline_s=ctx.jury_deadline_s,
         max_tokens=ctx.jury_max_tokens + 4 * len(bids), factory=ctx.live.model_factory,

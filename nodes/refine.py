@@ -15,17 +15,19 @@ from memory_store import Exemplar, MemoryUnavailableError
 from nodes.bid import make_bid, strategy_call
 from sale.core.calls import ledger_entry
 from sale.core.domains import Domain
-from sale.core.prompts import REBID_EXAMPLE, data_block
+from sale.core.prompts import REBID_EXAMPLE, data_block, digest
 from tools.domains import DEEP_SEARCH
 
 
 def rebid_prompt(agent: str, task: str, own_text: str, exemplars: list[Exemplar], max_words: int,
-                 domain: Domain = DEEP_SEARCH) -> list:
+                 domain: Domain = DEEP_SEARCH, digests: bool = False) -> list:
+    """With ``digests`` (context ``rebid_exemplars="digest"``) each past strategy is quoted by its first words."""
+    quote = digest if digests else str
     examples = "\n\n".join(
         REBID_EXAMPLE.format(
             n=i + 1, similarity=e["similarity"], task_block=data_block(e["task"], "task"),
-            loser=e["losing_agent"], losing_block=data_block(e["losing"]),
-            winner=e["winning_agent"], winning_block=data_block(e["winning"]),
+            loser=e["losing_agent"], losing_block=data_block(quote(e["losing"])),
+            winner=e["winning_agent"], winning_block=data_block(quote(e["winning"])),
         )
         for i, e in enumerate(exemplars)
     )
@@ -53,7 +55,7 @@ async def refine(task: RefineTask, runtime: Runtime[AuctionContext]) -> dict:
         return {"refine_notes": {spec.name: f"nearest past auction only {nearest:.2f} similar "
                                             f"(refine_min_similarity {ctx.refine_min_similarity:g}); no rebid"}}
     messages = rebid_prompt(spec.name, task["task"], task["own"]["text"], exemplars, ctx.bid_max_words,
-                            domain_of(ctx, task["task"], task.get("domain")))
+                            domain_of(ctx, task["task"], task.get("domain")), digests=ctx.rebid_exemplars == "digest")
     call = await strategy_call(spec, messages, "rebid", ctx, {"auction_id": task.get("auction_id", ""), "round": 1})
     if call["error"]:
         return {"refine_notes": {spec.name: f"rebid failed: {call['error']}"}, "calls": [ledger_entry(call)]}

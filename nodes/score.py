@@ -57,7 +57,7 @@ def score(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
     scores: dict[str, Score] = {}
     for b in bids:
         jury = {j: valid[(b["id"], j)] for j in pool.names if (b["id"], j) in valid}
-        cost = bid_cost(weights, pool.get(b["agent"]).price_per_mtok, b["tokens"])
+        cost = bid_cost(weights, pool.get(b["agent"]).output_price, b["tokens"])
         if cost_terms:
             cost += sum(float(term(b)) for term in cost_terms)
         value = bid_value(weights, b["entropy"], jury, jurors, mode=ctx.jury_mode, bidder=b["agent"],

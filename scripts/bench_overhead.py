@@ -65,7 +65,7 @@ async def bare_auction(task: str, ctx: AuctionContext) -> str:
         import json
 
         scores = {j: json.loads(jury[i * len(names) + k]["text"])["score"] for k, j in enumerate(names)}
-        s = bid_cost(weights, spec.price_per_mtok, b["completion_tokens"]) - bid_value(
+        s = bid_cost(weights, spec.output_price, b["completion_tokens"]) - bid_value(
             weights, plan_entropy(b["logprobs"]).value, scores, names)
         if s < best_score:
             best, best_score = spec.name, s

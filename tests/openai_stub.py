@@ -40,6 +40,9 @@ class Behaviour:
     fault: str | None = None  # "non_json" | "empty_length" | "no_logprobs" | "http_NNN" (429 adds Retry-After)
     delay_s: float = 0.0
     delays: dict[str, float] = field(default_factory=dict)  # per kind of call: bid, jury, rebid, execute, direct
+    cached_share: float | None = None
+    """Report this share of the prompt as prefix-cache hits in ``usage.prompt_tokens_details.cached_tokens``, as
+    OpenAI, vLLM and the embedded llama.cpp server do (the prompt counted at 100 tokens); None: no report."""
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -156,12 +159,14 @@ class StubServer:
             content = (b.jury_logprobs(body, text) if kind == "jury" and b.jury_logprobs
                        else synthetic_logprobs(text, body.get("top_logprobs") or 5, b.spread))
             choice["logprobs"] = {"content": content}
-        handler._send(200, {
-            "id": "chatcmpl-stub", "object": "chat.completion", "created": int(time.time()),
-            "model": body["model"], "choices": [choice],
-            "usage": {"prompt_tokens": 10, "completion_tokens": len(text.split()),
-                      "total_tokens": 10 + len(text.split())},
-        })
+        usage: dict[str, Any] = {"prompt_tokens": 10, "completion_tokens": len(text.split()),
+                                 "total_tokens": 10 + len(text.split())}
+        reply: dict[str, Any] = {"id": "chatcmpl-stub", "object": "chat.completion", "created": int(time.time()),
+                                 "model": body["model"], "choices": [choice], "usage": usage}
+        if b.cached_share is not None:
+            usage |= {"prompt_tokens": 100, "total_tokens": 100 + len(text.split()),
+                      "prompt_tokens_details": {"cached_tokens": round(100 * b.cached_share)}}
+        handler._send(200, reply)
 
 
 def stub_pool(server: StubServer, prices: dict[str, float], **overrides: Any) -> Pool:

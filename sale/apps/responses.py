@@ -42,10 +42,16 @@ def record_headers(result: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def usage_of(result: dict[str, Any]) -> dict[str, int]:
+def usage_of(result: dict[str, Any]) -> dict[str, Any]:
+    """OpenAI's usage shape (cache hits in ``prompt_tokens_details``, as OpenAI reports them) plus ``cost_usd``:
+    the whole request under the paper's flat price and as providers bill (input, cached input, output apart)."""
     u = result["usage"]
+    flat = u["auction_usd"] + u["execution_usd"]
+    provider = u.get("auction_usd_provider", u["auction_usd"]) + u.get("execution_usd_provider", u["execution_usd"])
     return {"prompt_tokens": u["prompt_tokens"], "completion_tokens": u["completion_tokens"],
-            "total_tokens": u["prompt_tokens"] + u["completion_tokens"]}
+            "total_tokens": u["prompt_tokens"] + u["completion_tokens"],
+            "prompt_tokens_details": {"cached_tokens": u.get("cached_tokens", 0)},
+            "cost_usd": {"flat": flat, "provider": provider}}
 
 
 def progress_event(namespace: tuple[str, ...], node: str, update: Any) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from sale.bench import routers as R
 from sale.core.cost import check_jury_signal
 from sale.core.domains import Domain
+from sale.core.prompts import check_prompt_settings
 from sale.core.tasks import DOMAINS
 from sale.sim.params import SIM_POOL, SimParams
 
@@ -48,6 +49,8 @@ class BenchConfig:
     jury_batch: bool = False
     jury_signal: str = "integer"
     jury_reason: bool = False
+    jury_layout: str = "paper"
+    rebid_exemplars: str = "full"
     memory_policy: str = ""
     """SALE's memory retention (memory_store/policy.py); empty = unbounded."""
     refine_min_similarity: float = 0.0
@@ -90,10 +93,12 @@ def check_config(cfg: BenchConfig) -> None:
     known = (*DOMAINS, *(d.name for d in cfg.domains if d.name not in DOMAINS))
     if cfg.domain and cfg.domain not in known:
         problems.append(f"unknown domain {cfg.domain!r} ({', '.join(known)})")
-    try:
-        check_jury_signal(cfg.jury_signal, cfg.jury_batch)
-    except ValueError as exc:
-        problems.append(str(exc))
+    for check, settings in ((check_jury_signal, (cfg.jury_signal, cfg.jury_batch)),
+                            (check_prompt_settings, (cfg.jury_layout, cfg.rebid_exemplars))):
+        try:
+            check(*settings)
+        except ValueError as exc:
+            problems.append(str(exc))
     if problems:
         raise BenchError("\n".join(problems))
 

@@ -50,6 +50,7 @@ class Bench:
             search_corpus=self.cfg.corpus or self.suite.corpus, weights_file=self.cfg.weights_file,
             jury_mode=self.cfg.jury_mode, jury_batch=self.cfg.jury_batch, jury_signal=self.cfg.jury_signal,
             jury_reason=self.cfg.jury_reason, refine_min_similarity=self.cfg.refine_min_similarity,
+            jury_layout=self.cfg.jury_layout, rebid_exemplars=self.cfg.rebid_exemplars,
             max_steps=self.cfg.max_steps or (24 if simulated else 6),
             exec_token_budget=2_000_000 if simulated else 12_000,
             exec_max_tokens=8192 if simulated else 512)
@@ -104,6 +105,8 @@ class Bench:
         self.tick()
         return Run(router=f"single:{agent}", task_id=task.id, bin=task.bin, order=0, agent=agent,
                    passed=verdict["passed"], usd=sum(c["usd"] for c in model_calls),
+                   usd_provider=sum(c.get("usd_provider", c["usd"]) for c in model_calls),
+                   cached_tokens=sum(c.get("cached_tokens", 0) for c in model_calls),
                    tokens=sum(c["prompt_tokens"] + c["completion_tokens"] for c in model_calls),
                    completion_tokens=sum(c["completion_tokens"] for c in model_calls),
                    tool_usd=sum(c["usd"] for c in calls if c["purpose"] == "tool"), wall_s=wall,
@@ -125,6 +128,7 @@ class Bench:
         self.tick()
         return Run(router=f"direct:{agent}", task_id=task.id, bin=task.bin, order=0, agent=agent,
                    passed=verdict["passed"], usd=call["usd"], tokens=call["prompt_tokens"] + call["completion_tokens"],
+                   usd_provider=call["usd_provider"], cached_tokens=call["cached_tokens"],
                    completion_tokens=call["completion_tokens"], tool_usd=0.0, wall_s=wall,
                    detail=(call["error"] or verdict["detail"])[:200], answer=answer[-500:])
 
@@ -178,6 +182,8 @@ class Bench:
                     memory.record_outcome(result["auction_id"], passed)
                 u = result["usage"]
                 exec_model_usd = u["execution_usd"] - u["tool_usd"]
+                provider = u.get("auction_usd_provider", u["auction_usd"]) + u.get(
+                    "execution_usd_provider", u["execution_usd"]) - u["tool_usd"]
                 runs.append(Run(
                     router=router, task_id=task.id, bin=task.bin, order=order, agent=result.get("winner"),
                     passed=passed, usd=u["auction_usd"] + exec_model_usd,
@@ -187,7 +193,10 @@ class Bench:
                     auction_usd=u["auction_usd"], tool_usd=u["tool_usd"], wall_s=wall, position=position,
                     detail=verdict["detail"][:200], provisional=result.get("provisional_winner"),
                     auction_tokens_by_purpose={k: v for k, v in u.get("tokens_by_purpose", {}).items()
-                                               if k != "execute"}, decision=decision_of(result)))
+                                               if k != "execute"}, decision=decision_of(result),
+                    usd_provider=provider, auction_usd_provider=u.get("auction_usd_provider", u["auction_usd"]),
+                    cached_tokens=u.get("cached_tokens", 0),
+                    auction_by_purpose={k: v for k, v in u.get("by_purpose", {}).items() if k != "execute"}))
                 self.tick()
         finally:
             memory.close()

@@ -19,7 +19,8 @@ def _usd(x: float | None) -> str:
 def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path) -> None:
     plots = write_plots(results, out)
     routers = results["routers"]
-    pool = ", ".join(f"{a['name']} (${a['price_per_mtok']:g}/Mtok)" for a in results["pool"]["agents"])
+    pool = ", ".join(f"{a['name']} (${a['price_per_mtok']:g}/Mtok{_provider_prices(a)})"
+                     for a in results["pool"]["agents"])
     label = "**SIMULATED** agents (`sim:qwen3-ladder`): figures describe the mechanism, not real models." \
         if results["simulated"] else "Real agents."
     lines = [
@@ -27,10 +28,11 @@ def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path)
         label, "",
         f"Pool: {pool}. "
         f"Tasks: {results['n_tasks']} ({results['n_train']} train, {results['n_test']} test); SALE averaged over "
-        f"{results['orders']} order(s). {results['cost_convention']}.", "",
+        f"{results['orders']} order(s). {results['cost_convention']}. Provider-style: "
+        f"{results.get('cost_convention_provider', '-')}.", "",
         "| router | pass@1 | cost | cost / largest | APGR | largest share | auction tokens | auction generated "
-        "| auction USD | tool USD | wall s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| auction USD | tool USD | wall s | cost (provider) | auction USD (provider) | cached tokens |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, f in routers.items():
         if not f:
@@ -39,10 +41,14 @@ def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path)
             f"| {name} | {_pct(f['pass_at_1'])} | {_usd(f['cost_usd'])} | "
             f"{f.get('cost_vs_largest', 0):.2f}x | {f.get('apgr', float('nan')):.2f} | {_pct(f['largest_share'])} | "
             f"{_pct(f['auction_token_share'])} | {_pct(f['auction_completion_share'])} | "
-            f"{_pct(f['auction_usd_share'])} | {_usd(f['tool_usd'])} | {f['wall_s']:.1f} |")
+            f"{_pct(f['auction_usd_share'])} | {_usd(f['tool_usd'])} | {f['wall_s']:.1f} | "
+            f"{_usd(f.get('cost_usd_provider'))} | {_pct(f.get('auction_usd_share_provider'))} | "
+            f"{_pct(f.get('cached_token_share'))} |")
     lines += ["", "APGR: share of the pass@1 gap between the smallest and the largest single agent recovered "
               "(RouteLLM). Auction columns: share of all tokens, of generated tokens and of USD spent on bids "
-              "and jury calls.", ""]
+              "and jury calls. Provider columns: the same tokens billed as providers bill (input, cached input and "
+              "output priced apart); cached tokens: share of all tokens the endpoints served from a prefix cache.",
+              ""]
     pairs = [(n.removeprefix("direct:"), f, routers.get("single:" + n.removeprefix("direct:")))
              for n, f in routers.items() if n.startswith("direct:") and f]
     if pairs:
@@ -64,6 +70,8 @@ def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path)
             lines += [_auction_size(name, f), ""]
         if f and f.get("auction_skipped"):
             lines += [_skips(name, f["auction_skipped"]), ""]
+        if f and f.get("auction_by_kind"):
+            lines += _by_kind(name, f["auction_by_kind"])
     bins = sorted({b for f in routers.values() if f for b in f.get("bins", {})})
     if bins:
         lines += ["## pass@1 and cost per complexity bin", "",
@@ -129,6 +137,26 @@ def _skips(name: str, skipped: dict[str, Any]) -> str:
     reasons = ", ".join(f"{d} {n}" for d, n in skipped["decisions"].items())
     return (f"{name} skipped {skipped['count']} auction(s) ({_pct(skipped['share'])} of its tasks, all orders); "
             f"decisions: {reasons}.")
+
+
+def _provider_prices(agent: dict[str, Any]) -> str:
+    prices = [agent.get(k, agent["price_per_mtok"]) for k in
+              ("input_price_per_mtok", "cached_input_price_per_mtok", "output_price_per_mtok")]
+    if all(p == agent["price_per_mtok"] for p in prices):
+        return ""
+    return "; provider-style: input ${:g}, cached input ${:g}, output ${:g}".format(*prices)
+
+
+def _by_kind(name: str, kinds: dict[str, dict[str, float]]) -> list[str]:
+    lines = [f"Where {name}'s auction goes, per kind of call (per task; share of all the router's tokens or USD):",
+             "", "| call | calls | tokens | cached | USD | USD (provider) | share of tokens | share of USD | "
+             "share of USD (provider) |", "|---|---|---|---|---|---|---|---|---|"]
+    for kind, k in kinds.items():
+        lines.append(f"| {kind} | {k['calls_per_task']:.1f} | {k['tokens_per_task']:,.0f} | "
+                     f"{k['cached_tokens_per_task']:,.0f} | {_usd(k['usd_per_task'])} | "
+                     f"{_usd(k['usd_provider_per_task'])} | {_pct(k['token_share'])} | {_pct(k['usd_share'])} | "
+                     f"{_pct(k['usd_share_provider'])} |")
+    return [*lines, ""]
 
 
 def _save(fig: Any, path: Path) -> None:
@@ -220,7 +248,9 @@ def write_plots(results: dict[str, Any], out: Path) -> list[str]:
 
 
 SEED_METRICS = ("pass_at_1", "cost_vs_largest", "apgr", "largest_share", "auction_token_share",
-                "auction_completion_share", "auction_usd_share")
+                "auction_completion_share", "auction_usd_share", "cost_usd", "cost_usd_provider",
+                "auction_usd_share_provider", "cached_token_share", "auction_tokens_per_task", "auction_usd_per_task",
+                "auction_usd_provider_per_task")
 
 
 def summarise_seeds(by_seed: dict[int, dict[str, Any]]) -> dict[str, Any]:
@@ -261,12 +291,12 @@ def write_seeds_report(summary: dict[str, Any], out: Path) -> None:
              summary["label"] + ". Mean ± standard deviation over seeds (each seed: its own generated suite, "
              "split and stream order; per-seed reports in `seed-N/`).", "",
              "| router | pass@1 | cost / largest | APGR | largest share | auction tokens | auction generated | "
-             "auction USD |", "|---|---|---|---|---|---|---|---|"]
+             "auction USD | auction USD (provider) |", "|---|---|---|---|---|---|---|---|---|"]
     for name, f in summary["routers"].items():
         lines.append(f"| {name} | {cell(f.get('pass_at_1'))} | {cell(f.get('cost_vs_largest'), 'x')} | "
                      f"{cell(f.get('apgr'), '')} | {cell(f.get('largest_share'))} | "
                      f"{cell(f.get('auction_token_share'))} | {cell(f.get('auction_completion_share'))} | "
-                     f"{cell(f.get('auction_usd_share'))} |")
+                     f"{cell(f.get('auction_usd_share'))} | {cell(f.get('auction_usd_share_provider'))} |")
     wins = {n: f["seeds_at_least_largest_at_075x"] for n, f in summary["routers"].items()
             if "seeds_at_least_largest_at_075x" in f}
     if wins:

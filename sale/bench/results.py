@@ -46,13 +46,15 @@ def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask],
         "label": "SIMULATED agents (sim:qwen3-ladder)" if pool.simulated else "real agents",
         "suite": suite.name,
         "seed": cfg.seed,
-        "pool": {"source": pool.source, "agents": [{"name": a.name, "model": a.model,
-                                                    "price_per_mtok": a.price_per_mtok, "simulated": a.simulated}
-                                                   for a in pool.agents]},
+        "pool": {"source": pool.source, "agents": [{"name": a.name, "model": a.model, **a.prices(),
+                                                    "simulated": a.simulated} for a in pool.agents]},
         "sim_params": cfg.sim.__dict__ if pool.simulated else None,
         "n_tasks": len(tasks), "n_train": len(train), "n_test": len(test), "orders": cfg.orders,
         "cost_convention": "cost_usd = token cost (prompt + completion at each agent's price) summed over the test "
                            "tasks, averaged over orders; tool calls are in tool_usd",
+        "cost_convention_provider": "cost_usd_provider = the same tokens billed as providers bill: uncached prompt "
+                                    "tokens at the input price, prompt tokens the endpoint reported as prefix-cache "
+                                    "hits at the cached-input price, completion tokens at the output price",
         "routers": routers,
         "signal_sweep": signal_sweep,
         "budget_sweep": budget_sweep,
@@ -61,4 +63,7 @@ def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask],
         "replayed": cfg.replay is not None,
         "jury_signal": cfg.jury_signal,
         "jury_reason": cfg.jury_reason,
+        "jury_batch": cfg.jury_batch,
+        "jury_layout": cfg.jury_layout,
+        "rebid_exemplars": cfg.rebid_exemplars,
     }

@@ -42,6 +42,16 @@ class Run:
     where a routed baseline falls back to its next choice."""
     decision: str = ""
     """``sale-adaptive``: why the auction was skipped (``skipped:REASON``) or held (``held:REASON``)."""
+    usd_provider: float | None = None
+    """``usd`` as providers bill (input, cached input and output priced apart); None: as ``usd``."""
+    auction_usd_provider: float = 0.0
+    cached_tokens: int = 0
+    auction_by_purpose: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per kind of auction call: calls, prompt, cached and completion tokens, usd and usd_provider."""
+
+    @property
+    def provider_usd(self) -> float:
+        return self.usd if self.usd_provider is None else self.usd_provider
 
 
 def routed_runs(name: str, routes: list[R.Route], test: list[BenchTask], singles: dict[tuple[str, str], Run],
@@ -55,6 +65,8 @@ def routed_runs(name: str, routes: list[R.Route], test: list[BenchTask], singles
         chosen = singles[(agents[route.chosen], task.id)]
         runs.append(Run(router=name, task_id=task.id, bin=task.bin, order=0, agent=chosen.agent,
                         passed=chosen.passed, usd=sum(t.usd for t in tried), tokens=sum(t.tokens for t in tried),
+                        usd_provider=sum(t.provider_usd for t in tried),
+                        cached_tokens=sum(t.cached_tokens for t in tried),
                         completion_tokens=sum(t.completion_tokens for t in tried),
                         tool_usd=sum(t.tool_usd for t in tried), wall_s=sum(t.wall_s for t in tried),
                         detail=f"tried {', '.join(agents[a] for a in route.tried)}"))

@@ -20,6 +20,7 @@ def summarise(runs: list[Run], agents: list[str], orders: int) -> dict[str, Any]
     tokens = sum(r.tokens for r in runs)
     completion = sum(r.completion_tokens for r in runs)
     cost = sum(r.usd for r in runs)
+    cost_provider = sum(r.provider_usd for r in runs)
     auction = sum(r.auction_tokens for r in runs)
     wins = Counter(r.agent for r in runs)
     out: dict[str, Any] = {
@@ -30,6 +31,10 @@ def summarise(runs: list[Run], agents: list[str], orders: int) -> dict[str, Any]
         "auction_token_share": auction / tokens if tokens else 0.0,
         "auction_completion_share": sum(r.auction_completion_tokens for r in runs) / completion if completion else 0.0,
         "auction_usd_share": sum(r.auction_usd for r in runs) / cost if cost else 0.0,
+        "cost_usd_provider": cost_provider / orders,
+        "auction_usd_share_provider": sum(r.auction_usd_provider for r in runs) / cost_provider if cost_provider
+        else 0.0,
+        "cached_token_share": sum(r.cached_tokens for r in runs) / tokens if tokens else 0.0,
         "wall_s": sum(r.wall_s for r in runs) / orders,
         "tokens": tokens / orders,
         "tool_usd": sum(r.tool_usd for r in runs) / orders,
@@ -45,6 +50,9 @@ def summarise(runs: list[Run], agents: list[str], orders: int) -> dict[str, Any]
         out["auction_tokens_per_task"] = auction / len(runs)
         out["execution_tokens_per_task"] = (tokens - auction) / len(runs)
         out["auction_usd_per_task"] = sum(r.auction_usd for r in runs) / len(runs)
+        out["auction_usd_provider_per_task"] = sum(r.auction_usd_provider for r in runs) / len(runs)
+    if kinds := auction_by_kind(runs, tokens, cost, cost_provider):
+        out["auction_by_kind"] = kinds
     if any(r.provisional for r in runs):
         out["refine_changed_share"] = sum(1 for r in runs if r.provisional and r.provisional != r.agent) / len(runs)
     decisions = Counter(r.decision for r in runs if r.decision)
@@ -53,6 +61,26 @@ def summarise(runs: list[Run], agents: list[str], orders: int) -> dict[str, Any]
         out["auction_skipped"] = {"count": skipped, "share": skipped / len(runs),
                                   "decisions": dict(sorted(decisions.items()))}
     return out
+
+
+def auction_by_kind(runs: list[Run], tokens: int, cost: float, cost_provider: float) -> dict[str, dict[str, float]]:
+    """Where the auction's tokens and USD go, per kind of call (bid, jury, rebid, rejury), under both pricings:
+    per task, and as a share of all the router's tokens or USD."""
+    totals: dict[str, Counter[str]] = {}
+    for r in runs:
+        for kind, figures in r.auction_by_purpose.items():
+            totals.setdefault(kind, Counter()).update(figures)
+    n = len(runs)
+    return {kind: {
+        "calls_per_task": t["calls"] / n,
+        "tokens_per_task": (t["prompt_tokens"] + t["completion_tokens"]) / n,
+        "cached_tokens_per_task": t["cached_tokens"] / n,
+        "usd_per_task": t["usd"] / n,
+        "usd_provider_per_task": t["usd_provider"] / n,
+        "token_share": (t["prompt_tokens"] + t["completion_tokens"]) / tokens if tokens else 0.0,
+        "usd_share": t["usd"] / cost if cost else 0.0,
+        "usd_share_provider": t["usd_provider"] / cost_provider if cost_provider else 0.0,
+    } for kind, t in sorted(totals.items())}
 
 
 def with_bins(runs: list[Run], agents: list[str], orders: int) -> dict[str, Any]:

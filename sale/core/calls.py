@@ -20,7 +20,7 @@ from langchain_core.messages import BaseMessage
 from langchain_openai import ChatOpenAI
 
 from sale.core.breaker import Breaker
-from sale.core.cost import usd
+from sale.core.cost import provider_usd, usd
 from sale.core.pool import AgentSpec
 from sale.core.tokens import completion_tokens, estimate_message_tokens
 
@@ -59,7 +59,9 @@ JURY_REASON_SCHEMA = {
 
 
 class CallRecord(TypedDict):
-    """A model call as the ledger sees it. Token counts are local; ``reported_usage`` is the server's claim."""
+    """A model call as the ledger sees it. Token counts are local; ``reported_usage`` is the server's claim.
+    ``usd`` is the paper's flat price; ``usd_provider`` bills as providers do, with ``cached_tokens`` (the
+    endpoint's reported prefix-cache hits, scaled to the local prompt count) at the cached-input price."""
 
     agent: str
     purpose: str
@@ -67,10 +69,12 @@ class CallRecord(TypedDict):
     logprobs: list[dict[str, Any]] | None
     finish_reason: str | None
     prompt_tokens: int
+    cached_tokens: int
     completion_tokens: int
     token_source: str
     reported_usage: dict[str, Any] | None
     usd: float
+    usd_provider: float
     latency_s: float
     error: str | None
     tool_calls: list[dict[str, Any]]
@@ -100,6 +104,7 @@ def openai_chat_model(spec: AgentSpec) -> BaseChatModel:
         http_client=httpx.Client(timeout=timeout, verify=_tls_context()),
         http_async_client=httpx.AsyncClient(timeout=timeout, verify=_tls_context()),
     )
+
 
 
 def response_format_for(spec: AgentSpec, schema: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -170,6 +175,7 @@ async def call_model(
     if breaker is not None:
         breaker.record(ok=error is None)
     n_completion, source = completion_tokens(text, content_logprobs)
+    cached = cached_prompt_tokens(reported, prompt_tokens)
     return CallRecord(
         agent=spec.name,
         purpose=purpose,
@@ -177,10 +183,13 @@ async def call_model(
         logprobs=content_logprobs,
         finish_reason=finish,
         prompt_tokens=prompt_tokens,
+        cached_tokens=cached,
         completion_tokens=n_completion,
         token_source=source,
         reported_usage=_slim_usage(reported),
         usd=usd(spec.price_per_mtok, prompt_tokens + n_completion),
+        usd_provider=provider_usd(spec.input_price, spec.cached_input_price, spec.output_price, prompt_tokens,
+                                  cached, n_completion),
         latency_s=round(time.monotonic() - started, 4),
         error=error,
         tool_calls=tool_calls,
@@ -203,8 +212,8 @@ async def close_clients(model: BaseChatModel) -> None:
 def _refused(spec: AgentSpec, purpose: str, messages: Sequence[BaseMessage], error: str) -> CallRecord:
     """A call the breaker did not let out: no tokens, no cost."""
     return CallRecord(agent=spec.name, purpose=purpose, text="", logprobs=None, finish_reason=None, prompt_tokens=0,
-                      completion_tokens=0, token_source="none", reported_usage=None, usd=0.0, latency_s=0.0,
-                      error=error, tool_calls=[])
+                      cached_tokens=0, completion_tokens=0, token_source="none", reported_usage=None, usd=0.0,
+                      usd_provider=0.0, latency_s=0.0, error=error, tool_calls=[])
 
 
 def ledger_entry(call: CallRecord) -> dict[str, Any]:
@@ -225,7 +234,27 @@ def describe_error(exc: BaseException) -> str:
     return f"{kind}: {message}" if message else kind
 
 
+def reported_cached_tokens(usage: dict[str, Any] | None) -> int | None:
+    """``usage.prompt_tokens_details.cached_tokens`` (OpenAI, vLLM, DeepSeek-style servers), if well-formed."""
+    details = (usage or {}).get("prompt_tokens_details")
+    value = details.get("cached_tokens") if isinstance(details, dict) else None
+    return value if type(value) is int and value >= 0 else None
+
+
+def cached_prompt_tokens(usage: dict[str, Any] | None, local_prompt_tokens: int) -> int:
+    """The server's cached share of its own prompt count, applied to the local count, so both pricings bill the
+    same tokens; 0 when the server reports no cache hits (the conservative reading)."""
+    cached = reported_cached_tokens(usage)
+    served = (usage or {}).get("prompt_tokens")
+    if not cached or type(served) is not int or served <= 0:
+        return 0
+    return min(local_prompt_tokens, round(local_prompt_tokens * min(cached, served) / served))
+
+
 def _slim_usage(usage: dict[str, Any] | None) -> dict[str, Any] | None:
     if not usage:
         return None
-    return {k: usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens") if k in usage}
+    slim = {k: usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens") if k in usage}
+    if (cached := reported_cached_tokens(usage)) is not None:
+        slim["cached_tokens"] = cached
+    return slim

@@ -185,4 +185,14 @@ def capped_shares(raw: Mapping[str, float], cap: float) -> dict[str, float]:
 
 
 def usd(price_per_mtok: float, tokens: int) -> float:
+    """The paper's flat convention: every token at one price."""
     return price_per_mtok * tokens / 1_000_000
+
+
+def provider_usd(input_price: float, cached_input_price: float, output_price: float, prompt_tokens: int,
+                 cached_tokens: int, completion_tokens: int) -> float:
+    """As providers bill: uncached prompt tokens at the input price, prompt tokens the endpoint served from its
+    prefix cache at the cached-input price, generated tokens at the output price (all USD per million)."""
+    cached = min(max(cached_tokens, 0), prompt_tokens)
+    return (input_price * (prompt_tokens - cached) + cached_input_price * cached
+            + output_price * completion_tokens) / 1_000_000

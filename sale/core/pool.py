@@ -18,7 +18,9 @@ from urllib.parse import urlparse
 StructuredOutput = Literal["json_schema", "json_object", "none"]
 
 REQUIRED_KEYS = ("name", "model", "base_url", "price_per_mtok")
+PROVIDER_PRICE_KEYS = ("input_price_per_mtok", "output_price_per_mtok", "cached_input_price_per_mtok")
 OPTIONAL_KEYS = (
+    *PROVIDER_PRICE_KEYS,
     "api_key_env",
     "timeout_s",
     "max_tokens",
@@ -41,7 +43,11 @@ class PoolError(ValueError):
 class AgentSpec:
     """One bidder: an OpenAI-compatible chat endpoint and its price.
 
-    ``price_per_mtok`` is USD per million tokens. ``structured_output`` says how the endpoint constrains short
+    ``price_per_mtok`` is USD per million tokens, every token alike: the paper's flat convention. Providers price
+    prompt tokens below generated ones and prompt tokens served from their prefix cache far below both; the
+    optional ``input_price_per_mtok``, ``output_price_per_mtok`` and ``cached_input_price_per_mtok`` say so (each
+    unset one falls back: input and output to ``price_per_mtok``, cached input to the input price). The bid's cost
+    term C prices a plan at the output price. ``structured_output`` says how the endpoint constrains short
     replies such as jury scores: ``json_schema`` (OpenAI, vLLM, llama.cpp's C++ server), ``json_object`` with an
     embedded schema (llama-cpp-python's server) or ``none`` (plain text, parsed strictly).
     """
@@ -50,6 +56,9 @@ class AgentSpec:
     model: str
     base_url: str
     price_per_mtok: float
+    input_price_per_mtok: float | None = None
+    output_price_per_mtok: float | None = None
+    cached_input_price_per_mtok: float | None = None
     api_key_env: str | None = None
     timeout_s: float = 60.0
     max_tokens: int = 256
@@ -58,6 +67,23 @@ class AgentSpec:
     logprobs: bool = True
     tool_protocol: Literal["native", "text"] = "native"
     simulated: bool = False
+
+    @property
+    def input_price(self) -> float:
+        return self.price_per_mtok if self.input_price_per_mtok is None else self.input_price_per_mtok
+
+    @property
+    def output_price(self) -> float:
+        return self.price_per_mtok if self.output_price_per_mtok is None else self.output_price_per_mtok
+
+    @property
+    def cached_input_price(self) -> float:
+        return self.input_price if self.cached_input_price_per_mtok is None else self.cached_input_price_per_mtok
+
+    def prices(self) -> dict[str, float]:
+        """Both conventions' prices, as results and reports show them."""
+        return {"price_per_mtok": self.price_per_mtok, "input_price_per_mtok": self.input_price,
+                "output_price_per_mtok": self.output_price, "cached_input_price_per_mtok": self.cached_input_price}
 
     def api_key(self) -> str:
         """The key from ``api_key_env``; local servers accept any non-empty key."""
@@ -173,7 +199,8 @@ def _spec_from_mapping(table: dict[str, Any], label: str, problems: list[str]) -
     typed = {
         "name": str, "model": str, "base_url": str, "api_key_env": str, "structured_output": str,
         "tool_protocol": str,
-        "price_per_mtok": (int, float), "timeout_s": (int, float), "max_tokens": int, "max_retries": int,
+        **{k: (int, float) for k in ("price_per_mtok", *PROVIDER_PRICE_KEYS)}, "timeout_s": (int, float),
+        "max_tokens": int, "max_retries": int,
         "logprobs": bool, "simulated": bool,
     }
     for key, kind in typed.items():
@@ -183,7 +210,9 @@ def _spec_from_mapping(table: dict[str, Any], label: str, problems: list[str]) -
         problems.extend(local)
         return None
     kwargs = {k: table[k] for k in REQUIRED_KEYS + OPTIONAL_KEYS if k in table}
-    kwargs["price_per_mtok"] = float(kwargs["price_per_mtok"])
+    for key in ("price_per_mtok", *PROVIDER_PRICE_KEYS):
+        if key in kwargs:
+            kwargs[key] = float(kwargs[key])
     if "timeout_s" in kwargs:
         kwargs["timeout_s"] = float(kwargs["timeout_s"])
     return AgentSpec(**kwargs)
@@ -198,6 +227,14 @@ def _field_problems(spec: AgentSpec) -> list[str]:
         out.append(f"{label}: empty `model`")
     if not math.isfinite(spec.price_per_mtok) or spec.price_per_mtok < 0:
         out.append(f"{label}: `price_per_mtok` must be a finite number >= 0 (got {spec.price_per_mtok})")
+    for key in PROVIDER_PRICE_KEYS:
+        value = getattr(spec, key)
+        if value is not None and (not math.isfinite(value) or value < 0):
+            out.append(f"{label}: `{key}` must be a finite number >= 0 (got {value})")
+    if (spec.cached_input_price_per_mtok is not None and math.isfinite(spec.input_price)
+            and spec.cached_input_price_per_mtok > spec.input_price):
+        out.append(f"{label}: `cached_input_price_per_mtok` ({spec.cached_input_price_per_mtok:g}) is above the input "
+                   f"price ({spec.input_price:g}); a cache hit never costs more than the prompt token it replaces")
     url = urlparse(spec.base_url)
     if url.scheme not in ("http", "https") or not url.hostname:
         out.append(f"{label}: bad `base_url` {spec.base_url!r} (expected http(s)://host[:port]/v1)")

@@ -51,6 +51,22 @@ JURY_VERDICT_USER = (
     "Task:\n{task}\n\nStrategy to judge:\n{bid_block}\n\n"
     'Will following it solve the task? Reply with {{"pass": true}} or {{"pass": false}}.'
 )
+JURY_LAYOUTS = ("paper", "shared_prefix")
+"""Context ``jury_layout``: ``paper`` sends the prompts above byte for byte; ``shared_prefix`` moves the reply
+instruction ahead of the bid, so every jury call of one juror and task differs only in its last block and a prefix
+cache serves the rest."""
+JURY_SHARED_USER = (
+    "Task:\n{task}\n\nReply with {reply_format} where N is one integer from 0 to 5; the strategy follows.\n\n"
+    "Strategy to rate:\n{bid_block}"
+)
+JURY_VERDICT_SHARED_USER = (
+    'Task:\n{task}\n\nWill following the strategy solve the task? Reply with {{"pass": true}} or '
+    '{{"pass": false}}; the strategy follows.\n\nStrategy to judge:\n{bid_block}'
+)
+JURY_BATCH_SHARED_USER = (
+    'Task:\n{task}\n\nReply with {{"scores": [...]}} holding one integer from 0 to 5 per strategy, in the order '
+    "given; the strategies follow.\n\nStrategies to rate:\n{blocks}"
+)
 JURY_REPLY_REASON = '{"reason": "<one short sentence: the strategy\'s main strength or flaw>", "score": N}'
 
 
@@ -69,6 +85,25 @@ REBID_USER = (
     "{examples}\n\nYour previous strategy for the new task:\n{own_block}\n\nNew task:\n{task}\n\n"
     "Improved strategy:"
 )
+
+REBID_EXEMPLAR_MODES = ("full", "digest")
+"""Context ``rebid_exemplars``: ``full`` (the paper) quotes each past strategy whole; ``digest`` quotes its first
+``DIGEST_WORDS`` words (the decomposition, which the bid prompt asks for first), past tasks still whole."""
+DIGEST_WORDS = 30
+
+
+def digest(text: str, words: int = DIGEST_WORDS) -> str:
+    kept = text.split()
+    return text if len(kept) <= words else " ".join(kept[:words]) + " [...]"
+
+
+def check_prompt_settings(jury_layout: str, rebid_exemplars: str) -> None:
+    """One clear error, before any call, for a prompt setting that does not exist (graph, CLI and bench)."""
+    if jury_layout not in JURY_LAYOUTS:
+        raise ValueError(f"unknown jury_layout {jury_layout!r} ({', '.join(JURY_LAYOUTS)})")
+    if rebid_exemplars not in REBID_EXEMPLAR_MODES:
+        raise ValueError(f"unknown rebid_exemplars {rebid_exemplars!r} ({', '.join(REBID_EXEMPLAR_MODES)})")
+
 
 TOOL_LINES = {
     "python": "- python: runs Python code in a fresh sandbox (no network, nothing kept between calls; print what "

@@ -15,9 +15,14 @@ from typing import Any
 _PIECE = re.compile(r"[A-Za-z]{1,8}|\d{1,3}|[^\sA-Za-z\d]")
 
 
+def word_pieces(text: str) -> list[str]:
+    """The pieces :func:`estimate_tokens` counts (the simulator's prefix cache compares them)."""
+    return _PIECE.findall(text)
+
+
 def estimate_tokens(text: str) -> int:
     """Tokenizer-free token estimate (long words count once per 8 letters, numbers once per 3 digits)."""
-    return len(_PIECE.findall(text))
+    return len(word_pieces(text))
 
 
 def estimate_message_tokens(messages: Sequence[Any]) -> int:

@@ -1,4 +1,7 @@
-"""One simulated agent as a LangChain chat model, so the real graph and executor call it like any other."""
+"""One simulated agent as a LangChain chat model, so the real graph and executor call it like any other.
+
+Its usage reports prefix-cache hits as OpenAI does (``prompt_tokens_details.cached_tokens``), from the world's
+deterministic cache model (:mod:`sale.sim.cache`)."""
 
 from __future__ import annotations
 
@@ -32,8 +35,9 @@ class SimChatModel(BaseChatModel):
                 **message.response_metadata, "finish_reason": "length"})
         prompt = estimate_message_tokens(messages)
         completion = estimate_tokens(str(message.content))
-        message.response_metadata["token_usage"] = {"prompt_tokens": prompt, "completion_tokens": completion,
-                                                    "total_tokens": prompt + completion}
+        message.response_metadata["token_usage"] = {
+            "prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": self.world.cache.lookup(self.agent, messages)}}
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:

@@ -23,6 +23,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 
 from sale.core.pool import AgentSpec
+from sale.sim.cache import PrefixCache
 from sale.sim.chat import SimChatModel
 from sale.sim.draws import PlanInfo, bid_features, jury_score, latent_success, norm_text, seeded_rng, synthetic_logprobs
 from sale.sim.params import EXEC_STEPS, LADDER, THINK_TOKENS, SimParams
@@ -56,6 +57,7 @@ class SimWorld:
         self.params = params or SimParams()
         self.tasks = {norm_text(t.task): t for t in tasks}
         self.plans: dict[str, PlanInfo] = {}
+        self.cache = PrefixCache()
 
     def factory(self, spec: AgentSpec) -> BaseChatModel:
         return SimChatModel(world=self, agent=spec.name)
@@ -127,7 +129,7 @@ class SimWorld:
     def _jury(self, juror: str, system: str, user: str) -> AIMessage:
         if "\n\nStrategies to rate:\n" in user:
             return self._jury_batch(juror, user)
-        task_text = user.removeprefix("Task:\n").rsplit("\n\nStrategy to rate:\n", 1)[0]
+        task_text = _task_before(user, "\n\nStrategy to rate:\n")
         bid = user.rsplit("<strategy>\n", 1)[-1].split("\n</strategy>", 1)[0]
         task = self.task_for(task_text)
         info = self.plans.get(norm_text(bid))
@@ -139,7 +141,7 @@ class SimWorld:
     def _jury_batch(self, juror: str, user: str) -> AIMessage:
         """Each strategy scored as the single-bid jury would (same generator), so batching changes cost, not
         judgement."""
-        task_text = user.removeprefix("Task:\n").rsplit("\n\nStrategies to rate:\n", 1)[0]
+        task_text = _task_before(user, "\n\nStrategies to rate:\n")
         task = self.task_for(task_text)
         bids = re.findall(r"<strategy>\n(.*?)\n</strategy>", user, re.DOTALL)
         scores = [jury_score(self.params, juror, self.plans.get(norm_text(b)), task.domain,
@@ -181,6 +183,12 @@ class SimWorld:
         last = candidate.strip().splitlines()[-1] if candidate.strip() else ""
         ok = normalise(reference) in (normalise(candidate), normalise(last.split(":", 1)[-1]))
         return _message(json.dumps({"pass": ok}))
+
+
+def _task_before(user: str, header: str) -> str:
+    """The task of a jury prompt in either layout (``shared_prefix`` puts the reply rule between task and bids)."""
+    text = user.removeprefix("Task:\n").rsplit(header, 1)[0]
+    return text.rsplit("\n\nReply with ", 1)[0] if text.endswith("follow.") or text.endswith("follows.") else text
 
 
 def _subject(task: str) -> str:

@@ -65,7 +65,8 @@ def bench_config(args: argparse.Namespace) -> Any:
         replay=Path(args.replay) if args.replay else None, concurrency=args.concurrency, sim=sim,
         max_steps=args.max_steps, memory_policy=args.memory_policy,
         refine_min_similarity=args.refine_min_similarity, jury_batch=args.jury_batch,
-        jury_signal=args.jury_signal, jury_reason=args.jury_reason, reuse=Path(args.reuse) if args.reuse else None,
+        jury_signal=args.jury_signal, jury_reason=args.jury_reason, jury_layout=args.jury_layout,
+        rebid_exemplars=args.rebid_exemplars, reuse=Path(args.reuse) if args.reuse else None,
         progress=not args.no_progress and not args.json, domain=args.domain,
     )
 

@@ -76,5 +76,7 @@ def context_from_args(args: argparse.Namespace, pool: Any, memory: Any) -> Any:
                           sandbox_allow_weak=args.allow_weak_sandbox, jury_reason=args.jury_reason,
                           budget_bias=args.budget_bias, route_only=getattr(args, "route_only", False),
                           jury_batch=args.jury_batch, jury_signal=args.jury_signal,
+                          jury_layout=getattr(args, "jury_layout", "paper"),
+                          rebid_exemplars=getattr(args, "rebid_exemplars", "full"),
                           domain=getattr(args, "domain", "auto"), auction_policy=args.auction_policy,
                           refine_min_similarity=args.refine_min_similarity)

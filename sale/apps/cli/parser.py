@@ -13,11 +13,16 @@ from sale.apps.cli.run import cmd_run
 from sale.apps.cli.sandbox import cmd_sandbox
 from sale.apps.cli.serve import cmd_serve
 from sale.core.cost import JURY_SIGNALS
+from sale.core.prompts import JURY_LAYOUTS, REBID_EXEMPLAR_MODES
 from sale.core.tasks import DOMAINS
 
 JURY_SIGNAL_HELP = ("what a juror's reply becomes: integer (the paper: the digit it wrote; default), expected (its "
                     "expected score from the probabilities it gave each digit), verdict (it predicts pass or fail; "
                     "5 x P(pass)); the last two need logprobs and fall back to the written reply")
+JURY_LAYOUT_HELP = ("jury prompt layout: paper (the paper's prompts; default) or shared_prefix (the reply rule ahead "
+                    "of the bid, so prefix caches serve all of a juror's prompt but the bid)")
+REBID_EXEMPLARS_HELP = ("how a rebid quotes past auctions: full (whole strategies; default) or digest (each "
+                        "strategy's first 30 words)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--jury-signal", choices=JURY_SIGNALS, default="integer", help=JURY_SIGNAL_HELP)
     bench.add_argument("--domain", choices=DOMAINS, default="",
                        help="run every task in this domain (default: each task's own, from its suite row or the rule)")
+    bench.add_argument("--jury-layout", choices=JURY_LAYOUTS, default="paper", help=JURY_LAYOUT_HELP)
+    bench.add_argument("--rebid-exemplars", choices=REBID_EXEMPLAR_MODES, default="full", help=REBID_EXEMPLARS_HELP)
     bench.add_argument("--jury-reason", action="store_true",
                        help="SALE's jurors give one sentence of reasoning before each score")
     bench.add_argument("--memory-policy", default="",
@@ -203,6 +210,8 @@ def add_pool_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jury-batch", action="store_true",
                    help="one call per juror scoring all bids of a round (N calls instead of N^2)")
     p.add_argument("--jury-signal", choices=JURY_SIGNALS, default="integer", help=JURY_SIGNAL_HELP)
+    p.add_argument("--jury-layout", choices=JURY_LAYOUTS, default="paper", help=JURY_LAYOUT_HELP)
+    p.add_argument("--rebid-exemplars", choices=REBID_EXEMPLAR_MODES, default="full", help=REBID_EXEMPLARS_HELP)
     p.add_argument("--search", choices=("ddgs", "bm25"), default="ddgs",
                      help="executor web search: ddgs (live web) or bm25 (offline, over --corpus)")
     p.add_argument("--corpus", help="directory of .txt/.md/.jsonl documents for --search bm25")
