@@ -35,6 +35,8 @@ def check_auction_policy(ctx: AuctionContext) -> None:
         problems.append(f"skip_neighbours must be >= 1, not {ctx.skip_neighbours}")
     if not 0.0 <= ctx.skip_exploration <= 1.0:
         problems.append(f"skip_exploration must be in [0, 1], not {ctx.skip_exploration}")
+    if not 0.0 <= ctx.refine_min_similarity <= 1.0:
+        problems.append(f"refine_min_similarity must be in [0, 1], not {ctx.refine_min_similarity}")
     if problems:
         raise ValueError("; ".join(problems))
 

@@ -148,6 +148,7 @@ async def test_route_only_skip_names_the_agent_and_executes_nothing(memory):
     ({"auction_policy": "adaptive", "skip_similarity": 1.5}, "skip_similarity must be in"),
     ({"auction_policy": "adaptive", "skip_neighbours": 0}, "skip_neighbours must be >= 1"),
     ({"auction_policy": "adaptive", "skip_exploration": -0.1}, "skip_exploration must be in"),
+    ({"refine_min_similarity": 5.0}, "refine_min_similarity must be in"),
 ])
 async def test_bad_policy_settings_are_one_clear_error_before_any_call(memory, settings, message):
     scripts, ctx = mid_wins(memory)

@@ -197,3 +197,19 @@ def test_bench_results_report_both_conventions_and_where_the_auction_goes(tmp_pa
     assert sum(k["usd_share_provider"] for k in kinds.values()) == pytest.approx(sale["auction_usd_share_provider"])
     report = (tmp_path / "report.md").read_text()
     assert "Where sale's auction goes" in report and "provider" in report
+
+
+def test_each_bench_stream_starts_with_an_empty_simulated_cache(tmp_path):
+    """Two routers that hold the same auctions pay the same provider-style price: neither finds its prompts cached
+    by the other's run (nor by the single agents' runs of the same tasks)."""
+    from sale.bench.config import BenchConfig
+    from sale.bench.runner import run_bench
+
+    cfg = BenchConfig(suite="coding", pool=SIM_POOL, seed=1, size=6, train_share=0.0,
+                      routers=("sale", "sale-adaptive"), out=tmp_path, progress=False)
+    results = asyncio.run(run_bench(cfg))
+    sale, adaptive = results["routers"]["sale"], results["routers"]["sale-adaptive"]
+    assert adaptive["auction_skipped"]["count"] == 0  # so both streams make the same calls
+    assert adaptive["cost_usd"] == pytest.approx(sale["cost_usd"])
+    assert adaptive["cost_usd_provider"] == pytest.approx(sale["cost_usd_provider"])
+    assert adaptive["cached_token_share"] == pytest.approx(sale["cached_token_share"])

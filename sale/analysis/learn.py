@@ -71,17 +71,21 @@ def load_examples(directory: Path, run: str = "sale") -> tuple[list[Example], li
     if not runs:
         raise LearnError(f"{tasks_path} has no single-agent runs: run the bench with the default routers")
     auctions = [json.loads(line) for line in auctions_path.read_text(encoding="utf-8").splitlines()]
-    examples, jurors = examples_from(auctions, runs, prices, run)
+    output = {a["name"]: a.get("output_price_per_mtok", a["price_per_mtok"]) for a in results["pool"]["agents"]}
+    examples, jurors = examples_from(auctions, runs, prices, run, output)
     if not examples:
         raise LearnError(f"{auctions_path} has no usable `{run}` auctions (first-round bids scored by every juror)")
     return examples, jurors, prices
 
 
 def examples_from(auctions: list[dict[str, Any]], singles: dict[str, dict[str, dict[str, Any]]],
-                  prices: dict[str, float], run: str) -> tuple[list[Example], list[str]]:
+                  prices: dict[str, float], run: str,
+                  cost_prices: dict[str, float] | None = None) -> tuple[list[Example], list[str]]:
     """Examples from auction rows (``auctions.jsonl``'s shape) of one ``run`` label and the single-agent runs
     ``{task_id: {agent: {"passed", "usd"}}}``: what ``sale bench`` holds in memory and ``load_examples`` reads
-    from a directory. Tasks without single-agent runs, or whose label agent did not bid, are skipped."""
+    from a directory. Tasks without single-agent runs, or whose label agent did not bid, are skipped.
+    ``cost_prices`` (default ``prices``) price the cost feature as scoring does: at each agent's output price."""
+    cost_prices = cost_prices or prices
     agents = sorted(prices, key=lambda a: prices[a])
     passed = {t: {a: bool(r["passed"]) for a, r in per.items()} for t, per in singles.items()}
     usd = {t: {a: float(r["usd"]) for a, r in per.items()} for t, per in singles.items()}
@@ -103,7 +107,7 @@ def examples_from(auctions: list[dict[str, Any]], singles: dict[str, dict[str, d
         seen.add(row["task_id"])
         examples.append(Example(
             task_id=row["task_id"], agents=names,
-            cost=np.array([prices[b["agent"]] * b["tokens"] for b in bids], dtype=float),
+            cost=np.array([cost_prices[b["agent"]] * b["tokens"] for b in bids], dtype=float),
             entropy=np.array([b["entropy"] for b in bids], dtype=float),
             jury=np.array([[b["jury"][j] for j in jurors] for b in bids], dtype=float),
             label=names.index(label_agent), passed=outcome, usd=usd[row["task_id"]]))

@@ -40,6 +40,9 @@ class Bench:
         self.embedder = None
         self.progress: Any = None
         self.task_bar: Any = None
+        self.fresh_cache: Callable[[], None] = lambda: None
+        """Called as each stream starts (the single agents, each router and order): on the simulated ladder it
+        empties the prefix cache, so no stream finds its prompts cached by another router's run of the same tasks."""
 
     def context(self, memory: AuctionMemory | None = None, **overrides: Any) -> AuctionContext:
         """The run's settings; ``memory`` travels in :class:`Live`, the other overrides are settings."""
@@ -142,6 +145,7 @@ class Bench:
         return list(await asyncio.gather(*[one(t) for t in tasks]))
 
     async def singles(self, tasks: list[BenchTask]) -> dict[tuple[str, str], Run]:
+        self.fresh_cache()
         limit = asyncio.Semaphore(self.cfg.concurrency or (8 if self.pool.simulated else 1))
 
         async def one(agent: str, task: BenchTask) -> Run:
@@ -156,6 +160,8 @@ class Bench:
     async def auction_stream(self, router: str, tasks: list[BenchTask], order: int, label: str,
                              **overrides: Any) -> list[Run]:
         from graphs.auction import graph
+
+        self.fresh_cache()
 
         directory = self.cfg.out / "memory" / f"{label}-order{order}"
         if directory.exists():

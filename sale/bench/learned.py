@@ -36,6 +36,7 @@ async def train_auctions(bench: Bench, train: list[BenchTask]) -> list[dict[str,
     from graphs.auction import graph
     from memory_store import AuctionMemory
 
+    bench.fresh_cache()
     directory = bench.cfg.out / "memory" / TRAIN_LABEL
     if directory.exists():
         import shutil
@@ -46,8 +47,8 @@ async def train_auctions(bench: Bench, train: list[BenchTask]) -> list[dict[str,
     try:
         ctx = bench.context(memory=memory, refine=False, route_only=True)
         for position, task in enumerate(stream_order(train, bench.cfg.seed, 0)):
-            result = (await graph.ainvoke({"task": task.task}, context=replace(ctx, domain=executor_domain(task))
-                                          ))["result"]
+            domain = executor_domain(task, bench.cfg.domain)
+            result = (await graph.ainvoke({"task": task.task}, context=replace(ctx, domain=domain)))["result"]
             bench.log_auction(TRAIN_LABEL, 0, position, task, result, {"passed": None, "detail": "route only"})
             rows.append({"run": TRAIN_LABEL, "task_id": task.id, "bids": result.get("bids") or []})
             bench.tick()
@@ -60,7 +61,8 @@ def fit_weights(bench: Bench, rows: list[dict[str, Any]], singles: dict[tuple[st
                 ) -> dict[str, Any]:
     """The MILP on the train auctions; raises :class:`LearnError` when no train task can be learned from."""
     prices = {a.name: a.price_per_mtok for a in bench.pool.agents}
-    examples, jurors = examples_from(rows, _by_task(singles), prices, TRAIN_LABEL)
+    output = {a.name: a.output_price for a in bench.pool.agents}
+    examples, jurors = examples_from(rows, _by_task(singles), prices, TRAIN_LABEL, output)
     if not examples:
         raise LearnError("sale-learned: no train auction had first-round bids scored by every juror and the "
                          "label agent among the bidders; nothing to fit")
@@ -86,7 +88,8 @@ def held_out(bench: Bench, learned: dict[str, Any], singles: dict[tuple[str, str
     rows = [json.loads(line) for line in (bench.cfg.out / "auctions.jsonl").read_text(encoding="utf-8").splitlines()
             if line.strip()]
     prices = {a.name: a.price_per_mtok for a in bench.pool.agents}
-    examples, jurors = examples_from([r for r in rows if r["order"] == 0], _by_task(singles), prices, ROUTER)
+    output = {a.name: a.output_price for a in bench.pool.agents}
+    examples, jurors = examples_from([r for r in rows if r["order"] == 0], _by_task(singles), prices, ROUTER, output)
     learned["n_test_examples"] = len(examples)
     learned["fit"]["learned"]["test"] = evaluate(examples, learned["weights"], jurors)
     learned["fit"]["default"]["test"] = evaluate(examples, learned["default_weights"], jurors)

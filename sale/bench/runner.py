@@ -81,6 +81,8 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         recorder = Recorder(inner, cfg.out / "calls.jsonl")
         factory = recorder.factory
     bench = Bench(cfg, suite, pool, factory)
+    if world is not None:
+        bench.fresh_cache = world.fresh_cache
     from memory_store.embeddings import Embedder
 
     bench.embedder = Embedder()

@@ -62,6 +62,10 @@ class SimWorld:
     def factory(self, spec: AgentSpec) -> BaseChatModel:
         return SimChatModel(world=self, agent=spec.name)
 
+    def fresh_cache(self) -> None:
+        """An empty prefix cache: each benchmark stream (router, order) starts as a deployment of its own would."""
+        self.cache = PrefixCache()
+
     def task_for(self, text: str) -> BenchTask:
         task = self.tasks.get(norm_text(text))
         if task is None:  # a task outside the suite: an average, unanswerable one
