@@ -66,4 +66,7 @@ def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask],
         "jury_batch": cfg.jury_batch,
         "jury_layout": cfg.jury_layout,
         "rebid_exemplars": cfg.rebid_exemplars,
+        "refine_min_similarity": cfg.refine_min_similarity,
+        "memory_policy": cfg.memory_policy,
+        "domain": cfg.domain,
     }
