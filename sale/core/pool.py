@@ -17,6 +17,19 @@ from urllib.parse import urlparse
 
 StructuredOutput = Literal["json_schema", "json_object", "none"]
 
+PROVIDER_RATIOS = {"input": 0.25, "cached_input": 0.1}
+"""The shipped ladders' provider-style prices (an assumption, docs/economics.md): the ladder's price is the output
+price, input costs a quarter of it, cached input a tenth of input."""
+
+
+def provider_prices(price_per_mtok: float) -> dict[str, float]:
+    """``AgentSpec`` price fields for a shipped ladder's agent priced ``price_per_mtok`` (flat and output)."""
+    return {"price_per_mtok": price_per_mtok, "output_price_per_mtok": price_per_mtok,
+            "input_price_per_mtok": round(price_per_mtok * PROVIDER_RATIOS["input"], 8),
+            "cached_input_price_per_mtok": round(
+                price_per_mtok * PROVIDER_RATIOS["input"] * PROVIDER_RATIOS["cached_input"], 8)}
+
+
 REQUIRED_KEYS = ("name", "model", "base_url", "price_per_mtok")
 PROVIDER_PRICE_KEYS = ("input_price_per_mtok", "output_price_per_mtok", "cached_input_price_per_mtok")
 OPTIONAL_KEYS = (

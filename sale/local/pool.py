@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from sale.core.pool import AgentSpec, Pool
+from sale.core.pool import AgentSpec, Pool, provider_prices
 from sale.local.models import LADDER, BundledModel, EmbeddedPoolError, cache_dir, gguf_path
 
 READY_PROMPT = "Reply with the single word: ready"
@@ -158,7 +158,7 @@ class LocalServer:
 def embedded_agents(servers: list[LocalServer], tool_protocol: str = "text") -> Pool:
     return Pool.of(*[
         AgentSpec(name=s.model.name, model=s.model.name, base_url=s.base_url,
-                  price_per_mtok=s.model.price_per_mtok, timeout_s=300.0, max_tokens=s.model.max_tokens,
+                  **provider_prices(s.model.price_per_mtok), timeout_s=300.0, max_tokens=s.model.max_tokens,
                   max_retries=0, structured_output="json_schema", tool_protocol=tool_protocol)
         for s in servers
     ], source="embedded")

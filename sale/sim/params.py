@@ -3,8 +3,9 @@
 What is calibrated, and from what (``docs/paper-notes.md``):
 
 * prices: the paper's $0.05 / $0.09 / $0.16 / $0.36 per million tokens (every token alike: the paper's flat
-  convention); priced as providers bill (an assumption of ours, ``PROVIDER_RATIOS``): the paper's price is the
-  output price, input costs a quarter of it and cached input a tenth of input (docs/economics.md says why);
+  convention); priced as providers bill (an assumption of ours, ``sale.core.pool.PROVIDER_RATIOS``, which the
+  embedded ladder shares): the paper's price is the output price, input costs a quarter of it and cached input a
+  tenth of input (docs/economics.md says why);
 * per-bin success: the 32B agent's pass@1 per bin averages the paper's 63.8 % (deep search) and 58.4 % (coding);
   the 4B agent reaches 89.5 % of it on bin 1 and 21 % on bin 5 (paper: 87-92 % and 17-25 %); 8B and 14B sit
   between by log parameter count;
@@ -33,11 +34,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sale.core.pool import AgentSpec, Pool
+from sale.core.pool import AgentSpec, Pool, provider_prices
 
 SIM_POOL = "sim:qwen3-ladder"
-# input price / output price, cached-input price / input price (docs/economics.md)
-PROVIDER_RATIOS = {"input": 0.25, "cached_input": 0.1}
 # name, USD per million tokens, billions of parameters
 LADDER: tuple[tuple[str, float, int], ...] = (
     ("sim-qwen3-4b", 0.05, 4), ("sim-qwen3-8b", 0.09, 8), ("sim-qwen3-14b", 0.16, 14), ("sim-qwen3-32b", 0.36, 32))
@@ -63,11 +62,7 @@ THINK_TOKENS = (800, 1200, 1800, 2500, 3200)
 
 def sim_pool() -> Pool:
     return Pool.of(*[AgentSpec(name=name, model=name, base_url=f"http://{name}.simulated.invalid/v1",
-                               price_per_mtok=price, output_price_per_mtok=price,
-                               input_price_per_mtok=round(price * PROVIDER_RATIOS["input"], 8),
-                               cached_input_price_per_mtok=round(
-                                   price * PROVIDER_RATIOS["input"] * PROVIDER_RATIOS["cached_input"], 8),
-                               simulated=True, max_tokens=4096, timeout_s=60.0)
+                               **provider_prices(price), simulated=True, max_tokens=4096, timeout_s=60.0)
                      for name, price, _ in LADDER], source=SIM_POOL)
 
 
