@@ -23,7 +23,7 @@ FOLDS = 5
 GRIDS: dict[str, tuple[str, tuple[float, ...]]] = {
     "wtp": ("tolerance", (0.0, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0)),
     "carrot": ("mu", (0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 0.95)),
-    "frugalgpt": ("threshold", (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)),
+    "frugalgpt": ("threshold", R.FRUGALGPT_THRESHOLDS),
 }
 DEFAULTS = {"wtp": 0.05, "carrot": 0.2, "frugalgpt": None}
 """Uncalibrated settings (FrugalGPT's None: its threshold picked in-sample for the best train pass@1)."""

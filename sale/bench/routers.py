@@ -33,6 +33,9 @@ import numpy as np
 
 PREDICTIVE = ("wtp", "carrot", "to-router", "frugalgpt")
 
+FRUGALGPT_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+"""The cascade's acceptance thresholds: picked in sample by default, calibrated over the same grid (calibrate.py)."""
+
 
 @dataclass
 class Outcomes:
@@ -172,7 +175,7 @@ def frugalgpt(train: Outcomes, train_x: np.ndarray, test: Outcomes, test_x: np.n
         def score(x: np.ndarray, a: int, answer: str) -> float:
             return float(model.predict_proba(_scorer_features(x, a, n_agents, answer)[None, :])[0, 1])
 
-    grid = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
+    grid = FRUGALGPT_THRESHOLDS
     train_scores = [[score(train_x[t], a, train.answers[t][a]) for a in range(n_agents)]
                     for t in range(len(train_x))]
 
