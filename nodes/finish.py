@@ -23,6 +23,11 @@ def _provider(call: dict[str, Any]) -> float:
     return call.get("usd_provider", call["usd"])
 
 
+def provider_usd_of(usage: dict[str, Any]) -> float:
+    """A run's whole cost as providers bill it (auction and execution, tool calls included)."""
+    return usage["auction_usd_provider"] + usage["execution_usd_provider"]
+
+
 def usage_split(calls: list[dict[str, Any]]) -> dict[str, Any]:
     """Tokens and USD of the auction and of the execution, under the paper's flat price (``*_usd``) and as
     providers bill (``*_usd_provider``: input, cached input and output priced apart), and per kind of call."""

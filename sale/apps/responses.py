@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from graphs.context import AuctionContext
+from nodes.finish import provider_usd_of
 
 log = logging.getLogger("sale.server")
 
@@ -47,10 +48,10 @@ def usage_of(result: dict[str, Any]) -> dict[str, Any]:
     the whole request under the paper's flat price and as providers bill (input, cached input, output apart)."""
     u = result["usage"]
     flat = u["auction_usd"] + u["execution_usd"]
-    provider = u.get("auction_usd_provider", u["auction_usd"]) + u.get("execution_usd_provider", u["execution_usd"])
+    provider = provider_usd_of(u)
     return {"prompt_tokens": u["prompt_tokens"], "completion_tokens": u["completion_tokens"],
             "total_tokens": u["prompt_tokens"] + u["completion_tokens"],
-            "prompt_tokens_details": {"cached_tokens": u.get("cached_tokens", 0)},
+            "prompt_tokens_details": {"cached_tokens": u["cached_tokens"]},
             "cost_usd": {"flat": flat, "provider": provider}}
 
 

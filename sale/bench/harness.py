@@ -12,6 +12,7 @@ from typing import Any
 
 from graphs.context import AuctionContext, Live
 from memory_store import AuctionMemory
+from nodes.finish import provider_usd_of
 from sale.bench.config import BenchConfig
 from sale.bench.runs import Run
 from sale.bench.tasks import executor_domain
@@ -188,8 +189,7 @@ class Bench:
                     memory.record_outcome(result["auction_id"], passed)
                 u = result["usage"]
                 exec_model_usd = u["execution_usd"] - u["tool_usd"]
-                provider = u.get("auction_usd_provider", u["auction_usd"]) + u.get(
-                    "execution_usd_provider", u["execution_usd"]) - u["tool_usd"]
+                provider = provider_usd_of(u) - u["tool_usd"]
                 runs.append(Run(
                     router=router, task_id=task.id, bin=task.bin, order=order, agent=result.get("winner"),
                     passed=passed, usd=u["auction_usd"] + exec_model_usd,
@@ -200,8 +200,8 @@ class Bench:
                     detail=verdict["detail"][:200], provisional=result.get("provisional_winner"),
                     auction_tokens_by_purpose={k: v for k, v in u.get("tokens_by_purpose", {}).items()
                                                if k != "execute"}, decision=decision_of(result),
-                    usd_provider=provider, auction_usd_provider=u.get("auction_usd_provider", u["auction_usd"]),
-                    cached_tokens=u.get("cached_tokens", 0),
+                    usd_provider=provider, auction_usd_provider=u["auction_usd_provider"],
+                    cached_tokens=u["cached_tokens"],
                     auction_by_purpose={k: v for k, v in u.get("by_purpose", {}).items() if k != "execute"}))
                 self.tick()
         finally:

@@ -182,12 +182,12 @@ def print_result(result: dict[str, Any], out: Console) -> None:
     u = result["usage"]
     out.rule("usage")
     out.print(f"auction:   {u['auction_tokens']:>7} tokens  ${u['auction_usd']:.8f}  "
-              f"(provider-style ${u.get('auction_usd_provider', u['auction_usd']):.8f})\n"
+              f"(provider-style ${u['auction_usd_provider']:.8f})\n"
               f"execution: {u['execution_tokens']:>7} tokens  ${u['execution_usd']:.8f}  "
-              f"(provider-style ${u.get('execution_usd_provider', u['execution_usd']):.8f}; "
+              f"(provider-style ${u['execution_usd_provider']:.8f}; "
               f"incl. {u['tool_calls']} tool call(s), ${u['tool_usd']:.6f})\n"
               f"auction share of tokens: {u['auction_token_share']:.1%}; cached prompt tokens: "
-              f"{u.get('cached_tokens', 0)}", highlight=False)
+              f"{u['cached_tokens']}", highlight=False)
     kinds = u.get("by_purpose") or {}
     if kinds:
         out.print("by kind of call: " + "; ".join(
