@@ -20,7 +20,7 @@ from typing import Any
 from langchain_core.tools import BaseTool
 
 from sale.core import prompts
-from sale.core.tasks import TaskError, asks_for_code
+from sale.core.tasks import TaskError, task_domain
 
 OVERRIDABLE = ("BID_SYSTEM", "BID_USER", "JURY_SYSTEM", "JURY_USER", "JURY_BATCH_SYSTEM", "JURY_BATCH_USER",
                "JURY_VERDICT_SYSTEM", "JURY_VERDICT_USER", "REBID_SYSTEM", "REBID_USER", "EXECUTE_NATIVE_SYSTEM",
@@ -146,7 +146,7 @@ def tool_args(tool: BaseTool, text: str, native: dict[str, Any] | None = None) -
 def pick_domain(task: str, declared: str, registry: Mapping[str, Domain]) -> Domain:
     """The task's domain. A declared name wins (one clear error if it is unknown). With ``auto`` (or empty): the
     first registered user domain whose ``matches`` claims the task, else ``coding`` for a task that asks for code
-    (:func:`sale.core.tasks.asks_for_code`), else ``deep_search``."""
+    (the shipped rule, :func:`sale.core.tasks.task_domain`), else ``deep_search``."""
     if declared and declared != "auto":
         if declared not in registry:
             raise DomainError(f"unknown domain {declared!r}; the domains are auto, {', '.join(registry)}")
@@ -154,4 +154,4 @@ def pick_domain(task: str, declared: str, registry: Mapping[str, Domain]) -> Dom
     for domain in registry.values():
         if domain.matches is not None and domain.matches(task):
             return domain
-    return registry["coding" if asks_for_code(task) else "deep_search"]
+    return registry[task_domain(task)]
