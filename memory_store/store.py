@@ -184,6 +184,17 @@ class AuctionMemory:
             raise KeyError(f"no auction {auction_id!r} in this memory (failed and skipped auctions have no record)")
 
     @_serialised
+    def verdicts(self) -> list[dict[str, Any]]:
+        """Every signed auction whose verified verdict is known, oldest first, the verdict as ``passed``: what
+        online weight fitting (``sale.analysis.online``) learns from. A forged or unsigned verdict is left out."""
+        out = []
+        for record in self.log.all():
+            passed = outcome_passed(record, self._key) if retrievable(record, self._key) else None
+            if passed is not None:
+                out.append({**record, "passed": passed})
+        return out
+
+    @_serialised
     def get(self, auction_id: str) -> dict[str, Any] | None:
         return self.log.get(auction_id)
 

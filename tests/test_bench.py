@@ -290,3 +290,27 @@ def test_bench_bad_input_is_one_clear_error(tmp_path, capsys, args, message):
     err = capsys.readouterr().err
     assert code == 2 and message in err, err
     assert not (tmp_path / "o" / "results.json").exists()
+
+
+def test_reuse_pays_once_for_a_request_the_run_repeats(tmp_path):
+    """A reply the fallback model gave serves the run's later identical requests (calls are at temperature 0),
+    so SALE's variants pay once for the auctions they share; other requests still reach the model."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    from sale.bench.replay import Replayer
+    from sale.core.pool import AgentSpec
+
+    (tmp_path / "calls.jsonl").write_text("", encoding="utf-8")
+    made = []
+
+    def fallback(spec):
+        made.append(spec.name)
+        return GenericFakeChatModel(messages=iter([AIMessage("one"), AIMessage("two"), AIMessage("three")]))
+
+    reuser = Replayer(tmp_path / "calls.jsonl", fallback=fallback)
+    model = reuser.factory(AgentSpec(name="a", model="a", base_url="http://127.0.0.1:9/v1", price_per_mtok=1.0))
+    assert model.invoke([HumanMessage("q")]).content == "one"
+    assert model.invoke([HumanMessage("q")]).content == "one"
+    assert model.invoke([HumanMessage("other")]).content == "two"
+    assert (reuser.reused, reuser.misses) == (1, 2)

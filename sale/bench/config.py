@@ -14,7 +14,8 @@ from sale.core.prompts import check_prompt_settings
 from sale.core.tasks import DOMAINS
 from sale.sim.params import SIM_POOL, SimParams
 
-AUCTION_ROUTERS = ("sale", "sale-nomem", "sale-learned", "sale-adaptive")
+ONLINE_ROUTER = "sale-online"
+AUCTION_ROUTERS = ("sale", "sale-nomem", "sale-learned", "sale-adaptive", ONLINE_ROUTER)
 DEFAULT_ROUTERS = ("sale", "sale-nomem", "single:largest", "wtp", "carrot", "to-router", "frugalgpt", "oracle")
 KNOWN = (*AUCTION_ROUTERS, *R.PREDICTIVE, "oracle")
 
@@ -55,6 +56,8 @@ class BenchConfig:
     """SALE's memory retention (memory_store/policy.py); empty = unbounded."""
     refine_min_similarity: float = 0.0
     """SALE's rebid needs a past auction at least this similar (context ``refine_min_similarity``); 0 = the paper."""
+    refit_every: int = 5
+    """``sale-online`` refits its weights from the verdicts in its memory after every this many of them."""
     max_steps: int = 0
     """Executor model calls per task (0 = 24 for the simulated pool, 6 for real ones)."""
     domain: str = ""
@@ -86,6 +89,8 @@ def check_config(cfg: BenchConfig) -> None:
         problems.append("router sale-learned fits its weights on the train split: --train-share must be > 0")
     if cfg.budget_biases and cfg.train_share <= 0:
         problems.append("--sweep budget_bias calibrates on the train split: --train-share must be > 0")
+    if cfg.refit_every < 1:
+        problems.append("--refit-every must be >= 1")
     if not 0 <= cfg.refine_min_similarity <= 1:
         problems.append("--refine-min-similarity must be in [0, 1]")
     if cfg.replay is not None and cfg.reuse is not None:

@@ -13,7 +13,8 @@ from typing import Any
 from graphs.context import AuctionContext, Live
 from memory_store import AuctionMemory
 from nodes.finish import provider_usd_of
-from sale.bench.config import BenchConfig
+from sale.analysis.online import as_context, due, refit
+from sale.bench.config import ONLINE_ROUTER, BenchConfig
 from sale.bench.runs import Run
 from sale.bench.tasks import executor_domain
 from sale.core.breaker import Breakers
@@ -39,6 +40,7 @@ class Bench:
         self.largest = self.agents[-1]
         self.breakers = Breakers(threshold=5, cooldown_s=5.0)
         self.embedder = None
+        self.online_refits: list[dict[str, Any]] = []
         self.progress: Any = None
         self.task_bar: Any = None
         self.fresh_cache: Callable[[], None] = lambda: None
@@ -187,6 +189,13 @@ class Bench:
                 passed = verdict["passed"] and result["status"] == "ok"
                 if result["status"] == "ok" and not result.get("auction_skipped"):
                     memory.record_outcome(result["auction_id"], passed)
+                    if router == ONLINE_ROUTER and due(len(memory.verdicts()), self.cfg.refit_every):
+                        fitted = refit(memory, self.pool)
+                        self.online_refits.append({"order": order, "after_position": position,
+                                                   **(fitted or {"weights": None, "kept": "too few labelled "
+                                                                 "auctions, or no solution: weights unchanged"})})
+                        if fitted:
+                            ctx = replace(ctx, **as_context(fitted["weights"]))
                 u = result["usage"]
                 exec_model_usd = u["execution_usd"] - u["tool_usd"]
                 provider = provider_usd_of(u) - u["tool_usd"]

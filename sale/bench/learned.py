@@ -74,14 +74,6 @@ def fit_weights(bench: Bench, rows: list[dict[str, Any]], singles: dict[tuple[st
                     "default": {"train": evaluate(examples, default_weights(jurors), jurors)}}}
 
 
-def overrides(weights: dict[str, float]) -> dict[str, Any]:
-    """The fitted weights as the auction's context settings, in place of ``--weights`` if given (every juror is
-    named, so ``weight_jury`` is unused)."""
-    jurors = {k.removeprefix("juror:"): v for k, v in weights.items() if k.startswith("juror:")}
-    return {"weights_file": "", "weight_cost": weights["cost"], "weight_entropy": weights["entropy"],
-            "budget_bias": 1.0, "juror_weights": jurors}
-
-
 def held_out(bench: Bench, learned: dict[str, Any], singles: dict[tuple[str, str], Run]) -> None:
     """Both weight sets applied to the test split's first-round bids (from ``sale-learned``'s own test auctions,
     which are the same bids ``sale`` gets), as ``sale learn-weights`` reports its held-out split."""

@@ -114,6 +114,15 @@ class Replayer:
         self.misses = 0
         self.lock = threading.Lock()
 
+    def remember(self, key: str, message: AIMessage) -> None:
+        """A fallback's reply serves the run's later identical requests (every call is at temperature 0, so a
+        model would repeat it): ``sale``, ``sale-adaptive`` and ``sale-online`` pay once for the auctions they
+        share."""
+        with self.lock:
+            if not self.replies.get(key):
+                self.replies[key].append(_reply_dict(message))
+                self.served[key] = 1
+
     def factory(self, spec: AgentSpec) -> BaseChatModel:
         inner = self.fallback(spec) if self.fallback else None
         return ReplayChatModel(agent=spec.name, replayer=self, inner=inner)
@@ -150,9 +159,19 @@ class ReplayChatModel(BaseChatModel):
         return message
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
-        message = self._recorded(messages, stop, kwargs) or self.inner.invoke(messages, stop=stop, **kwargs)
+        message = self._recorded(messages, stop, kwargs)
+        if message is None:
+            message = self.inner.invoke(messages, stop=stop, **kwargs)
+            self._remember(messages, stop, kwargs, message)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
-        message = self._recorded(messages, stop, kwargs) or await self.inner.ainvoke(messages, stop=stop, **kwargs)
+        message = self._recorded(messages, stop, kwargs)
+        if message is None:
+            message = await self.inner.ainvoke(messages, stop=stop, **kwargs)
+            self._remember(messages, stop, kwargs, message)
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _remember(self, messages, stop, kwargs, message: AIMessage) -> None:
+        if not message.response_metadata.get("error"):
+            self.replayer.remember(request_key(self.agent, messages, {**kwargs, "stop": stop}), message)

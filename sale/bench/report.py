@@ -117,9 +117,38 @@ def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path)
     from sale.bench.calibrate import report_lines as knob_lines
     from sale.bench.learned import report_lines as learned_lines
 
-    lines += knob_lines(results) + learned_lines(results)
+    lines += knob_lines(results) + learned_lines(results) + _second_half(results)
     lines += ["## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
     (out / "report.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def _second_half(results: dict[str, Any]) -> list[str]:
+    """Every router on the stream's second half, and ``sale-online``'s refits."""
+    halves = {n: f["second_half"] for n, f in results["routers"].items() if f and f.get("second_half")}
+    if not halves:
+        return []
+    lines = ["## The stream's second half", "",
+             "| router | pass@1 | cost | cost (provider) | largest share |", "|---|---|---|---|---|"]
+    for name, h in halves.items():
+        lines.append(f"| {name} | {_pct(h['pass_at_1'])} | {_usd(h['cost_usd'])} | {_usd(h['cost_usd_provider'])} | "
+                     f"{_pct(h['largest_share'])} |")
+    lines += ["", "Each stream order's last half of the test tasks, where memory (and sale-online's refitted "
+              "weights) have had the first half to learn from; single agents and the predictive routers on the "
+              "same tasks.", ""]
+    refits = results.get("online_refits")
+    if refits is not None:
+        every = results["routers"].get("sale-online", {}).get("refit_every")
+        lines += [f"sale-online refitted its weights after every {every} verdicts: {len(refits)} refit(s), "
+                  f"{sum(1 for r in refits if r['weights'])} changed the weights.", ""]
+        for r in refits:
+            if r["weights"]:
+                weights = ", ".join(f"{k} {v:.3g}" for k, v in r["weights"].items())
+                lines.append(f"- order {r['order']}, after task {r['after_position'] + 1}: {r['n_examples']} labelled "
+                             f"of {r['n_verdicts']} verdicts ({r['escalations']} failures): {weights}")
+            else:
+                lines.append(f"- order {r['order']}, after task {r['after_position'] + 1}: {r['kept']}")
+        lines.append("")
+    return lines
 
 
 def _auction_size(name: str, f: dict[str, Any]) -> str:

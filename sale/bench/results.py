@@ -6,7 +6,8 @@ from typing import Any
 
 from sale.bench.config import AUCTION_ROUTERS, BenchConfig
 from sale.bench.runs import Run
-from sale.bench.summary import diagnostics, win_stream, with_bins
+from sale.bench.summary import diagnostics, second_half, win_stream, with_bins
+from sale.bench.tasks import stream_order
 from sale.core.pool import Pool
 from sale.suites.suite import BenchTask, Suite
 
@@ -34,6 +35,10 @@ def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask],
         if name in AUCTION_ROUTERS and singles:
             routers[name]["diagnostics"] = diagnostics(router_runs, singles, agents)
             routers[name]["win_stream_smallest"] = win_stream(router_runs, agents[0])
+    late = {o: {t.id for t in stream_order(test, cfg.seed, o)[len(test) // 2:]} for o in range(cfg.orders)}
+    if any(name in AUCTION_ROUTERS for name in runs):
+        for name, router_runs in runs.items():
+            routers[name]["second_half"] = second_half(router_runs, late, agents, name in AUCTION_ROUTERS)
     strong = routers.get(f"single:{agents[-1]}")
     weak = routers.get(f"single:{agents[0]}")
     for figures in routers.values():

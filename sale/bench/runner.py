@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from sale.analysis.online import as_context
 from sale.bench import calibrate as C
 from sale.bench import learned as L
 from sale.bench import routers as R
-from sale.bench.config import AUCTION_ROUTERS, BenchConfig, BenchError, check_config
+from sale.bench.config import AUCTION_ROUTERS, ONLINE_ROUTER, BenchConfig, BenchError, check_config
 from sale.bench.harness import Bench
 from sale.bench.replay import Recorder, Replayer
 from sale.bench.results import assemble, choose_knob
@@ -110,7 +111,7 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         learned = await _learn_weights(bench, train, singles) if "sale-learned" in cfg.routers else None
         for router in cfg.routers:
             if router in AUCTION_ROUTERS:
-                settings = L.overrides(learned["weights"]) if router == L.ROUTER else bias
+                settings = as_context(learned["weights"]) if router == L.ROUTER else bias
                 runs[router] = []
                 for order in range(cfg.orders):
                     tasks_in_order = stream_order(test, cfg.seed, order)
@@ -162,6 +163,9 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     if learned is not None:
         results["routers"][L.ROUTER]["budget_bias"] = 1.0
         results["learned_weights"] = learned
+    if ONLINE_ROUTER in cfg.routers:
+        results["routers"][ONLINE_ROUTER]["refit_every"] = cfg.refit_every
+        results["online_refits"] = bench.online_refits
     if reuser is not None:  # served calls take no time: this run's latencies are not comparable
         results["reused"] = {"from": str(cfg.reuse), "reused_calls": reuser.reused, "new_calls": reuser.misses}
     (cfg.out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")

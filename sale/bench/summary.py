@@ -83,6 +83,18 @@ def auction_by_kind(runs: list[Run], tokens: int, cost: float, cost_provider: fl
     } for kind, t in sorted(totals.items())}
 
 
+HALF_KEYS = ("pass_at_1", "cost_usd", "cost_usd_provider", "largest_share", "tasks")
+
+
+def second_half(runs: list[Run], late: dict[int, set[str]], agents: list[str], streamed: bool) -> dict[str, Any]:
+    """The figures on each stream order's second half (``late``: order -> task ids), where a router that learns
+    from its own stream (memory, ``sale-online``'s refits) has had the first half to learn. A router that is not
+    ``streamed`` ran each task once; its run counts once per order, on that order's late tasks."""
+    picked = [r for order, ids in late.items() for r in runs if r.task_id in ids and (r.order == order or not streamed)]
+    figures = summarise(picked, agents, len(late))
+    return {k: figures[k] for k in HALF_KEYS} if figures else {}
+
+
 def with_bins(runs: list[Run], agents: list[str], orders: int) -> dict[str, Any]:
     out = summarise(runs, agents, orders)
     if out:

@@ -63,7 +63,7 @@ def bench_config(args: argparse.Namespace) -> Any:
         train_share=args.train_share, signals=signals, budget_biases=biases, target_quality=args.target_quality,
         weights_file=args.weights, jury_mode=args.jury_mode, corpus=args.corpus, judge=args.judge,
         replay=Path(args.replay) if args.replay else None, concurrency=args.concurrency, sim=sim,
-        max_steps=args.max_steps, memory_policy=args.memory_policy,
+        max_steps=args.max_steps, memory_policy=args.memory_policy, refit_every=args.refit_every,
         refine_min_similarity=args.refine_min_similarity, jury_batch=args.jury_batch,
         jury_signal=args.jury_signal, jury_reason=args.jury_reason, jury_layout=args.jury_layout,
         rebid_exemplars=args.rebid_exemplars, reuse=Path(args.reuse) if args.reuse else None,

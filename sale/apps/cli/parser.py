@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--routers", default=",".join(DEFAULT_ROUTER_LIST),
                        help="comma-separated: sale, sale-nomem, single:NAME, single:largest, wtp, carrot, "
                             "to-router, frugalgpt, oracle (default: all), and sale-learned (weights fitted on the "
-                            "train split), sale-adaptive (the adaptive auction policy), direct:NAME, direct:largest "
+                            "train split), sale-adaptive (the adaptive auction policy), sale-online (weights "
+                            "refitted from its own verdicts every --refit-every), direct:NAME, direct:largest "
                             "(one call with the task alone; real pools only)")
     bench.add_argument("--seed", type=int, default=0, help="suite, split and stream order seed (default 0)")
     bench.add_argument("--seeds", default="", metavar="S1,S2,...",
@@ -99,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--refine-min-similarity", type=float, default=0.0, metavar="S",
                        help="SALE rebids only when memory holds a past auction at least S similar (default 0: "
                             "the paper, always)")
+    bench.add_argument("--refit-every", type=int, default=5, metavar="N",
+                       help="sale-online refits its weights from its memory's verdicts after every N of them "
+                            "(default 5)")
     bench.add_argument("--max-steps", type=int, default=0,
                        help="executor model calls per task (default 24 simulated, 6 real)")
     bench.add_argument("--no-progress", action="store_true", help="no progress bar")
