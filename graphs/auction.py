@@ -49,9 +49,10 @@ NODES = ("bid", "jury", "score", "select_provisional", "refine", "select_final",
 def dispatch_bids(state: AuctionState) -> list[Send] | str:
     validate_task(state["task"])
     ctx = get_runtime(AuctionContext).context
-    domain_of(ctx, state["task"], state.get("domain"))  # an unknown domain is one clear error before any call
+    domain = domain_of(ctx, state["task"], state.get("domain"))  # an unknown domain: one error before any call
     check_jury_signal(ctx.jury_signal, ctx.jury_batch)
     check_prompt_settings(ctx.jury_layout, ctx.rebid_exemplars)
+    domain.check_layout(ctx.jury_layout)
     check_auction_policy(ctx)
     if ctx.auction_policy == "adaptive":
         return "consult_memory"

@@ -112,6 +112,22 @@ async def test_an_unknown_domain_is_one_error_naming_the_known_ones(context, scr
     assert not scripts["small"].log  # before any model call
 
 
+async def test_a_jury_prompt_without_its_shared_prefix_counterpart_is_one_error_under_that_layout(context, scripts):
+    """Under shared_prefix the jury sends JURY_SHARED_USER: a domain that only replaced JURY_USER would be judged
+    with the shipped wording, silently."""
+    half = replace(LEDGER, prompts={"JURY_USER": "LEDGER task:\n{task}\n\n{bid_block}\n\nReply with {reply_format}."})
+    ctx = replace(context, live=replace(context.live, domains=[half]), jury_layout="shared_prefix")
+    with pytest.raises(DomainError, match="replaces JURY_USER without JURY_SHARED_USER"):
+        await auction_graph.ainvoke({"task": "t", "domain": "ledger"}, context=ctx)
+    assert not scripts["small"].log  # before any model call
+    both = replace(half, prompts={**half.prompts, "JURY_SHARED_USER": "LEDGER task:\n{task}\n\nReply with "
+                                  "{reply_format}.\n\n{bid_block}"})
+    ctx = replace(ctx, live=replace(ctx.live, domains=[both]))
+    await auction_graph.ainvoke({"task": "t", "domain": "ledger"}, context=ctx)
+    jury = [messages[-1].content for kind, messages, _ in scripts["small"].log if kind == "jury"]
+    assert jury and all(h.startswith("LEDGER task") and h.index("Reply with") < h.index("<strategy>") for h in jury)
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"prompts": {"BID_PROMPT": "x"}}, "prompt 'BID_PROMPT' is not one a domain can replace"),
     ({"prompts": {"BID_SYSTEM": "{agent} {budget}"}}, "BID_SYSTEM uses unknown field(s) budget"),

@@ -24,8 +24,12 @@ from sale.core.tasks import TaskError, task_domain
 
 OVERRIDABLE = ("BID_SYSTEM", "BID_USER", "JURY_SYSTEM", "JURY_USER", "JURY_BATCH_SYSTEM", "JURY_BATCH_USER",
                "JURY_VERDICT_SYSTEM", "JURY_VERDICT_USER", "REBID_SYSTEM", "REBID_USER", "EXECUTE_NATIVE_SYSTEM",
-               "EXECUTE_TEXT_SYSTEM", "EXECUTE_USER", "FINAL_STEP")
+               "EXECUTE_TEXT_SYSTEM", "EXECUTE_USER", "FINAL_STEP", "JURY_SHARED_USER", "JURY_BATCH_SHARED_USER",
+               "JURY_VERDICT_SHARED_USER")
 """The prompt templates (named constants of sale/core/prompts.py) a domain may replace."""
+SHARED_LAYOUT = {"JURY_USER": "JURY_SHARED_USER", "JURY_BATCH_USER": "JURY_BATCH_SHARED_USER",
+                 "JURY_VERDICT_USER": "JURY_VERDICT_SHARED_USER"}
+"""Each jury user prompt and its ``jury_layout="shared_prefix"`` counterpart."""
 
 CostTerm = Callable[[Mapping[str, Any]], float]
 """An extra cost term: a bid (graphs.state.Bid) -> points added to its cost C (so a higher value loses)."""
@@ -95,6 +99,17 @@ class Domain:
         object.__setattr__(self, "prompts", MappingProxyType(dict(self.prompts)))
         object.__setattr__(self, "tools", tuple(self.tools))
         object.__setattr__(self, "cost_terms", tuple(self.cost_terms))
+
+    def check_layout(self, jury_layout: str) -> None:
+        """Under ``shared_prefix`` the jury sends the ``*_SHARED_USER`` prompts: a domain that replaced a jury user
+        prompt but not its counterpart would be judged by the shipped wording without a word said."""
+        if jury_layout != "shared_prefix":
+            return
+        missing = [f"{paper} without {shared}" for paper, shared in SHARED_LAYOUT.items()
+                   if paper in self.prompts and shared not in self.prompts]
+        if missing:
+            raise DomainError(f"domain {self.name!r} replaces {'; '.join(missing)}, which jury_layout "
+                              "'shared_prefix' sends instead: give both, or use jury_layout 'paper'")
 
     def prompt(self, key: str) -> str:
         """The domain's template for ``key``, or the default constant of the same name."""
