@@ -85,7 +85,11 @@ def test_sale_runs_are_averaged_over_orders_and_sweeps_are_reported(sim_run):
     sweep = {p["budget_bias"]: p for p in results["budget_sweep"]}
     assert sweep[0.0]["largest_share"] >= sweep[1.0]["largest_share"], "a lower budget_bias buys more quality"
     diag = results["routers"]["sale"]["diagnostics"]
-    assert set(diag) == {"smallest_pick_precision", "smallest_share", "over_escalation_rate", "missed_rate"}
+    assert set(diag) == {"smallest_pick_precision", "smallest_share", "over_escalation_rate", "missed_rate",
+                         "winner_alone_pass_at_1"}
+    alone = {(t["agent"], t["task_id"]): t["passed"] for t in tasks if t["router"].startswith("single:")
+             and t["router"] != "single:largest"}
+    assert diag["winner_alone_pass_at_1"] == pytest.approx(sum(alone[(t["agent"], t["task_id"])] for t in sale) / 30)
 
 
 def test_report_and_plots_are_written_and_labelled(sim_run):

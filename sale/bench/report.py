@@ -85,14 +85,18 @@ def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path)
     diag = {n: f["diagnostics"] for n, f in routers.items() if f and "diagnostics" in f}
     if diag:
         lines += ["## Routing diagnostics", "",
-                  "| router | smallest picked | right when smallest picked | over-escalations | missed |",
-                  "|---|---|---|---|---|"]
+                  "| router | smallest picked | right when smallest picked | over-escalations | missed "
+                  "| winner alone |",
+                  "|---|---|---|---|---|---|"]
         for n, d in diag.items():
             lines.append(f"| {n} | {_pct(d['smallest_share'])} | {_pct(d['smallest_pick_precision'])} | "
-                         f"{_pct(d['over_escalation_rate'])} | {_pct(d['missed_rate'])} |")
+                         f"{_pct(d['over_escalation_rate'])} | {_pct(d['missed_rate'])} | "
+                         f"{_pct(d.get('winner_alone_pass_at_1'))} |")
         lines += ["", "Over-escalation: a larger agent than needed won and passed. Missed: the winner failed "
                   "although some agent passes alone. Paper: right 54% (deep search) / 70% (coding) when SALE picks "
-                  "the smallest agent.", ""]
+                  "the smallest agent. Winner alone: the pass@1 had each task's winner run it alone, with its own "
+                  "plan; the gap to the largest agent's pass@1 is the routing's, the gap to the router's own pass@1 "
+                  "the auction plan's and its execution's.", ""]
     if results.get("signal_sweep"):
         lines += ["## Signal sweep (simulated jury/entropy informativeness)", "",
                   "| signal | pass@1 | cost | largest share | right when smallest picked |", "|---|---|---|---|---|"]

@@ -104,7 +104,10 @@ def with_bins(runs: list[Run], agents: list[str], orders: int) -> dict[str, Any]
 
 
 def diagnostics(runs: list[Run], singles: dict[tuple[str, str], Run], agents: list[str]) -> dict[str, Any]:
-    """Routing diagnostics as the paper reports them, against the agents' own runs."""
+    """Routing diagnostics as the paper reports them, against the agents' own runs; and
+    ``winner_alone_pass_at_1``, the pass@1 had each task's winner run it alone (its own plan, the single-agent
+    run): below the largest agent's, the routing loses; above the router's own pass@1, the auction's plan or its
+    execution does."""
     rank = {a: i for i, a in enumerate(agents)}
     smallest = [r for r in runs if r.agent == agents[0]]
     over = under = 0
@@ -116,7 +119,9 @@ def diagnostics(runs: list[Run], singles: dict[tuple[str, str], Run], agents: li
             over += 1
         if passing and not r.passed:
             under += 1
+    alone = [singles[(r.agent, r.task_id)].passed for r in runs if (r.agent, r.task_id) in singles]
     return {
+        "winner_alone_pass_at_1": float(np.mean(alone)) if alone else None,
         "smallest_pick_precision": float(np.mean([r.passed for r in smallest])) if smallest else None,
         "smallest_share": len(smallest) / len(runs) if runs else 0.0,
         "over_escalation_rate": over / len(runs) if runs else 0.0,
