@@ -272,8 +272,10 @@ def test_seeds_run_each_seed_and_summarise_them(tmp_path, capsys):
     wins = sum(r["routers"]["sale"]["pass_at_1"] >= r["routers"]["single:largest"]["pass_at_1"]
                and r["routers"]["sale"]["cost_vs_largest"] <= 0.75 for r in per_seed)
     assert summary["routers"]["sale"]["seeds_at_least_largest_at_075x"] == wins
+    halves = [r["routers"]["sale"]["second_half"]["pass_at_1"] for r in per_seed]
+    assert summary["routers"]["sale"]["second_half_pass_at_1"]["mean"] == pytest.approx(sum(halves) / 2)
     text = (out / "seeds.md").read_text()
-    assert "SIMULATED" in text and "| sale |" in text and "±" in text
+    assert "SIMULATED" in text and "| sale |" in text and "±" in text and "The stream's second half" in text
 
 
 @pytest.mark.parametrize(("args", "message"), [

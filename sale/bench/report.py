@@ -303,6 +303,13 @@ def summarise_seeds(by_seed: dict[int, dict[str, Any]]) -> dict[str, Any]:
                 arr = np.array(values, dtype=float)
                 figures[metric] = {"mean": float(arr.mean()), "sd": float(arr.std(ddof=1)) if len(arr) > 1 else 0.0,
                                    "min": float(arr.min()), "max": float(arr.max())}
+        for metric in ("pass_at_1", "cost_usd"):
+            values = [(r["routers"][name].get("second_half") or {}).get(metric) for r in by_seed.values()]
+            if all(v is not None for v in values):
+                arr = np.array(values, dtype=float)
+                figures[f"second_half_{metric}"] = {"mean": float(arr.mean()),
+                                                    "sd": float(arr.std(ddof=1)) if len(arr) > 1 else 0.0,
+                                                    "min": float(arr.min()), "max": float(arr.max())}
         if name.startswith("sale") and largest in names:
             figures["seeds_at_least_largest_at_075x"] = sum(
                 r["routers"][name]["pass_at_1"] >= r["routers"][largest]["pass_at_1"]
@@ -330,6 +337,14 @@ def write_seeds_report(summary: dict[str, Any], out: Path) -> None:
                      f"{cell(f.get('apgr'), '')} | {cell(f.get('largest_share'))} | "
                      f"{cell(f.get('auction_token_share'))} | {cell(f.get('auction_completion_share'))} | "
                      f"{cell(f.get('auction_usd_share'))} | {cell(f.get('auction_usd_share_provider'))} |")
+    halves = {n: f for n, f in summary["routers"].items() if "second_half_pass_at_1" in f}
+    if halves:
+        lines += ["", "The stream's second half (each seed's last half of the test tasks, where memory and "
+                  "sale-online's refits have had the first half to learn from):", "",
+                  "| router | pass@1 | cost |", "|---|---|---|"]
+        for name, f in halves.items():
+            cost = f["second_half_cost_usd"]
+            lines.append(f"| {name} | {cell(f['second_half_pass_at_1'])} | ${cost['mean']:.5f} ± {cost['sd']:.5f} |")
     wins = {n: f["seeds_at_least_largest_at_075x"] for n, f in summary["routers"].items()
             if "seeds_at_least_largest_at_075x" in f}
     if wins:
