@@ -160,20 +160,24 @@ class Bench:
 
     # --- auctions --------------------------------------------------------------------------------------------
 
+    def fresh_memory(self, name: str, policy: bool = True) -> AuctionMemory:
+        """An empty memory in ``DIR/memory/NAME`` (a rerun's leftovers removed), under ``--memory-policy``."""
+        import shutil
+
+        from memory_store import RetentionPolicy
+
+        directory = self.cfg.out / "memory" / name
+        if directory.exists():
+            shutil.rmtree(directory)
+        return AuctionMemory(directory, embedder=self.embedder,
+                             policy=RetentionPolicy.parse(self.cfg.memory_policy) if policy else None)
+
     async def auction_stream(self, router: str, tasks: list[BenchTask], order: int, label: str,
                              **overrides: Any) -> list[Run]:
         from graphs.auction import graph
 
         self.fresh_cache()
-
-        directory = self.cfg.out / "memory" / f"{label}-order{order}"
-        if directory.exists():
-            import shutil
-
-            shutil.rmtree(directory)
-        from memory_store import RetentionPolicy
-
-        memory = AuctionMemory(directory, embedder=self.embedder, policy=RetentionPolicy.parse(self.cfg.memory_policy))
+        memory = self.fresh_memory(f"{label}-order{order}")
         runs = []
         try:
             ctx = self.context(memory=memory, refine=router != "sale-nomem",

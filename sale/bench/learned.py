@@ -34,15 +34,9 @@ async def train_auctions(bench: Bench, train: list[BenchTask]) -> list[dict[str,
     from dataclasses import replace
 
     from graphs.auction import graph
-    from memory_store import AuctionMemory
 
     bench.fresh_cache()
-    directory = bench.cfg.out / "memory" / TRAIN_LABEL
-    if directory.exists():
-        import shutil
-
-        shutil.rmtree(directory)
-    memory = AuctionMemory(directory, embedder=bench.embedder)
+    memory = bench.fresh_memory(TRAIN_LABEL, policy=False)
     rows = []
     try:
         ctx = bench.context(memory=memory, refine=False, route_only=True)
