@@ -134,3 +134,14 @@ class TaskIndex:
         self._collection = self._client.get_or_create_collection(
             self.name, metadata={"hnsw:space": SPACE}, embedding_function=None
         )
+
+
+def check_shared_urls(log_url: str, index_url: str) -> None:
+    """Raise ValueError unless the two shared-memory URLs are both empty or both well formed."""
+    if bool(log_url) != bool(index_url):
+        raise ValueError("a shared memory needs both a log URL (postgresql://...) and an index URL (the Chroma "
+                         "server, http://host:port); give both or neither")
+    if log_url:
+        if not log_url.startswith(("postgresql://", "postgres://")):
+            raise ValueError(f"memory log URL {log_url.split('@')[-1]!r} is not a postgresql:// URL")
+        parse_index_url(index_url)

@@ -23,7 +23,7 @@ from typing import Any
 
 from memory_store.embeddings import Embedder
 from memory_store.exemplars import Exemplar, Neighbour, nearest, pick_exemplars
-from memory_store.index import parse_index_url
+from memory_store.index import check_shared_urls
 from memory_store.index_repair import open_repaired
 from memory_store.log import AuctionLog, PostgresAuctionLog
 from memory_store.policy import DECAY_POOL, RetentionPolicy, digest
@@ -325,13 +325,3 @@ class AuctionMemory:
 def _short(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:200]}"
 
-
-def check_shared_urls(log_url: str, index_url: str) -> None:
-    """Raise ValueError unless the two shared-memory URLs are both empty or both well formed."""
-    if bool(log_url) != bool(index_url):
-        raise ValueError("a shared memory needs both a log URL (postgresql://...) and an index URL (the Chroma "
-                         "server, http://host:port); give both or neither")
-    if log_url:
-        if not log_url.startswith(("postgresql://", "postgres://")):
-            raise ValueError(f"memory log URL {log_url.split('@')[-1]!r} is not a postgresql:// URL")
-        parse_index_url(index_url)

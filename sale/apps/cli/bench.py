@@ -98,8 +98,8 @@ def _bench_seeds(args: argparse.Namespace, cfg: Any) -> int:
     from dataclasses import replace
 
     from sale.bench.config import BenchError
-    from sale.bench.report import summarise_seeds, write_seeds_report
     from sale.bench.runner import run_bench
+    from sale.bench.seeds import summarise_seeds, write_seeds_report
     from sale.suites.suite import SuiteError
 
     try:

@@ -28,7 +28,7 @@ def check_pool_args(args: argparse.Namespace) -> Any:
     """Validate every shared option before anything is created; returns the loaded pool (None = embedded)."""
     from graphs.live import shared_memory_urls
     from memory_store import RetentionPolicy
-    from memory_store.store import check_shared_urls
+    from memory_store.index import check_shared_urls
     from sale.core.checkpoints import is_postgres_url
     from sale.core.cost import Weights, check_jury_signal
 
