@@ -90,6 +90,12 @@ def test_sale_runs_are_averaged_over_orders_and_sweeps_are_reported(sim_run):
     alone = {(t["agent"], t["task_id"]): t["passed"] for t in tasks if t["router"].startswith("single:")
              and t["router"] != "single:largest"}
     assert diag["winner_alone_pass_at_1"] == pytest.approx(sum(alone[(t["agent"], t["task_id"])] for t in sale) / 30)
+    sale_f, largest = results["routers"]["sale"], results["routers"]["single:largest"]
+    report = (out / "report.md").read_text()
+    row = next(line for line in report.splitlines()[report.splitlines().index("## Against the largest agent alone"):]
+               if line.startswith("| sale |"))
+    routing = 100 * (largest["pass_at_1"] - diag["winner_alone_pass_at_1"])
+    assert f"| {100 * (sale_f['pass_at_1'] - largest['pass_at_1']):+.1f} pts |" in row and f"{routing:+.1f} pts" in row
 
 
 def test_report_and_plots_are_written_and_labelled(sim_run):

@@ -121,9 +121,36 @@ def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path)
     from sale.bench.calibrate import report_lines as knob_lines
     from sale.bench.learned import report_lines as learned_lines
 
-    lines += knob_lines(results) + learned_lines(results) + _second_half(results)
+    lines += knob_lines(results) + learned_lines(results) + _second_half(results) + _against_largest(results)
     lines += ["## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
     (out / "report.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def _against_largest(results: dict[str, Any]) -> list[str]:
+    """Each auction router against the largest agent alone, and which part holds it back: the routing (the
+    winners' own runs pass less often than the largest's), the auction's plan and its execution (the winners
+    pass less often under the auction than alone), or the auction's cost."""
+    routers = results["routers"]
+    largest = routers.get(f"single:{results['pool']['agents'][-1]['name']}")
+    rows = {n: f for n, f in routers.items() if f and f.get("diagnostics") and f.get("cost_vs_largest") is not None}
+    if not largest or not rows:
+        return []
+    lines = ["## Against the largest agent alone", "",
+             "| router | pass@1 gap | cost / largest | routing loss | plan + execution loss | auction share of "
+             "USD | cost / largest without the auction |", "|---|---|---|---|---|---|---|"]
+    for name, f in rows.items():
+        alone = f["diagnostics"].get("winner_alone_pass_at_1")
+        routing = largest["pass_at_1"] - alone if alone is not None else None
+        plan = alone - f["pass_at_1"] if alone is not None else None
+        bare = f["cost_vs_largest"] * (1 - f["auction_usd_share"])
+        lines.append(f"| {name} | {100 * (f['pass_at_1'] - largest['pass_at_1']):+.1f} pts | "
+                     f"{f['cost_vs_largest']:.2f}x | "
+                     + (f"{100 * routing:+.1f} pts | {100 * plan:+.1f} pts" if alone is not None else "- | -")
+                     + f" | {_pct(f['auction_usd_share'])} | {bare:.2f}x |")
+    return [*lines, "", "Routing loss: the largest agent's pass@1 minus the winners' own (single-agent) pass@1 on "
+            "the same tasks. Plan + execution loss: the winners' own pass@1 minus the router's (the auction's plan "
+            "and its execution, against the agent's single-agent run). The last column is the cost had the "
+            "auction been free.", ""]
 
 
 def _second_half(results: dict[str, Any]) -> list[str]:
