@@ -81,7 +81,7 @@ def test_verdicts_are_the_signed_ones_and_refit_learns_to_escalate(tmp_path, emb
         assert evaluate(examples, default_weights(jurors), jurors)["routing_accuracy"] == 0, \
             "the defaults keep picking the failing agent"
         fitted = refit(memory, pool())
-        assert fitted["n_verdicts"] == 6 and fitted["n_examples"] == 6 and fitted["escalations"] == 6
+        assert fitted["n_verdicts"] == 6 and fitted["n_examples"] == 6 and fitted["failures"] == 6
         assert evaluate(examples, fitted["weights"], jurors)["routing_accuracy"] == 1, \
             "the refit picks the escalation target on every auction it learned from"
     db = sqlite3.connect(directory / "auctions.sqlite")  # a verdict written around the memory is not trusted
@@ -90,6 +90,15 @@ def test_verdicts_are_the_signed_ones_and_refit_learns_to_escalate(tmp_path, emb
     db.close()
     with AuctionMemory(directory, embedder=embedder) as memory:
         assert "a0" not in {r["auction_id"] for r in memory.verdicts()}
+
+
+def test_digested_auctions_teach_nothing_and_break_nothing():
+    from memory_store.policy import digest
+
+    full = record("full", "small", {"small": (40, 1.2, scores(3, 2, 2)), "mid": (60, 0.4, scores(4, 4, 4))})
+    short = digest(record("old", "small", {"small": (40, 1.2, scores(3, 2, 2)), "mid": (60, 0.4, scores(4, 4, 4))}))
+    examples, _ = examples_from_verdicts([{**full, "passed": False}, {**short, "passed": False}], PRICES, PRICES)
+    assert [ex.task_id for ex in examples] == ["full"]
 
 
 def test_as_context_names_every_juror_and_drops_the_bias():
@@ -102,7 +111,8 @@ def test_as_context_names_every_juror_and_drops_the_bias():
 def online_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("online")
     cfg = BenchConfig(suite="coding", pool=SIM_POOL, seed=0, size=16, out=out, train_share=0.25, orders=2,
-                      refit_every=3, progress=False, routers=("sale", "sale-online", "single:largest"))
+                      refit_every=3, progress=False, routers=("sale", "sale-online", "single:largest"),
+                      memory_policy="max_entries=5,digest_after=3")  # a capped memory, older auctions digested
     return asyncio.run(run_bench(cfg)), out
 
 
@@ -118,7 +128,7 @@ def test_sale_online_matches_sale_until_its_first_refit_then_scores_with_the_ref
         assert set(sale) == set(online) == set(range(results["n_test"]))
         mine = [r for r in refits if r["order"] == order]
         assert [r["after_position"] for r in mine] == [p for p in range(results["n_test"]) if (p + 1) % 3 == 0], \
-            "every auction here is executed and verified, so a refit follows every third task"
+            "every auction here is executed and verified, so a refit follows every third task, memory cap or not"
         for position in range(mine[0]["after_position"] + 1):
             assert online[position]["winner"] == sale[position]["winner"]
             assert online[position]["weights"] == sale[position]["weights"]
@@ -132,9 +142,19 @@ def test_sale_online_matches_sale_until_its_first_refit_then_scores_with_the_ref
                            "jurors": {k.removeprefix("juror:"): v for k, v in w.items() if k.startswith("juror:")}}
                 changed += 1
     assert changed, "no refit changed the weights: the test shows nothing"
-    for name in ("sale", "sale-online", "single:largest"):
+    runs = [json.loads(line) for line in (out / "tasks.jsonl").read_text().splitlines()]
+    for name in ("sale", "sale-online"):
+        late = [r for r in runs if r["router"] == name and r["position"] >= results["n_test"] // 2]
         half = results["routers"][name]["second_half"]
-        assert half["tasks"] == results["n_test"] - results["n_test"] // 2
+        assert half["tasks"] == results["n_test"] - results["n_test"] // 2 and len(late) == 2 * half["tasks"]
+        assert half["pass_at_1"] == pytest.approx(sum(r["passed"] for r in late) / len(late))
+        assert half["cost_usd"] == pytest.approx(sum(r["usd"] for r in late) / 2)
+    late_ids = {o: {r["task_id"] for r in runs if r["router"] == "sale" and r["order"] == o
+                    and r["position"] >= results["n_test"] // 2} for o in (0, 1)}
+    largest = {r["task_id"]: r for r in runs if r["router"] == "single:largest"}
+    picked = [largest[t] for o in (0, 1) for t in late_ids[o]]
+    assert results["routers"]["single:largest"]["second_half"]["pass_at_1"] == pytest.approx(
+        sum(r["passed"] for r in picked) / len(picked)), "a single agent counts on each order's late tasks"
     report = (out / "report.md").read_text()
     assert "## The stream's second half" in report and "sale-online refitted its weights after every 3" in report
 

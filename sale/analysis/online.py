@@ -15,8 +15,12 @@ task, nothing says a cheaper agent would have passed too.
 Use from an application (the bench's ``sale-online`` router does the same)::
 
     memory.record_outcome(result["auction_id"], passed)
-    if due(len(memory.verdicts()), every=10) and (fitted := refit(memory, pool)):
+    recorded += 1
+    if due(recorded, every=10) and (fitted := refit(memory, pool)):
         context = replace(context, **as_context(fitted["weights"]))
+
+A refit reads every verdict the memory still holds in full: a retention policy's evicted or digested auctions
+are not learned from.
 """
 
 from __future__ import annotations
@@ -44,10 +48,13 @@ def label_agent(record: dict[str, Any], bidders: list[str], prices: dict[str, fl
 def examples_from_verdicts(records: list[dict[str, Any]], prices: dict[str, float],
                            output_prices: dict[str, float]) -> tuple[list[Example], list[str]]:
     """Examples from memory records with a known verdict (``AuctionMemory.verdicts()``). Auctions whose
-    first-round bids were not all scored by every juror, or whose label did not bid, are left out."""
+    first-round bids were not all scored by every juror, whose label did not bid, or that a retention policy has
+    shrunk to a digest (no scores left), are left out."""
     jurors = sorted(prices, key=lambda a: prices[a])
     examples = []
     for record in records:
+        if record.get("digest"):
+            continue
         bids = [b for b in record["bids"] if b["round"] == 0 and b["label"] != "disqualified"
                 and b["agent"] in prices and all(j in b["jury"] for j in jurors)]
         names = [b["agent"] for b in bids]
@@ -63,9 +70,10 @@ def examples_from_verdicts(records: list[dict[str, Any]], prices: dict[str, floa
     return examples, jurors
 
 
-def due(verdicts: int, every: int) -> bool:
-    """Refit after every ``every``-th verdict."""
-    return every > 0 and verdicts > 0 and verdicts % every == 0
+def due(recorded: int, every: int) -> bool:
+    """Refit after every ``every``-th verdict, counted as the caller records them (not the memory's size, which a
+    retention policy caps and other writers of a shared memory grow)."""
+    return every > 0 and recorded > 0 and recorded % every == 0
 
 
 def refit(memory: Any, pool: Pool) -> dict[str, Any] | None:
@@ -82,7 +90,7 @@ def refit(memory: Any, pool: Pool) -> dict[str, Any] | None:
     except LearnError:
         return None
     return {"weights": weights, "entropy_sign": entropy_sign(weights), "n_verdicts": len(records),
-            "n_examples": len(examples), "escalations": sum(1 for r in records if not r["passed"])}
+            "n_examples": len(examples), "failures": sum(1 for r in records if not r["passed"])}
 
 
 def as_context(weights: dict[str, float]) -> dict[str, Any]:

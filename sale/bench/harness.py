@@ -179,6 +179,7 @@ class Bench:
         self.fresh_cache()
         memory = self.fresh_memory(f"{label}-order{order}")
         runs = []
+        recorded = 0
         try:
             ctx = self.context(memory=memory, refine=router != "sale-nomem",
                                auction_policy="adaptive" if router == "sale-adaptive" else "always", **overrides)
@@ -193,7 +194,8 @@ class Bench:
                 passed = verdict["passed"] and result["status"] == "ok"
                 if result["status"] == "ok" and not result.get("auction_skipped"):
                     memory.record_outcome(result["auction_id"], passed)
-                    if router == ONLINE_ROUTER and due(len(memory.verdicts()), self.cfg.refit_every):
+                    recorded += 1
+                    if router == ONLINE_ROUTER and due(recorded, self.cfg.refit_every):
                         fitted = refit(memory, self.pool)
                         self.online_refits.append({"order": order, "after_position": position,
                                                    **(fitted or {"weights": None, "kept": "too few labelled "

@@ -173,5 +173,4 @@ class ReplayChatModel(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _remember(self, messages, stop, kwargs, message: AIMessage) -> None:
-        if not message.response_metadata.get("error"):
-            self.replayer.remember(request_key(self.agent, messages, {**kwargs, "stop": stop}), message)
+        self.replayer.remember(request_key(self.agent, messages, {**kwargs, "stop": stop}), message)

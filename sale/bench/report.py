@@ -175,7 +175,7 @@ def _second_half(results: dict[str, Any]) -> list[str]:
             if r["weights"]:
                 weights = ", ".join(f"{k} {v:.3g}" for k, v in r["weights"].items())
                 lines.append(f"- order {r['order']}, after task {r['after_position'] + 1}: {r['n_examples']} labelled "
-                             f"of {r['n_verdicts']} verdicts ({r['escalations']} failures): {weights}")
+                             f"of {r['n_verdicts']} verdicts ({r['failures']} failures): {weights}")
             else:
                 lines.append(f"- order {r['order']}, after task {r['after_position'] + 1}: {r['kept']}")
         lines.append("")

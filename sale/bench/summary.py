@@ -106,8 +106,8 @@ def with_bins(runs: list[Run], agents: list[str], orders: int) -> dict[str, Any]
 def diagnostics(runs: list[Run], singles: dict[tuple[str, str], Run], agents: list[str]) -> dict[str, Any]:
     """Routing diagnostics as the paper reports them, against the agents' own runs; and
     ``winner_alone_pass_at_1``, the pass@1 had each task's winner run it alone (its own plan, the single-agent
-    run): below the largest agent's, the routing loses; above the router's own pass@1, the auction's plan or its
-    execution does."""
+    run; a task with no winner counts as failed, as in the router's pass@1): below the largest agent's, the routing
+    loses; above the router's own pass@1, the auction's plan or its execution does."""
     rank = {a: i for i, a in enumerate(agents)}
     smallest = [r for r in runs if r.agent == agents[0]]
     over = under = 0
@@ -119,7 +119,7 @@ def diagnostics(runs: list[Run], singles: dict[tuple[str, str], Run], agents: li
             over += 1
         if passing and not r.passed:
             under += 1
-    alone = [singles[(r.agent, r.task_id)].passed for r in runs if (r.agent, r.task_id) in singles]
+    alone = [bool(singles.get((r.agent, r.task_id)) and singles[(r.agent, r.task_id)].passed) for r in runs]
     return {
         "winner_alone_pass_at_1": float(np.mean(alone)) if alone else None,
         "smallest_pick_precision": float(np.mean([r.passed for r in smallest])) if smallest else None,
