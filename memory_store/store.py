@@ -187,12 +187,8 @@ class AuctionMemory:
     def verdicts(self) -> list[dict[str, Any]]:
         """Every signed auction whose verified verdict is known, oldest first, the verdict as ``passed``: what
         online weight fitting (``sale.analysis.online``) learns from. A forged or unsigned verdict is left out."""
-        out = []
-        for record in self.log.all():
-            passed = outcome_passed(record, self._key) if retrievable(record, self._key) else None
-            if passed is not None:
-                out.append({**record, "passed": passed})
-        return out
+        trusted = (self._trust(record) for record in self.log.all())
+        return [record for record in trusted if record is not None and record["passed"] is not None]
 
     @_serialised
     def get(self, auction_id: str) -> dict[str, Any] | None:
@@ -258,8 +254,10 @@ class AuctionMemory:
         return nearest(k, self._retrieve(task, k * 2, max_seq), self._trusted)
 
     def _trusted(self, auction_id: str) -> dict[str, Any] | None:
+        return self._trust(self.log.get(auction_id))
+
+    def _trust(self, record: dict[str, Any] | None) -> dict[str, Any] | None:
         """The record with its verified verdict as ``passed``, or None if it must never be retrieved."""
-        record = self.log.get(auction_id)
         return {**record, "passed": outcome_passed(record, self._key)} if retrievable(record, self._key) else None
 
     @_serialised

@@ -95,23 +95,32 @@ def examples_from(auctions: list[dict[str, Any]], singles: dict[str, dict[str, d
     for row in auctions:
         if row["run"] != run or row["task_id"] in seen or row["task_id"] not in passed:
             continue
-        bids = [b for b in row["bids"] if b["round"] == 0 and not b["disqualified"]
-                and all(j in b["jury"] for j in jurors)]
-        if len(bids) < 2:
-            continue
         outcome = passed[row["task_id"]]
         label_agent = next((a for a in agents if outcome.get(a)), agents[0])
-        names = [b["agent"] for b in bids]
-        if label_agent not in names:
-            continue
-        seen.add(row["task_id"])
-        examples.append(Example(
-            task_id=row["task_id"], agents=names,
-            cost=np.array([cost_prices[b["agent"]] * b["tokens"] for b in bids], dtype=float),
-            entropy=np.array([b["entropy"] for b in bids], dtype=float),
-            jury=np.array([[b["jury"][j] for j in jurors] for b in bids], dtype=float),
-            label=names.index(label_agent), passed=outcome, usd=usd[row["task_id"]]))
+        example = first_round_example(row["task_id"], row["bids"], jurors, label_agent, cost_prices, outcome,
+                                      usd[row["task_id"]])
+        if example is not None:
+            seen.add(row["task_id"])
+            examples.append(example)
     return examples, jurors
+
+
+def first_round_example(task_id: str, bids: list[dict[str, Any]], jurors: list[str], label_agent: str | None,
+                        cost_prices: dict[str, float], passed: dict[str, bool], usd: dict[str, float]
+                        ) -> Example | None:
+    """One task's example from its first-round bids scored by every juror (an ``auctions.jsonl`` row's bids or
+    a memory record's, whose digests keep no scores); None unless two such bids remain and ``label_agent`` made
+    one of them."""
+    kept = [b for b in bids if b["round"] == 0 and not b.get("disqualified") and b.get("label") != "disqualified"
+            and b["agent"] in cost_prices and all(j in b.get("jury", {}) for j in jurors)]
+    names = [b["agent"] for b in kept]
+    if len(kept) < 2 or label_agent not in names:
+        return None
+    return Example(task_id=task_id, agents=names,
+                   cost=np.array([cost_prices[b["agent"]] * b["tokens"] for b in kept], dtype=float),
+                   entropy=np.array([b["entropy"] for b in kept], dtype=float),
+                   jury=np.array([[b["jury"][j] for j in jurors] for b in kept], dtype=float),
+                   label=names.index(label_agent), passed=passed, usd=usd)
 
 
 @contextlib.contextmanager

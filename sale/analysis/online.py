@@ -27,9 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from sale.analysis.learn import Example, LearnError, entropy_sign, fit
+from sale.analysis.learn import Example, LearnError, entropy_sign, first_round_example, fit
 from sale.core.pool import Pool
 
 MIN_EXAMPLES = 2
@@ -47,26 +45,19 @@ def label_agent(record: dict[str, Any], bidders: list[str], prices: dict[str, fl
 
 def examples_from_verdicts(records: list[dict[str, Any]], prices: dict[str, float],
                            output_prices: dict[str, float]) -> tuple[list[Example], list[str]]:
-    """Examples from memory records with a known verdict (``AuctionMemory.verdicts()``). Auctions whose
-    first-round bids were not all scored by every juror, whose label did not bid, or that a retention policy has
-    shrunk to a digest (no scores left), are left out."""
+    """Examples from memory records with a known verdict (``AuctionMemory.verdicts()``), built as
+    ``sale learn-weights`` builds them; auctions it cannot learn from (too few scored first-round bids, a label
+    that did not bid, a digest) are left out."""
     jurors = sorted(prices, key=lambda a: prices[a])
     examples = []
     for record in records:
-        if record.get("digest"):
-            continue
-        bids = [b for b in record["bids"] if b["round"] == 0 and b["label"] != "disqualified"
-                and b["agent"] in prices and all(j in b["jury"] for j in jurors)]
-        names = [b["agent"] for b in bids]
-        label = label_agent(record, names, prices) if len(bids) >= 2 else None
-        if label is None:
-            continue
-        examples.append(Example(
-            task_id=record["auction_id"], agents=names,
-            cost=np.array([output_prices[b["agent"]] * b["tokens"] for b in bids], dtype=float),
-            entropy=np.array([b["entropy"] for b in bids], dtype=float),
-            jury=np.array([[b["jury"][j] for j in jurors] for b in bids], dtype=float),
-            label=names.index(label), passed={record["winner_agent"]: bool(record["passed"])}, usd={}))
+        bidders = [b["agent"] for b in record["bids"] if b["round"] == 0 and b["agent"] in prices
+                   and b["label"] != "disqualified"]
+        example = first_round_example(record["auction_id"], record["bids"], jurors,
+                                      label_agent(record, bidders, prices), output_prices,
+                                      {record["winner_agent"]: bool(record["passed"])}, {})
+        if example is not None:
+            examples.append(example)
     return examples, jurors
 
 

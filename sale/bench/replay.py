@@ -121,7 +121,6 @@ class Replayer:
         with self.lock:
             if not self.replies.get(key):
                 self.replies[key].append(_reply_dict(message))
-                self.served[key] = 1
 
     def factory(self, spec: AgentSpec) -> BaseChatModel:
         inner = self.fallback(spec) if self.fallback else None
@@ -152,25 +151,23 @@ class ReplayChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "sale-replay"
 
-    def _recorded(self, messages, stop, kwargs) -> AIMessage | None:
-        message = self.replayer.lookup(request_key(self.agent, messages, {**kwargs, "stop": stop}))
+    def _recorded(self, messages, stop, kwargs) -> tuple[str, AIMessage | None]:
+        key = request_key(self.agent, messages, {**kwargs, "stop": stop})
+        message = self.replayer.lookup(key)
         if message is None and self.inner is None:
             raise ReplayMiss(f"a call of {self.agent} was not recorded")
-        return message
+        return key, message
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
-        message = self._recorded(messages, stop, kwargs)
+        key, message = self._recorded(messages, stop, kwargs)
         if message is None:
             message = self.inner.invoke(messages, stop=stop, **kwargs)
-            self._remember(messages, stop, kwargs, message)
+            self.replayer.remember(key, message)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
-        message = self._recorded(messages, stop, kwargs)
+        key, message = self._recorded(messages, stop, kwargs)
         if message is None:
             message = await self.inner.ainvoke(messages, stop=stop, **kwargs)
-            self._remember(messages, stop, kwargs, message)
+            self.replayer.remember(key, message)
         return ChatResult(generations=[ChatGeneration(message=message)])
-
-    def _remember(self, messages, stop, kwargs, message: AIMessage) -> None:
-        self.replayer.remember(request_key(self.agent, messages, {**kwargs, "stop": stop}), message)

@@ -140,13 +140,11 @@ def _against_largest(results: dict[str, Any]) -> list[str]:
              "USD | cost / largest without the auction |", "|---|---|---|---|---|---|---|"]
     for name, f in rows.items():
         alone = f["diagnostics"].get("winner_alone_pass_at_1")
-        routing = largest["pass_at_1"] - alone if alone is not None else None
-        plan = alone - f["pass_at_1"] if alone is not None else None
+        losses = ("- | -" if alone is None else
+                  f"{100 * (largest['pass_at_1'] - alone):+.1f} pts | {100 * (alone - f['pass_at_1']):+.1f} pts")
         bare = f["cost_vs_largest"] * (1 - f["auction_usd_share"])
         lines.append(f"| {name} | {100 * (f['pass_at_1'] - largest['pass_at_1']):+.1f} pts | "
-                     f"{f['cost_vs_largest']:.2f}x | "
-                     + (f"{100 * routing:+.1f} pts | {100 * plan:+.1f} pts" if alone is not None else "- | -")
-                     + f" | {_pct(f['auction_usd_share'])} | {bare:.2f}x |")
+                     f"{f['cost_vs_largest']:.2f}x | {losses} | {_pct(f['auction_usd_share'])} | {bare:.2f}x |")
     return [*lines, "", "Routing loss: the largest agent's pass@1 minus the winners' own (single-agent) pass@1 on "
             "the same tasks. Plan + execution loss: the winners' own pass@1 minus the router's (the auction's plan "
             "and its execution, against the agent's single-agent run). The last column is the cost had the "

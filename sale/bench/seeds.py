@@ -23,19 +23,14 @@ def summarise_seeds(by_seed: dict[int, dict[str, Any]]) -> dict[str, Any]:
     routers: dict[str, Any] = {}
     for name in names:
         figures: dict[str, Any] = {}
-        for metric in SEED_METRICS:
-            values = [r["routers"][name].get(metric) for r in by_seed.values()]
+        for key, metric, part in ([(m, m, None) for m in SEED_METRICS]
+                                  + [(f"second_half_{m}", m, "second_half") for m in ("pass_at_1", "cost_usd")]):
+            values = [((r["routers"][name].get(part) or {}) if part else r["routers"][name]).get(metric)
+                      for r in by_seed.values()]
             if all(v is not None for v in values):
                 arr = np.array(values, dtype=float)
-                figures[metric] = {"mean": float(arr.mean()), "sd": float(arr.std(ddof=1)) if len(arr) > 1 else 0.0,
-                                   "min": float(arr.min()), "max": float(arr.max())}
-        for metric in ("pass_at_1", "cost_usd"):
-            values = [(r["routers"][name].get("second_half") or {}).get(metric) for r in by_seed.values()]
-            if all(v is not None for v in values):
-                arr = np.array(values, dtype=float)
-                figures[f"second_half_{metric}"] = {"mean": float(arr.mean()),
-                                                    "sd": float(arr.std(ddof=1)) if len(arr) > 1 else 0.0,
-                                                    "min": float(arr.min()), "max": float(arr.max())}
+                figures[key] = {"mean": float(arr.mean()), "sd": float(arr.std(ddof=1)) if len(arr) > 1 else 0.0,
+                                "min": float(arr.min()), "max": float(arr.max())}
         if name.startswith("sale") and largest in names:
             figures["seeds_at_least_largest_at_075x"] = sum(
                 r["routers"][name]["pass_at_1"] >= r["routers"][largest]["pass_at_1"]

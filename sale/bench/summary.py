@@ -119,7 +119,7 @@ def diagnostics(runs: list[Run], singles: dict[tuple[str, str], Run], agents: li
             over += 1
         if passing and not r.passed:
             under += 1
-    alone = [bool(singles.get((r.agent, r.task_id)) and singles[(r.agent, r.task_id)].passed) for r in runs]
+    alone = [(run := singles.get((r.agent, r.task_id))) is not None and run.passed for r in runs]
     return {
         "winner_alone_pass_at_1": float(np.mean(alone)) if alone else None,
         "smallest_pick_precision": float(np.mean([r.passed for r in smallest])) if smallest else None,
