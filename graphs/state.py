@@ -28,6 +28,8 @@ class Bid(TypedDict):
     top_k: int
     disqualified: str | None
     retrieved: list[str]
+    truncated: NotRequired[bool]
+    """The bid reached its length cap (``bid_max_tokens``); its text was closed cleanly where it was cut."""
 
 
 class Verdict(TypedDict):
@@ -77,7 +79,8 @@ class AuctionState(TypedDict):
     winner: str | None
     memory_size_before: int
     memory_seq_before: int
-    status: Literal["ok", "failed"]
+    status: Literal["ok", "failed", "no_answer"]
+    """``no_answer``: the auction chose a winner, but its execution delivered nothing (never an ``ok``)."""
     error: str | None
     memory_seq: int | None
     answer: str
@@ -138,5 +141,10 @@ class ExecutorState(TypedDict, total=False):
     model_steps: int
     tokens_used: int
     answer: str
+    """What the run delivers (set by ``deliver``; before it, the agent's final reply)."""
+    answer_source: str
+    """``final_answer``, ``last_code`` or ``none`` (sale/core/deliverable.py)."""
+    final_reply: str
+    """The agent's final reply as parsed, before the deliverable rule."""
     status: str
     error: str | None

@@ -56,8 +56,8 @@ def pick_exemplars(agent: str, k: int, hits: Iterable[tuple[str, float]],
     cap = -(-k // 2)
     for auction_id, similarity in hits:
         record = trusted(auction_id)
-        if record is None:
-            continue
+        if record is None or (record.get("outcome") or {}).get("answer_source") == "none":
+            continue  # an execution that delivered nothing did not win anything worth learning from
         pair = _pair_for(agent, record)
         if not pair:
             continue

@@ -68,7 +68,8 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     last = step >= ctx.max_steps or (step > 1 and state.get("tokens_used", 0) + ctx.exec_max_tokens
                                      > ctx.exec_token_budget)
     offered = offered_specs(domain)
-    ask_final = [HumanMessage(domain.prompt("FINAL_STEP").format(deliverable=domain.deliverable))] if last else []
+    ask_final = [HumanMessage(domain.prompt("FINAL_STEP").format(deliverable=domain.deliverable,
+                                                                 form=domain.answer_form))] if last else []
     sent = [*messages, *ask_final]
     call = await call_model(spec, sent, purpose="execute", deadline_s=ctx.execute_deadline_s,
                             max_tokens=ctx.exec_max_tokens, factory=ctx.live.model_factory,
@@ -105,8 +106,8 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
                "plan": state.get("plan") or candidates[0]["plan"]}
     if last:
         limit = "step" if step >= ctx.max_steps else "token"
-        return update | {"answer": final or call["text"].strip(), "status": f"{limit} budget exhausted",
-                         "pending": []}
+        answer = call["text"].strip() if final is None else final  # a bare "Final Answer:" delivers nothing
+        return update | {"answer": answer, "status": f"{limit} budget exhausted", "pending": []}
     if final is not None and not actions:
         return update | {"answer": final, "status": "answered", "pending": []}
     return update | {"pending": actions, "status": ""}

@@ -13,6 +13,8 @@ from sale.core.entropy import plan_entropy
 from sale.core.pool import AgentSpec
 
 MIN_BID_TOKENS = 2
+MIN_KEPT_WORDS = 12
+"""A cut plan keeps its open code block closed rather than dropped when fewer words than this precede it."""
 
 
 async def bid(task: BidTask, runtime: Runtime[AuctionContext]) -> dict:
@@ -40,10 +42,26 @@ async def strategy_call(spec: AgentSpec, messages: list, purpose: str, ctx: Auct
     )
 
 
+def close_cut_plan(text: str) -> str:
+    """A plan the length cap cut off, closed cleanly: the unfinished last line goes (a half-written line of code
+    is wrong code), and so does a code block left open, unless it is most of the plan (then it is closed)."""
+    head, newline, _ = text.rpartition("\n")
+    if not newline:
+        sentence = max(text.rfind(". "), text.rfind("! "), text.rfind("? "))
+        head = text[:sentence + 1] if sentence > 0 else text.rsplit(" ", 1)[0]
+    head = head.rstrip()
+    if head.count("```") % 2:
+        before = head[:head.rfind("```")].rstrip()
+        head = before if len(before.split()) >= MIN_KEPT_WORDS else head + "\n```"
+    return head or text
+
+
 def make_bid(agent: str, round_: int, call: CallRecord, retrieved: list[str]) -> Bid:
-    """A scored-to-be bid from a completed call; empty, whitespace-only and 1-token bids are disqualified."""
+    """A scored-to-be bid from a completed call; empty, whitespace-only and 1-token bids are disqualified. A bid
+    that hit the length cap is closed cleanly (:func:`close_cut_plan`) and marked ``truncated``."""
     h = plan_entropy(call["logprobs"])
-    text = call["text"]
+    truncated = call.get("finish_reason") == "length"
+    text = close_cut_plan(call["text"]) if truncated and call["text"].strip() else call["text"]
     disqualified = None
     if not text.strip():
         disqualified = f"empty bid (finish_reason={call['finish_reason']})"
@@ -53,4 +71,5 @@ def make_bid(agent: str, round_: int, call: CallRecord, retrieved: list[str]) ->
         id=f"{agent}@{round_}", agent=agent, round=round_, refined=round_ > 0, text=text,
         tokens=call["completion_tokens"], token_source=call["token_source"], entropy=round(h.value, 6),
         entropy_missing=h.missing, top_k=h.top_k, disqualified=disqualified, retrieved=retrieved,
+        truncated=truncated,
     )

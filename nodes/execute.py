@@ -14,6 +14,7 @@ from langgraph.runtime import Runtime
 from graphs.context import AuctionContext
 from graphs.live import domain_of, pool_of
 from graphs.state import AuctionState
+from nodes.deliver import NO_ANSWER
 from nodes.select import ranked_bids
 from sale.core.prompts import SINGLE_PLAN
 
@@ -46,6 +47,8 @@ async def run_executor(executor_graph: Pregel, state: AuctionState, runtime: Run
     )
     execution = {
         "status": out.get("status", "failed"),
+        "answer_source": out.get("answer_source", "none"),
+        "final_reply": out.get("final_reply", ""),
         "agent": out.get("agent", winner["agent"]),
         "model_steps": out.get("model_steps", 0),
         "tool_calls": sum(1 for s in out.get("steps", []) if s["kind"] == "tool"),
@@ -53,6 +56,8 @@ async def run_executor(executor_graph: Pregel, state: AuctionState, runtime: Run
         "steps": out.get("steps", []),
     }
     update = {"answer": out.get("answer", ""), "calls": out.get("calls", []), "execution": execution}
-    if out.get("error"):
+    if out.get("status") == NO_ANSWER:
+        update |= {"status": "no_answer", "error": out["error"]}
+    elif out.get("error"):
         update["error"] = f"execution failed: {out['error']}"
     return update

@@ -100,7 +100,7 @@ def build_result(state: AuctionState, context: AuctionContext) -> dict[str, Any]
             "entropy_missing": b["entropy_missing"], "jury": dict(s["jury"]) if s else {},
             "cost": _finite(s["cost"]) if s else None, "value": _finite(s["value"]) if s else None,
             "score": _finite(s["score"]) if s else None, "disqualified": b["disqualified"],
-            "retrieved": b["retrieved"],
+            "retrieved": b["retrieved"], "truncated": b.get("truncated", False),
         })
 
     def agent_of(bid_id: str | None) -> str | None:
@@ -132,6 +132,7 @@ def build_result(state: AuctionState, context: AuctionContext) -> dict[str, Any]
         "auction_held": decision if decision and not skipped else None,
         "budget_bias": context.budget_bias,
         "answer": answer,
+        "answer_source": (state.get("execution") or {}).get("answer_source"),
         "verified": verified,
         "execution": state.get("execution", {}),
         "excluded": state.get("excluded", {}),
@@ -144,7 +145,8 @@ def build_result(state: AuctionState, context: AuctionContext) -> dict[str, Any]
 
 def finish(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
     """Store the outcome; a failed auction (no valid bid) is kept in the log's failures table only, so it is
-    never retrieved as an exemplar."""
+    never retrieved as an exemplar. An execution that delivered nothing is stored as a failed verdict, so its
+    winner is never shown to a rebid as a winning strategy."""
     if state.get("status") == "failed":
         state = {**state, "auction_id": auction_id_for(state)}
         result = build_result(state, runtime.context)
@@ -152,6 +154,10 @@ def finish(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
         return {"result": result, "auction_id": result["auction_id"]}
     result = build_result(state, runtime.context)
     if state.get("auction_id") and not result["auction_skipped"]:
-        outcome = {"answer": result["answer"], "usage": result["usage"], "error": result["error"]}
-        memory_of(runtime.context).set_outcome(state["auction_id"], outcome)
+        memory = memory_of(runtime.context)
+        outcome = {"answer": result["answer"], "usage": result["usage"], "error": result["error"],
+                   "answer_source": result["answer_source"]}
+        memory.set_outcome(state["auction_id"], outcome)
+        if result["status"] == "no_answer":  # a verified failure: its winning plan is no exemplar to rebid from
+            memory.record_outcome(state["auction_id"], False)
     return {"result": result}

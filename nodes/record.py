@@ -47,6 +47,7 @@ def build_record(state: AuctionState, auction_id: str) -> dict[str, Any]:
             "jury": dict(s["jury"]) if s else {}, "cost": s["cost"] if s else None,
             "value": s["value"] if s else None,
             "score": s["score"] if s and math.isfinite(s["score"]) else None, "label": label(b, state),
+            "truncated": b.get("truncated", False),
         })
     return {
         "auction_id": auction_id, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -3,12 +3,14 @@
 Only the tools the task's domain offers run (any LangChain tool; the shipped ones get the context's sandbox and
 search settings through ``config["configurable"]``); a call to any other tool gets an observation saying so and
 costs nothing. A tool that raises gives the agent an observation naming the error. Each call is priced (context
-``tool_prices``) and recorded in the run's ledger.
+``tool_prices``) and recorded in the run's ledger. A call identical to one already made (same tool, same input)
+is not run again nor charged: the agent is told it already ran it, and what came back.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from typing import Any
 
@@ -20,7 +22,7 @@ from graphs.context import AuctionContext
 from graphs.live import domain_of, pool_of
 from graphs.state import ExecutorState
 from sale.core.domains import tool_args
-from sale.core.prompts import OBSERVATION
+from sale.core.prompts import OBSERVATION, REPEATED_ACTION
 
 
 async def tools(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
@@ -29,8 +31,19 @@ async def tools(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     messages: list[BaseMessage] = []
     steps, calls = [], []
     domain = domain_of(ctx, state["task"], state["domain"])  # set by act, which always runs first
+    earlier = {s["key"]: s for s in state.get("steps", []) if s.get("kind") == "tool" and s.get("key")}
     for action in state["pending"]:
         tool = domain.tool(action["name"])
+        key = action_key(action)
+        if key in earlier:  # the same call gives the same result: tell the agent instead of paying again
+            seen = earlier[key]
+            observation = REPEATED_ACTION.format(step=seen["step"], observation=seen["observation"])
+            steps.append({"step": state.get("model_steps", 0), "agent": state["agent"], "kind": "tool",
+                          "tool": action["name"], "input": action["input"][:2000], "observation": observation[:2000],
+                          "ok": seen.get("ok", True), "key": key, "repeat_of": seen["step"]})
+            messages.append(ToolMessage(content=observation, tool_call_id=action["id"]) if protocol == "native"
+                            else HumanMessage(OBSERVATION.format(observation=observation)))
+            continue
         if tool is not None:
             observation, detail = await asyncio.to_thread(run_tool, tool, action, ctx)
         else:
@@ -43,12 +56,19 @@ async def tools(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
                       "latency_s": detail.get("duration_s", 0.0)})
         steps.append({"step": state.get("model_steps", 0), "agent": state["agent"], "kind": "tool",
                       "tool": action["name"], "input": action["input"][:2000], "observation": observation[:2000],
-                      "ok": detail.get("ok", True)})
+                      "ok": detail.get("ok", True), "key": key})
+        earlier[key] = steps[-1]
         if protocol == "native":
             messages.append(ToolMessage(content=observation, tool_call_id=action["id"]))
         else:
             messages.append(HumanMessage(OBSERVATION.format(observation=observation)))
     return {"messages": messages, "pending": [], "steps": steps, "calls": calls}
+
+
+def action_key(action: dict[str, Any]) -> str:
+    """Identifies a call by tool and full input (steps keep only the first 2,000 characters of an input)."""
+    body = json.dumps([action["name"], action["input"], action.get("args")], sort_keys=True, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
 def tool_settings(ctx: AuctionContext) -> dict[str, Any]:

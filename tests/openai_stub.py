@@ -34,6 +34,8 @@ class Behaviour:
     """A reply, or a list consumed one per execute call: a string, {"tool_calls": [(name, args), ...]},
     or {"http": status} to fail that call."""
     direct: str = "I am not sure."
+    bid_finish: str = "stop"
+    """The bids' ``finish_reason``: ``length`` plays a bid cut at its token cap."""
     jury_logprobs: Callable[[dict[str, Any], str], list[dict[str, Any]]] | None = None
     """Logprobs of a jury reply as llama.cpp sends them (one entry per token), from the request and the reply."""
     spread: float = 1.0
@@ -147,7 +149,7 @@ class StubServer:
             else:
                 text = step
         text = text(body) if callable(text) else text
-        finish = "stop"
+        finish = b.bid_finish if kind == "bid" else "stop"
         if b.fault == "empty_length" and kind == "bid":
             text, finish = "", "length"
         choice: dict[str, Any] = {"index": 0, "message": {"role": "assistant", "content": text},

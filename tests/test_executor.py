@@ -102,8 +102,9 @@ async def test_each_step_returns_only_the_messages_it_adds(memory, corpus):
         updates = [u async for u in executor_graph.astream({"task": "t", "plan": "p", "agent": "small"},
                                                            context=ctx, stream_mode="updates")]
         second = stub.calls("small", "execute")[1]["messages"]
-    added = [(node, [m.type for m in u[node]["messages"]]) for u in updates for node in u]
-    assert added == [("act", ["system", "human", "ai"]), ("tools", ["human"]), ("act", ["ai"])]
+    added = [(node, [m.type for m in u[node].get("messages", [])]) for u in updates for node in u]
+    assert added == [("act", ["system", "human", "ai"]), ("tools", ["human"]), ("act", ["ai"]), ("deliver", [])]
+    assert updates[-1]["deliver"]["answer"] == "42" and updates[-1]["deliver"]["answer_source"] == "final_answer"
     assert [m["role"] for m in second] == ["system", "user", "assistant", "user"]  # the model still sees it all
 
 
@@ -145,7 +146,7 @@ async def test_f12_winner_dies_mid_run_and_next_best_takes_over(memory, corpus):
     assert r["execution"]["fallbacks"] == [{"from": "small", "to": "big", "reason": r["execution"]["fallbacks"][0]
                                             ["reason"], "policy": "next_best"}]
     assert "HTTP 500" in r["execution"]["fallbacks"][0]["reason"]
-    assert r["execution"]["agent"] == "big" and r["answer"] == "Final answer: 391 (fallback)"
+    assert r["execution"]["agent"] == "big" and r["answer"] == "391 (fallback)"  # the marker is not the answer
     assert [m["role"] for m in stub.calls("big", "execute")[0]["messages"]] == ["system", "user"]  # starts over
 
 

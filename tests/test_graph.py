@@ -67,7 +67,7 @@ async def test_record_is_written_before_execution(memory):
     scripts["mid"].execute = execute
     await graph.ainvoke({"task": "Add 2 and 3", "auction_id": "rec-first"}, context=ctx)
     assert seen["record"] is not None and seen["record"]["winner_agent"] == "mid"
-    assert memory.get("rec-first")["outcome"]["answer"] == "Final answer: 5"
+    assert memory.get("rec-first")["outcome"]["answer"] == "5"
 
 
 async def test_all_agents_down_fails_closed_and_writes_nothing(context, scripts, memory):

@@ -161,14 +161,18 @@ def test_a_runs_own_suite_file_loads_back_unchanged(tmp_path):
 
 
 def test_a_coding_deliverable_falls_back_to_the_last_code_the_agent_ran():
-    from sale.suites.verify import deliverable
+    """The executor's deliverable rule finds each shipped task's entry point in the task text alone (what
+    `sale run` has), so the bench scores exactly what a user of the same task gets."""
+    from sale.core.deliverable import asked_name, code_delivery
 
-    task = coding_suite(2, per_bin=1).tasks[0]
+    tasks = coding_suite(2, per_bin=4).tasks
+    assert all(asked_name(t.task) == t.entry_point for t in tasks)
+    task = tasks[0]
     steps = [{"kind": "tool", "tool": "python", "input": "print(1)"},
              {"kind": "tool", "tool": "python", "input": task.solution + "\nprint('ok')"},
              {"kind": "model", "text": "..."}]
-    delivered = deliverable(task, "Final answer: done, see above.", steps)
-    assert asyncio.run(verify(task, delivered))["passed"]
-    assert not asyncio.run(verify(task, deliverable(task, "done", steps[:1])))["passed"]
+    delivered = code_delivery(task.task, "Final answer: done, see above.", steps)
+    assert delivered.source == "last_code" and asyncio.run(verify(task, delivered.answer))["passed"]
+    assert code_delivery(task.task, "done", steps[:1]).source == "none"
     own = f"```python\n{task.wrong}```"
-    assert deliverable(task, own, steps) == own, "an answer that defines the function is judged as given"
+    assert code_delivery(task.task, own, steps).answer == own, "an answer that defines the function is judged as given"

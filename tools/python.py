@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from sale.core.prompts import NO_OUTPUT
 from tools.sandbox import SandboxConfig, SandboxUnavailable, run_python
 
 MAX_OBSERVATION_CHARS = 4000
@@ -26,7 +27,7 @@ def python_observation(code: str, config: SandboxConfig) -> tuple[str, dict]:
         parts.append(f"result: {json.dumps(result['result'])}")
     if result["error"]:
         parts.append(f"error: {result['error']}")
-    text = "\n".join(parts) or "(no output)"
+    text = "\n".join(parts) or NO_OUTPUT
     if len(text) > MAX_OBSERVATION_CHARS:
         text = text[:MAX_OBSERVATION_CHARS] + "\n[observation truncated]"
     record = {k: result[k] for k in ("ok", "error", "timed_out", "truncated", "duration_s")}

@@ -24,6 +24,7 @@ def auction_record(result: dict[str, Any]) -> dict[str, Any]:
         "provisional_winner": result["provisional_winner"], "route_only": result["route_only"],
         "budget_bias": result["budget_bias"], "simulated": result["simulated"], "plan": result["plan"],
         "domain": result.get("domain"), "verified": result.get("verified"),
+        "answer_source": result.get("answer_source"),
         "bids": [{k: b[k] for k in ("agent", "refined", "tokens", "entropy", "jury", "cost", "value", "score")}
                  for b in result["bids"]],
         "excluded": result["excluded"], "memory_size_before": result.get("memory_size_before"),
@@ -83,7 +84,8 @@ def progress_event(namespace: tuple[str, ...], node: str, update: Any) -> dict[s
     if node == "record":
         return {"event": "recorded", "auction_id": update.get("auction_id")}
     if node == "execute":
-        return {"event": "executed", "status": (update.get("execution") or {}).get("status")}
+        execution = update.get("execution") or {}
+        return {"event": "executed", "status": execution.get("status"), "answer_source": execution.get("answer_source")}
     return None
 
 
@@ -116,7 +118,8 @@ async def stream_auction(graph: Any, task: str, auction_id: str, ctx: AuctionCon
         result = {"status": "failed", "error": f"internal error (error id {error_id})"}
     if result is None or result["status"] != "ok":
         error = {"message": f"the auction failed: {(result or {}).get('error', 'no result')}",
-                 "type": "server_error", "param": None, "code": "auction_failed"}
+                 "type": "server_error", "param": None,
+                 "code": "no_answer" if (result or {}).get("status") == "no_answer" else "auction_failed"}
         yield f"data: {json.dumps({'error': error})}\n\n".encode()
         yield b"data: [DONE]\n\n"
         return

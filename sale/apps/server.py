@@ -141,7 +141,7 @@ def create_app(context: AuctionContext, api_keys: frozenset[str] | None = None) 
         result = out["result"]
         if result["status"] != "ok":
             raise ApiError(503, f"the auction failed: {result['error']}", type_="server_error",
-                           code="auction_failed")
+                           code="no_answer" if result["status"] == "no_answer" else "auction_failed")
         content = (result["plan"] or "") if route_only else result["answer"]
         record = auction_record(result)
         headers = record_headers(result)

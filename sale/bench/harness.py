@@ -18,10 +18,11 @@ from sale.bench.config import ONLINE_ROUTER, BenchConfig
 from sale.bench.runs import Run
 from sale.bench.tasks import executor_domain
 from sale.core.breaker import Breakers
+from sale.core.deliverable import Delivery
 from sale.core.pool import Pool
 from sale.core.prompts import SINGLE_PLAN
 from sale.suites.suite import BenchTask, Suite
-from sale.suites.verify import Verdict, deliverable, verify
+from sale.suites.verify import Verdict, verify
 
 
 def decision_of(result: dict[str, Any]) -> str:
@@ -29,6 +30,10 @@ def decision_of(result: dict[str, Any]) -> str:
     if result.get("auction_skipped"):
         return f"skipped:{result['auction_skipped']['reason']}"
     return f"held:{result['auction_held']['reason']}" if result.get("auction_held") else ""
+
+
+def repeats(steps: list[dict[str, Any]]) -> int:
+    return sum(1 for s in steps if s.get("repeat_of") is not None)
 
 
 class Bench:
@@ -107,7 +112,7 @@ class Bench:
         wall = time.monotonic() - started
         calls = state.get("calls", [])
         model_calls = [c for c in calls if c["purpose"] == "execute"]
-        verdict = await self.check(task, deliverable(task, state.get("answer", "") or "", state.get("steps")))
+        verdict = await self.check(task, state.get("answer") or "")
         self.tick()
         return Run(router=f"single:{agent}", task_id=task.id, bin=task.bin, order=0, agent=agent,
                    passed=verdict["passed"], usd=sum(c["usd"] for c in model_calls),
@@ -117,7 +122,9 @@ class Bench:
                    completion_tokens=sum(c["completion_tokens"] for c in model_calls),
                    tool_usd=sum(c["usd"] for c in calls if c["purpose"] == "tool"), wall_s=wall,
                    detail=verdict["detail"][:200], answer=(state.get("answer") or "")[-500:],
-                   exec_error=(state.get("error") or "failed")[:200] if state.get("status") == "failed" else "")
+                   exec_error=(state.get("error") or "failed")[:200] if state.get("status") == "failed" else "",
+                   answer_source=state.get("answer_source", ""), exec_steps=state.get("model_steps", 0),
+                   repeated_actions=repeats(state.get("steps", [])))
 
     async def direct(self, agent: str, task: BenchTask) -> Run:
         """The model's own skill: one call, the task as the only message; no plan, no tools, no executor."""
@@ -129,14 +136,23 @@ class Bench:
         call = await call_model(self.pool.get(agent), [HumanMessage(task.task)], purpose="direct", deadline_s=600.0,
                                 max_tokens=self.context().exec_max_tokens, factory=self.factory)
         wall = time.monotonic() - started
-        answer = "" if call["error"] else call["text"]
+        delivery = self.delivered(task, "" if call["error"] else call["text"])
+        answer = delivery.answer
         verdict = await self.check(task, answer)
         self.tick()
         return Run(router=f"direct:{agent}", task_id=task.id, bin=task.bin, order=0, agent=agent,
                    passed=verdict["passed"], usd=call["usd"], tokens=call["prompt_tokens"] + call["completion_tokens"],
                    usd_provider=call["usd_provider"], cached_tokens=call["cached_tokens"],
                    completion_tokens=call["completion_tokens"], tool_usd=0.0, wall_s=wall,
-                   detail=(call["error"] or verdict["detail"])[:200], answer=answer[-500:])
+                   detail=(call["error"] or verdict["detail"])[:200], answer=answer[-500:],
+                   answer_source=delivery.source, exec_steps=1)
+
+    def delivered(self, task: BenchTask, reply: str) -> Delivery:
+        """A direct reply under the same deliverable rule as the executor's (what a user of one call gets)."""
+        from graphs.live import domain_of
+
+        ctx = self.context(domain=executor_domain(task, self.cfg.domain))
+        return domain_of(ctx, task.task, None).deliver(task.task, reply, [])
 
     async def directs(self, agent: str, tasks: list[BenchTask]) -> list[Run]:
         limit = asyncio.Semaphore(self.cfg.concurrency or 1)
@@ -188,8 +204,7 @@ class Bench:
                 domain = executor_domain(task, self.cfg.domain)
                 result = (await graph.ainvoke({"task": task.task}, context=replace(ctx, domain=domain)))["result"]
                 wall = time.monotonic() - started
-                verdict = await self.check(task, deliverable(task, result.get("answer") or "",
-                                                             (result.get("execution") or {}).get("steps")))
+                verdict = await self.check(task, result.get("answer") or "")
                 self.log_auction(label, order, position, task, result, verdict)
                 passed = verdict["passed"] and result["status"] == "ok"
                 if result["status"] == "ok" and not result.get("auction_skipped"):
@@ -216,7 +231,9 @@ class Bench:
                     auction_tokens_by_purpose={k: v for k, v in u.get("tokens_by_purpose", {}).items()
                                                if k != "execute"}, decision=decision_of(result),
                     usd_provider=provider, auction_usd_provider=u["auction_usd_provider"],
-                    cached_tokens=u["cached_tokens"],
+                    cached_tokens=u["cached_tokens"], answer_source=result.get("answer_source") or "",
+                    exec_steps=(result.get("execution") or {}).get("model_steps", 0),
+                    repeated_actions=repeats((result.get("execution") or {}).get("steps", [])),
                     auction_by_purpose={k: v for k, v in u.get("by_purpose", {}).items() if k != "execute"}))
                 self.tick()
         finally:

@@ -48,6 +48,12 @@ class Run:
     cached_tokens: int = 0
     auction_by_purpose: dict[str, dict[str, float]] = field(default_factory=dict)
     """Per kind of auction call: calls, prompt, cached and completion tokens, usd and usd_provider."""
+    answer_source: str = ""
+    """Where the answer came from (``final_answer``, ``last_code``, ``none``); empty for routers without one."""
+    exec_steps: int = 0
+    """Executor model steps (single agents and auction winners)."""
+    repeated_actions: int = 0
+    """Tool calls the executor did not rerun because the agent had already made exactly that call."""
 
     @property
     def provider_usd(self) -> float:

@@ -20,6 +20,7 @@ from typing import Any
 from langchain_core.tools import BaseTool
 
 from sale.core import prompts
+from sale.core.deliverable import Delivery, text_delivery
 from sale.core.tasks import TaskError, task_domain
 
 OVERRIDABLE = ("BID_SYSTEM", "BID_USER", "JURY_SYSTEM", "JURY_USER", "JURY_BATCH_SYSTEM", "JURY_BATCH_USER",
@@ -35,6 +36,8 @@ CostTerm = Callable[[Mapping[str, Any]], float]
 """An extra cost term: a bid (graphs.state.Bid) -> points added to its cost C (so a higher value loses)."""
 Verifier = Callable[[str, str], bool]
 """``(task, answer) -> passed``: recorded in the run's result as ``verified``."""
+Deliver = Callable[[str, str, Sequence[Mapping[str, Any]]], Delivery]
+"""``(task, final answer, executor steps) -> Delivery``: what the execution delivers (sale/core/deliverable.py)."""
 
 
 class DomainError(TaskError):
@@ -66,6 +69,10 @@ class Domain:
     """Replacement templates by constant name (see ``OVERRIDABLE``); each may use only its default's fields."""
     cost_terms: Sequence[CostTerm] = ()
     verifier: Verifier | None = None
+    deliver: Deliver = text_delivery
+    """The deliverable rule: the answer every caller gets, and whether there is one (``none`` fails the run)."""
+    answer_form: str = "the answer itself"
+    """What follows ``Final Answer:`` when the executor's last step asks for it (``{form}`` in ``FINAL_STEP``)."""
     matches: Callable[[str], bool] | None = None
     """For ``domain="auto"``: claims a task (checked before the shipped code-or-search rule)."""
 

@@ -132,10 +132,20 @@ EXECUTE_TEXT_SYSTEM = (
 )
 TEXT_TOOL_INPUT = {"python": "```python\n<code>\n```", "search": "<what to look up>"}
 FINAL_STEP = (
-    "This is your last step: no more tools. Reply now with\nFinal Answer: <your final answer>\n{deliverable}"
+    "This is your last step: no more tools. Reply now with the words Final Answer: followed by {form}. "
+    "{deliverable}"
 )
+ANSWER_FORM = {
+    "coding": "the complete code of your solution in a ```python block (every import and the whole function "
+              "definition, written out in full)",
+}
 EXECUTE_USER = "Task:\n{task}\n\nYour plan:\n{plan}"
 OBSERVATION = "Observation:\n{observation}\n\nContinue: another Action, or the Final Answer."
+NO_OUTPUT = ("ran without error and printed nothing: defining a function prints nothing; call it and print the "
+             "result to test it")
+REPEATED_ACTION = ("You already ran exactly this at step {step}; it was not run again. It gave:\n{observation}\n"
+                   "Change the input (for example, call the function on the task's examples and print the "
+                   "results), or give the Final Answer.")
 FORMAT_REMINDER = (
     "Your reply had neither an 'Action:' line nor a 'Final Answer:' line. Use a tool now, for example:\n"
     "Action: {first_tool}\nAction Input: {first_input}\n"

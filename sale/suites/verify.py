@@ -12,11 +12,11 @@ import string
 from collections.abc import Awaitable, Callable
 from typing import TypedDict
 
+from sale.core.deliverable import defining_code
 from sale.suites.suite import CODE_VERIFIERS, BenchTask
 from tools.sandbox import SandboxConfig, SandboxUnavailable, run_python
 
 PASS_SENTINEL = "ALL_HIDDEN_TESTS_PASSED"
-_CODE_BLOCK = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL)
 _ANSWER_LEAD = re.compile(r"^(?:final answer|answer)\s*(?:is)?\s*[:\-]?\s*", re.IGNORECASE)
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 
@@ -51,30 +51,24 @@ def regex(task: BenchTask, answer: str) -> Verdict:
     return Verdict(passed=ok, detail="pattern found" if ok else f"no match for /{task.pattern}/")
 
 
-def extract_code(answer: str) -> str:
-    """The last fenced code block, else the whole answer."""
-    blocks = _CODE_BLOCK.findall(answer)
-    return blocks[-1] if blocks else answer
+def solution_code(task: BenchTask, answer: str) -> str | None:
+    """The code the answer delivers for the task's entry point (the block that defines it), or None."""
+    return defining_code(answer, task.entry_point)
 
 
-def deliverable(task: BenchTask, answer: str, steps: list[dict] | None) -> str:
-    """What a coding agent delivered: its final answer, or, when that holds no definition of the function, the
-    last code it ran with the Python tool that defines it (a budget-stopped agent's work still counts)."""
-    if task.verifier not in CODE_VERIFIERS or f"def {task.entry_point}" in extract_code(answer):
-        return answer
-    for step in reversed(steps or []):
-        if step.get("kind") == "tool" and step.get("tool") == "python" and f"def {task.entry_point}" in step.get(
-                "input", ""):
-            return f"{answer}\n\n```python\n{step['input']}\n```"
-    return answer
+def _as_module(code: str) -> str:
+    """Run the delivered code as an imported module (``__name__`` is not ``"__main__"``), so a demo under the
+    main guard (``unittest.main()``, ``input()``) does not run, then bring its names into the harness."""
+    return (f"_solution = {{'__name__': 'solution'}}\nexec(compile({code!r}, 'solution.py', 'exec'), _solution)\n"
+            "globals().update({k: v for k, v in _solution.items() if not k.startswith('__')})\n")
 
 
 def unit_tests(task: BenchTask, answer: str, config: SandboxConfig | None = None) -> Verdict:
-    code = extract_code(answer)
-    if task.entry_point not in code:
-        return Verdict(passed=False, detail=f"no function {task.entry_point!r} in the answer")
+    code = solution_code(task, answer)
+    if code is None:
+        return Verdict(passed=False, detail=f"no definition of {task.entry_point!r} in the answer")
     harness = (
-        f"{code}\n\nimport json as _json\n_cases = _json.loads({json.dumps(json.dumps(task.tests))})\n"
+        f"{_as_module(code)}\nimport json as _json\n_cases = _json.loads({json.dumps(json.dumps(task.tests))})\n"
         f"for _args, _expected in _cases:\n"
         f"    _got = _json.loads(_json.dumps({task.entry_point}(*_args)))\n"
         f"    assert _got == _expected, f'{task.entry_point}{{tuple(_args)}} returned {{_got!r}}, "
@@ -87,11 +81,12 @@ def unit_tests(task: BenchTask, answer: str, config: SandboxConfig | None = None
 def python_tests(task: BenchTask, answer: str, config: SandboxConfig | None = None) -> Verdict:
     """The task's own test code against the answer's code: a ``check(candidate)`` function is called with the
     entry point (HumanEval's form); plain ``assert`` lines run as they are, after the code."""
-    code = extract_code(answer)
-    if task.entry_point not in code:
-        return Verdict(passed=False, detail=f"no function {task.entry_point!r} in the answer")
+    code = solution_code(task, answer)
+    if code is None:
+        return Verdict(passed=False, detail=f"no definition of {task.entry_point!r} in the answer")
     call = f"check({task.entry_point})\n" if re.search(r"^def check\(", task.test, re.MULTILINE) else ""
-    return _run_tests(f"{code}\n\n{task.test}\n\n{call}print({PASS_SENTINEL!r})\n", config, "the task's tests passed")
+    return _run_tests(f"{_as_module(code)}\n{task.test}\n\n{call}print({PASS_SENTINEL!r})\n", config,
+                      "the task's tests passed")
 
 
 def _run_tests(harness: str, config: SandboxConfig | None, passed: str) -> Verdict:

@@ -60,6 +60,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     if args.json:
         print(json.dumps(result, indent=2, sort_keys=False))
+        if result["status"] == "no_answer":
+            print(f"error: {result['error']}", file=sys.stderr)
     else:
         print_result(result, Console(width=max(Console().width, 120)))
     return 0 if result["status"] == "ok" and not result.get("error") else EXIT_FAILED
@@ -177,7 +179,7 @@ def print_result(result: dict[str, Any], out: Console) -> None:
         out.rule(f"plan of {result['winner']} (route only: not executed)")
         out.print(result.get("plan") or "(none)", highlight=False, markup=False)
     else:
-        out.rule("answer")
+        out.rule(f"answer ({result.get('answer_source') or 'none'})")
         out.print(result["answer"] or "(none)", highlight=False, markup=False)
     u = result["usage"]
     out.rule("usage")
