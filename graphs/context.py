@@ -161,6 +161,11 @@ class AuctionContext:
     """The task's domain (its prompts, the executor's tools, cost terms, verifier): `coding` (Python),
     `deep_search` (search and Python), a domain registered in `live.domains`, or `auto` (a registered domain that
     claims the task, else a task that asks for code is coding, else deep_search). An input `domain` wins."""
+    execution: str = "auto"
+    """How the winner executes: `auto` answers in one call (a draft, no tools) where the task's domain can deliver
+    that way (`coding`) and keeps the draft if it delivers and passes the domain's check (the task's own examples,
+    run in the sandbox), else runs the ReAct loop; `react` always runs the loop (the paper). Simulated pools
+    always run the loop: the simulator models the paper's executor."""
     max_steps: int = 6
     """Executor model calls before it must stop (the last one asks for the final deliverable, no tools)."""
     exec_token_budget: int = 6000

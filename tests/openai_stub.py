@@ -34,6 +34,8 @@ class Behaviour:
     """A reply, or a list consumed one per execute call: a string, {"tool_calls": [(name, args), ...]},
     or {"http": status} to fail that call."""
     direct: str = "I am not sure."
+    draft: str = ""
+    """The executor's one-call draft on coding tasks: empty by default (no deliverable), so the loop runs."""
     bid_finish: str = "stop"
     """The bids' ``finish_reason``: ``length`` plays a bid cut at its token cap."""
     jury_logprobs: Callable[[dict[str, Any], str], list[dict[str, Any]]] | None = None

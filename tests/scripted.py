@@ -23,11 +23,13 @@ def kind_of(messages: list[BaseMessage]) -> str:
 
 
 def kind_of_system_prompt(system: str) -> str:
-    """Which auction step a system prompt belongs to: bid, jury, rebid or execute."""
+    """Which auction step a system prompt belongs to: bid, jury, rebid, draft or execute."""
     if "strict judge" in system:
         return "jury"
     if "bidding again" in system:
         return "rebid"
+    if "no tools for this reply" in system:
+        return "draft"
     if "You won an auction" in system:
         return "execute"
     return "bid"
@@ -59,6 +61,8 @@ class Script:
     rebid: Reply = "Refined: decompose, compute with Python, verify against the examples."
     jury: Reply = '{"score": 3}'
     execute: Reply = "Working...\nFinal answer: 42"
+    draft: Reply = ""
+    """The executor's one-call draft (coding tasks): empty by default, so the ReAct loop runs as scripted."""
     spread: float = 1.0
     logprobs: bool = True
     log: list[tuple[str, list[BaseMessage], dict[str, Any]]] = field(default_factory=list)

@@ -128,7 +128,7 @@ async def test_readme_incident_replayed_delivers_the_code_run_once(memory, tmp_p
                                spread=0.1)}
     with StubServer(agents) as stub:
         ctx = context_for(stub_pool(stub, {"small": 0.05, "big": 0.36}, tool_protocol="text"), memory, tmp_path,
-                          refine=False, max_steps=6)
+                          refine=False, max_steps=6, execution="react")
         result = (await auction_graph.ainvoke({"task": PALINDROME_TASK}, context=ctx))["result"]
         executed = stub.calls(result["winner"], "execute")
     big = next(b for b in result["bids"] if b["agent"] == "big")
@@ -169,14 +169,16 @@ async def test_an_execution_that_delivers_nothing_is_no_answer_and_no_exemplar(m
 async def test_the_step_budget_ends_with_a_deliverable_or_says_there_is_none(memory, tmp_path, protocol):
     action = RUN_IT if protocol == "text" else {"tool_calls": [("python", {"code": PALINDROME})]}
     with StubServer({"big": Behaviour(execute=[action, action, "Final Answer:"])}) as stub:
-        ctx = context_for(stub_pool(stub, {"big": 0.36}, tool_protocol=protocol), memory, tmp_path, max_steps=3)
+        ctx = context_for(stub_pool(stub, {"big": 0.36}, tool_protocol=protocol), memory, tmp_path, max_steps=3,
+                          execution="react")
         out = await executor_graph.ainvoke({"task": PALINDROME_TASK, "plan": "p", "agent": "big"}, context=ctx)
         last = stub.calls("big", "execute")[-1]["messages"][-1]["content"]
     assert out["status"] == "step budget exhausted" and out["answer_source"] == "last_code"
     assert defining_code(out["answer"], "is_palindrome") == PALINDROME
     assert "<" not in last and "```python block" in last
     with StubServer({"big": Behaviour(execute=["Thinking...", "Final Answer:"])}) as stub:
-        ctx = context_for(stub_pool(stub, {"big": 0.36}, tool_protocol=protocol), memory, tmp_path, max_steps=2)
+        ctx = context_for(stub_pool(stub, {"big": 0.36}, tool_protocol=protocol), memory, tmp_path, max_steps=2,
+                          execution="react")
         empty = await executor_graph.ainvoke({"task": PALINDROME_TASK, "plan": "p", "agent": "big"}, context=ctx)
     assert empty["status"] == "no answer" and empty["answer"] == "" and empty["answer_source"] == "none"
 
@@ -194,3 +196,33 @@ def test_sale_run_exits_non_zero_with_one_line_when_nothing_is_delivered(tmp_pat
     assert result["status"] == "no_answer" and result["answer_source"] == "none"
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert errors == [f"error: {result['error']}"] and "Traceback" not in proc.stderr
+
+
+EXAMPLES_TASK = PALINDROME_TASK + "\n\n>>> is_palindrome('Never odd or even')\nTrue\nis_palindrome('abc') == False"
+
+
+async def test_a_coding_draft_that_passes_the_tasks_examples_is_the_answer_in_one_call(memory, tmp_path):
+    with StubServer({"big": Behaviour(draft=f"Final Answer:\n```python\n{PALINDROME}\n```",
+                                      execute="Final Answer: unused")}) as stub:
+        ctx = context_for(stub_pool(stub, {"big": 0.36}, tool_protocol="text"), memory, tmp_path)
+        out = await executor_graph.ainvoke({"task": EXAMPLES_TASK, "plan": "p", "agent": "big"}, context=ctx)
+        assert stub.calls("big", "execute") == [] and len(stub.calls("big", "draft")) == 1
+    draft = out["steps"][0]
+    assert draft["kind"] == "draft" and draft["kept"] and draft["check"]["examples"] == 2
+    assert out["status"] == "answered" and out["answer_source"] == "final_answer"
+    assert [c["purpose"] for c in out["calls"]] == ["execute"] and out["model_steps"] == 1
+
+
+async def test_a_draft_that_fails_an_example_goes_to_the_react_loop(memory, tmp_path):
+    wrong = "def is_palindrome(s):\n    return s == s[::-1]"
+    with StubServer({"big": Behaviour(draft=f"```python\n{wrong}\n```", execute=[RUN_IT, "Final Answer:"])}) as stub:
+        ctx = context_for(stub_pool(stub, {"big": 0.36}, tool_protocol="text"), memory, tmp_path)
+        out = await executor_graph.ainvoke({"task": EXAMPLES_TASK, "plan": "p", "agent": "big"}, context=ctx)
+        assert len(stub.calls("big", "draft")) == 1 and len(stub.calls("big", "execute")) == 2
+    assert not out["steps"][0]["kept"] and "AssertionError" in out["steps"][0]["check"]["detail"]
+    assert out["answer_source"] == "last_code" and defining_code(out["answer"], "is_palindrome") == PALINDROME
+    with StubServer({"big": Behaviour(draft="unused", execute=f"Final Answer:\n```python\n{PALINDROME}\n```")}) as stub:
+        ctx = context_for(stub_pool(stub, {"big": 0.36}, tool_protocol="text"), memory, tmp_path, execution="react")
+        react = await executor_graph.ainvoke({"task": EXAMPLES_TASK, "plan": "p", "agent": "big"}, context=ctx)
+        assert stub.calls("big", "draft") == [], "execution=react never drafts"
+    assert react["answer_source"] == "final_answer" and react["steps"][0]["kind"] == "model"

@@ -60,6 +60,9 @@ class BenchConfig:
     """``sale-online`` refits its weights from the verdicts in its memory after every this many of them."""
     max_steps: int = 0
     """Executor model calls per task (0 = 24 for the simulated pool, 6 for real ones)."""
+    execution: str = "auto"
+    """The executor's mode (context ``execution``): ``auto`` drafts coding answers in one call, ``react`` always
+    runs the loop."""
     domain: str = ""
     """Every task's domain (coding, deep_search, or one of ``domains``); empty = each task's own (its suite
     row's, else the rule)."""
@@ -93,6 +96,8 @@ def check_config(cfg: BenchConfig) -> None:
         problems.append("--refit-every must be >= 1")
     if not 0 <= cfg.refine_min_similarity <= 1:
         problems.append("--refine-min-similarity must be in [0, 1]")
+    if cfg.execution not in ("auto", "react"):
+        problems.append(f"unknown execution {cfg.execution!r} (auto, react)")
     if cfg.replay is not None and cfg.reuse is not None:
         problems.append("--reuse calls models where the recording has no reply; --replay never does: pick one")
     known = (*DOMAINS, *(d.name for d in cfg.domains if d.name not in DOMAINS))

@@ -62,7 +62,7 @@ class Bench:
             jury_mode=self.cfg.jury_mode, jury_batch=self.cfg.jury_batch, jury_signal=self.cfg.jury_signal,
             jury_reason=self.cfg.jury_reason, refine_min_similarity=self.cfg.refine_min_similarity,
             jury_layout=self.cfg.jury_layout, rebid_exemplars=self.cfg.rebid_exemplars,
-            max_steps=self.cfg.max_steps or (24 if simulated else 6),
+            max_steps=self.cfg.max_steps or (24 if simulated else 6), execution=self.cfg.execution,
             exec_token_budget=2_000_000 if simulated else 12_000,
             exec_max_tokens=8192 if simulated else 512)
         return replace(base, **overrides)

@@ -26,7 +26,7 @@ from sale.core.tasks import TaskError, task_domain
 OVERRIDABLE = ("BID_SYSTEM", "BID_USER", "JURY_SYSTEM", "JURY_USER", "JURY_BATCH_SYSTEM", "JURY_BATCH_USER",
                "JURY_VERDICT_SYSTEM", "JURY_VERDICT_USER", "REBID_SYSTEM", "REBID_USER", "EXECUTE_NATIVE_SYSTEM",
                "EXECUTE_TEXT_SYSTEM", "EXECUTE_USER", "FINAL_STEP", "JURY_SHARED_USER", "JURY_BATCH_SHARED_USER",
-               "JURY_VERDICT_SHARED_USER")
+               "JURY_VERDICT_SHARED_USER", "DRAFT_SYSTEM")
 """The prompt templates (named constants of sale/core/prompts.py) a domain may replace."""
 SHARED_LAYOUT = {"JURY_USER": "JURY_SHARED_USER", "JURY_BATCH_USER": "JURY_BATCH_SHARED_USER",
                  "JURY_VERDICT_USER": "JURY_VERDICT_SHARED_USER"}
@@ -36,6 +36,8 @@ CostTerm = Callable[[Mapping[str, Any]], float]
 """An extra cost term: a bid (graphs.state.Bid) -> points added to its cost C (so a higher value loses)."""
 Verifier = Callable[[str, str], bool]
 """``(task, answer) -> passed``: recorded in the run's result as ``verified``."""
+Check = Callable[[str, str, Mapping[str, Any]], Mapping[str, Any]]
+"""``(task, answer, tool settings) -> {"passed", "examples", "failed", "detail"}`` (tools/checks.py)."""
 Deliver = Callable[[str, str, Sequence[Mapping[str, Any]]], Delivery]
 """``(task, final answer, executor steps) -> Delivery``: what the execution delivers (sale/core/deliverable.py)."""
 
@@ -71,6 +73,11 @@ class Domain:
     verifier: Verifier | None = None
     deliver: Deliver = text_delivery
     """The deliverable rule: the answer every caller gets, and whether there is one (``none`` fails the run)."""
+    direct: bool = False
+    """One call can deliver this domain's tasks: the executor drafts the answer in one call (no tools) and runs
+    the ReAct loop only if the draft delivers nothing or fails ``check`` (context ``execution="auto"``)."""
+    check: Check | None = None
+    """Runs a draft against what the task shows (for code: its examples, in the sandbox) before it is final."""
     answer_form: str = "the answer itself"
     """What follows ``Final Answer:`` when the executor's last step asks for it (``{form}`` in ``FINAL_STEP``)."""
     matches: Callable[[str], bool] | None = None

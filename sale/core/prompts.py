@@ -140,6 +140,11 @@ ANSWER_FORM = {
               "definition, written out in full)",
 }
 EXECUTE_USER = "Task:\n{task}\n\nYour plan:\n{plan}"
+DRAFT_SYSTEM = (
+    "You are {agent}. You won an auction for the task below with the plan shown. Carry out that plan: do not "
+    "re-plan. You have no tools for this reply. Reply with the words Final Answer: followed by {form}. "
+    "{deliverable}"
+)
 OBSERVATION = "Observation:\n{observation}\n\nContinue: another Action, or the Final Answer."
 NO_OUTPUT = ("ran without error and printed nothing: defining a function prints nothing; call it and print the "
              "result to test it")

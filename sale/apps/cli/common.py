@@ -79,4 +79,5 @@ def context_from_args(args: argparse.Namespace, pool: Any, memory: Any) -> Any:
                           jury_layout=getattr(args, "jury_layout", "paper"),
                           rebid_exemplars=getattr(args, "rebid_exemplars", "full"),
                           domain=getattr(args, "domain", "auto"), auction_policy=args.auction_policy,
-                          refine_min_similarity=args.refine_min_similarity)
+                          refine_min_similarity=args.refine_min_similarity,
+                          execution=getattr(args, "execution", "auto"))

@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--refit-every", type=int, default=5, metavar="N",
                        help="sale-online refits its weights from its memory's verdicts after every N of them "
                             "(default 5)")
+    add_execution_arg(bench)
     bench.add_argument("--max-steps", type=int, default=0,
                        help="executor model calls per task (default 24 simulated, 6 real)")
     bench.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -222,11 +223,18 @@ def add_pool_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--domain", choices=("auto", *DOMAINS), default="auto",
                    help="the task's domain, which picks the executor's tools (coding: Python; deep_search: search "
                         "and Python); auto: a task that asks for code is coding (default)")
+    add_execution_arg(p)
     p.add_argument("--budget-bias", type=float, default=1.0,
                    help="cost-quality knob: scales the cost term against the value terms (default 1; 0 = quality "
                         "only, larger = cheaper agents)")
     p.add_argument("--allow-weak-sandbox", action="store_true",
                      help="let the Python tool run without namespaces where bubblewrap cannot (warns loudly)")
+
+
+def add_execution_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--execution", choices=("auto", "react"), default="auto",
+                   help="auto: answer coding tasks in one call and keep the answer if it passes the task's own "
+                        "examples, else run the ReAct loop (default); react: always the loop (the paper)")
 
 
 def add_auction_args(p: argparse.ArgumentParser) -> None:

@@ -1,0 +1,58 @@
+"""``draft``: the executor's first node. Where the task's domain can deliver in one call (``Domain.direct``) and
+the context's ``execution`` is ``auto``, the agent answers in one call with no tools; the draft stands if it
+delivers something and passes the domain's check (for code, the task's own examples, run in the sandbox).
+Otherwise the ReAct loop (``act``) starts as it always has, from the same opening messages."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from langgraph.runtime import Runtime
+
+from graphs.context import AuctionContext
+from graphs.live import breaker_for, domain_of, pool_of
+from graphs.state import ExecutorState
+from nodes.run_tools import tool_settings
+from sale.core.calls import call_model, ledger_entry
+from sale.core.domains import Domain
+
+EXECUTIONS = ("auto", "react")
+
+
+def drafts(ctx: AuctionContext, domain: Domain) -> bool:
+    if ctx.execution not in EXECUTIONS:
+        raise ValueError(f"unknown execution {ctx.execution!r} ({', '.join(EXECUTIONS)})")
+    return ctx.execution == "auto" and domain.direct and not pool_of(ctx).simulated
+
+
+async def draft(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
+    ctx = runtime.context
+    domain = domain_of(ctx, state["task"], state.get("domain"))
+    if state.get("model_steps") or not drafts(ctx, domain):
+        return {"domain": domain.name}
+    agent = state.get("agent") or state["candidates"][0]["agent"]
+    plan = state.get("plan") or state["candidates"][0]["plan"]
+    spec = pool_of(ctx).get(agent)
+    messages = [SystemMessage(domain.prompt("DRAFT_SYSTEM").format(agent=agent, form=domain.answer_form,
+                                                                     deliverable=domain.deliverable)),
+                HumanMessage(domain.prompt("EXECUTE_USER").format(task=state["task"], plan=plan))]
+    call = await call_model(spec, messages, purpose="execute", deadline_s=ctx.execute_deadline_s,
+                            max_tokens=ctx.exec_max_tokens, factory=ctx.live.model_factory,
+                            breaker=breaker_for(ctx, agent), trace={"step": 1, "draft": True})
+    tokens = call["prompt_tokens"] + call["completion_tokens"]
+    update: dict[str, Any] = {"calls": [ledger_entry(call)], "model_steps": 1, "tokens_used": tokens,
+                              "agent": agent, "plan": plan, "domain": domain.name}
+    delivery = domain.deliver(state["task"], "" if call["error"] else call["text"], [])
+    check = None
+    if delivery.source != "none" and domain.check is not None:
+        check = dict(await asyncio.to_thread(domain.check, state["task"], delivery.answer, tool_settings(ctx)))
+    passed = delivery.source != "none" and (check is None or bool(check.get("passed")))
+    record = {"step": 1, "agent": agent, "kind": "draft", "text": call["text"][:2000], "tool_calls": [],
+              "tokens": tokens, "final_step": False, "check": check, "kept": passed,
+              "error": call["error"]}
+    update["steps"] = [record]
+    if passed:
+        update |= {"answer": call["text"], "status": "answered", "pending": []}
+    return update
