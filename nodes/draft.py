@@ -1,22 +1,25 @@
 """``draft``: the executor's first node. Where the task's domain can deliver in one call (``Domain.direct``) and
 the context's ``execution`` is ``auto``, the agent answers in one call with no tools; the draft stands if it
 delivers something and passes the domain's check (for code, the task's own examples, run in the sandbox).
-Otherwise the ReAct loop (``act``) starts as it always has, from the same opening messages."""
+Otherwise the ReAct loop (``act``) takes over from the same opening messages, followed by the draft and what was
+wrong with it, as a developer fixes a first attempt that failed its tests."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
 from graphs.live import breaker_for, domain_of, pool_of
 from graphs.state import ExecutorState
+from nodes.act import start_messages
 from nodes.run_tools import tool_settings
 from sale.core.calls import call_model, ledger_entry
 from sale.core.domains import Domain
+from sale.core.prompts import DRAFT_REJECTED
 
 EXECUTIONS = ("auto", "react")
 
@@ -54,5 +57,10 @@ async def draft(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
               "error": call["error"]}
     update["steps"] = [record]
     if passed:
-        update |= {"answer": call["text"], "status": "answered", "pending": []}
-    return update
+        return update | {"answer": call["text"], "status": "answered", "pending": []}
+    if call["error"] or not call["text"].strip():
+        return update
+    why = check["detail"] if check is not None else delivery.reason
+    opening = start_messages(agent, spec.tool_protocol, state["task"], plan, domain)
+    return update | {"messages": [*opening, AIMessage(content=call["text"]),
+                                  HumanMessage(DRAFT_REJECTED.format(why=why))]}

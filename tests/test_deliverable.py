@@ -219,6 +219,9 @@ async def test_a_draft_that_fails_an_example_goes_to_the_react_loop(memory, tmp_
         ctx = context_for(stub_pool(stub, {"big": 0.36}, tool_protocol="text"), memory, tmp_path)
         out = await executor_graph.ainvoke({"task": EXAMPLES_TASK, "plan": "p", "agent": "big"}, context=ctx)
         assert len(stub.calls("big", "draft")) == 1 and len(stub.calls("big", "execute")) == 2
+        first = stub.calls("big", "execute")[0]["messages"]
+    assert [m["role"] for m in first] == ["system", "user", "assistant", "user"] and wrong in first[2]["content"]
+    assert "That draft is not final" in first[3]["content"] and "AssertionError" in first[3]["content"]
     assert not out["steps"][0]["kept"] and "AssertionError" in out["steps"][0]["check"]["detail"]
     assert out["answer_source"] == "last_code" and defining_code(out["answer"], "is_palindrome") == PALINDROME
     with StubServer({"big": Behaviour(draft="unused", execute=f"Final Answer:\n```python\n{PALINDROME}\n```")}) as stub:

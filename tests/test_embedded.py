@@ -26,13 +26,18 @@ def pool():
 
 
 def check_complete(r, agents):
-    assert r["status"] == "ok", r.get("error")
+    """The auction's mechanics; the answer is whatever the real winner delivered, consistently reported."""
+    assert r["status"] in ("ok", "no_answer"), r.get("error")
     assert {b["agent"] for b in r["bids"] if not b["refined"]} == set(agents), r["excluded"]
     for b in r["bids"]:
         assert b["disqualified"] is None, b
         assert not b["entropy_missing"] and math.isfinite(b["entropy"]) and b["entropy"] > 0
         assert set(b["jury"]) == set(agents), (b["id"], b["jury"])
-    assert r["winner"] in agents and r["answer"].strip()
+    assert r["winner"] in agents
+    if r["status"] == "ok":
+        assert r["answer"].strip() and r["answer_source"] in ("final_answer", "last_code")
+    else:
+        assert r["answer"] == "" and r["answer_source"] == "none" and r["error"].startswith("no answer")
     u = r["usage"]
     assert u["auction_tokens"] > 0 and u["execution_tokens"] > 0 and u["auction_usd"] > 0
 
@@ -81,7 +86,8 @@ async def test_executor_on_the_embedded_model_uses_offline_search(pool, tmp_path
 async def test_auction_on_a_coding_task_runs_python_in_the_sandbox(pool, tmp_path, embedder):
     task = "Write a Python function fib(n) returning the n-th Fibonacci number, run it for n = 30 and report it."
     with AuctionMemory(tmp_path / "memory", embedder=embedder) as memory:
-        ctx = AuctionContext(live=Live(pool=pool, memory=memory), search_backend="bm25", search_corpus=str(CORPUS))
+        ctx = AuctionContext(live=Live(pool=pool, memory=memory), search_backend="bm25", search_corpus=str(CORPUS),
+                             execution="react")  # the loop with its tools, not a one-call draft
         r = (await graph.ainvoke({"task": task}, context=ctx))["result"]
     check_complete(r, [m.name for m in LADDER])
     python = [s for s in r["execution"]["steps"] if s["kind"] == "tool" and s["tool"] == "python"]

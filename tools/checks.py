@@ -1,7 +1,8 @@
 """Checks a draft can pass before it is final: for code, the examples the task itself shows, run in the sandbox.
 
 A task shows examples the way people write them: ``>>> f(2)`` with the expected value on the next line,
-``assert f(2) == 4``, or ``f(2) == 4`` / ``f(2) -> 4`` / ``f(2) returns 4`` on a line of its own. The draft's code
+``assert f(2) == 4`` on a line of its own, or ``f(2) == 4`` / ``f(2) -> 4`` / ``f(2) returns 4`` ending a line
+(the expected value a Python literal). The draft's code
 is imported as a module (its ``__main__`` demo does not run) and each example runs against it; a task that shows
 none is checked for importing without error only, and the check says so (``examples == 0``). Hidden tests never
 reach this module: it reads the task text an agent sees.
@@ -9,6 +10,7 @@ reach this module: it reads the task text an agent sees.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Mapping
@@ -19,8 +21,7 @@ from tools.sandbox import SandboxConfig, SandboxUnavailable, run_python
 
 _DOCTEST = re.compile(r"^[ \t]*>>>[ \t]*(.+)\n[ \t]*(?!>>>)(\S.*)$", re.MULTILINE)
 _ASSERT = re.compile(r"^[ \t]*(assert[ \t].+)$", re.MULTILINE)
-_RELATION = re.compile(r"^[ \t`*-]*([A-Za-z_]\w*\(.*\))`?[ \t]*(?:==|->|→|returns|should return|gives)[ \t]*`?(.+?)`?"
-                       r"[ \t.]*$", re.MULTILINE)
+_RELATION = re.compile(r"(.*?\))`?[ \t]*(?:==|->|→|returns|should return|gives)[ \t]*`?(.+?)`?[ \t]*[.;]?[ \t]*$")
 MAX_EXAMPLES = 20
 
 
@@ -34,14 +35,36 @@ class Check(TypedDict):
 
 def visible_examples(task: str, name: str) -> list[str]:
     """The task's examples of ``name`` as assert statements (at most ``MAX_EXAMPLES``)."""
-    found: list[str] = []
-    for call, expected in _DOCTEST.findall(task):
-        if name in call:
-            found.append(f"assert ({call.strip()}) == ({expected.strip()})")
-    found += [a.strip() for a in _ASSERT.findall(task) if name in a]
-    found += [f"assert ({call}) == ({expected})" for call, expected in _RELATION.findall(task)
-              if call.startswith(f"{name}(")]
+    pairs = [(c, e) for c, e in _DOCTEST.findall(task) if name in c]
+    for start in re.finditer(rf"(?<![\w.>])`?{re.escape(name)}\(", task):
+        line = task[start.start():].split("\n", 1)[0].lstrip("`")
+        before = task[:start.start()].rsplit("\n", 1)[-1]
+        relation = _RELATION.match(line)
+        if relation and not before.strip().startswith("assert"):
+            pairs.append(relation.groups())
+    found = [f"assert ({c.strip()}) == ({e.strip()})" for c, e in pairs if _literal(e) and _expression(c)]
+    found += [a.strip() for a in _ASSERT.findall(task) if name in a and _statement(a)]
     return list(dict.fromkeys(found))[:MAX_EXAMPLES]
+
+
+def _literal(text: str) -> bool:
+    try:
+        ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _expression(text: str) -> bool:
+    return _statement(text.strip(), "eval")
+
+
+def _statement(text: str, mode: str = "exec") -> bool:
+    try:
+        ast.parse(text.strip(), mode=mode)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    return True
 
 
 def _harness(code: str, examples: list[str]) -> str:

@@ -232,6 +232,7 @@ class Bench:
                                                if k != "execute"}, decision=decision_of(result),
                     usd_provider=provider, auction_usd_provider=u["auction_usd_provider"],
                     cached_tokens=u["cached_tokens"], answer_source=result.get("answer_source") or "",
+                    answer=(result.get("answer") or "")[-500:],
                     exec_steps=(result.get("execution") or {}).get("model_steps", 0),
                     repeated_actions=repeats((result.get("execution") or {}).get("steps", [])),
                     auction_by_purpose={k: v for k, v in u.get("by_purpose", {}).items() if k != "execute"}))

@@ -140,6 +140,8 @@ ANSWER_FORM = {
               "definition, written out in full)",
 }
 EXECUTE_USER = "Task:\n{task}\n\nYour plan:\n{plan}"
+DRAFT_REJECTED = ("Observation:\nThat draft is not final: {why}. Fix it: test your code with the tools, then give "
+                  "the Final Answer.")
 DRAFT_SYSTEM = (
     "You are {agent}. You won an auction for the task below with the plan shown. Carry out that plan: do not "
     "re-plan. You have no tools for this reply. Reply with the words Final Answer: followed by {form}. "
