@@ -38,6 +38,18 @@ from sale.suites.jsonl import write_jsonl
 from sale.suites.suite import BenchTask, load_suite
 
 
+def with_direct_answers(cfg: BenchConfig, pool: Pool) -> BenchConfig:
+    """Every real agent also answers directly (``direct:NAME``, one call): the fair baseline on one-shot tasks, in
+    every table. The simulated ladder has no direct answers (it models bids, juries and executions only)."""
+    if pool.simulated or not cfg.routers:
+        return cfg
+    have = {r.replace("direct:largest", f"direct:{max(pool.agents, key=lambda a: a.price_per_mtok).name}")
+            for r in cfg.routers}
+    extra = tuple(f"direct:{a.name}" for a in sorted(pool.agents, key=lambda a: a.price_per_mtok)
+                  if f"direct:{a.name}" not in have)
+    return replace(cfg, routers=(*cfg.routers, *extra))
+
+
 async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     check_config(cfg)
     cfg.out.mkdir(parents=True, exist_ok=True)
@@ -61,6 +73,7 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
 
         pool = load_pool(cfg.pool) if cfg.pool else _embedded_pool()
         inner = openai_chat_model
+    cfg = with_direct_answers(cfg, pool)
     if cfg.judge and cfg.judge not in pool.names:
         raise BenchError(f"--judge {cfg.judge!r} is not an agent of the pool ({', '.join(pool.names)})")
     for r in cfg.routers:
