@@ -46,6 +46,7 @@ from starlette.routing import Route
 from graphs.context import AuctionContext
 from graphs.live import domains_of
 from sale.apps.responses import auction_record, record_headers, stream_auction, usage_of
+from sale.core.preflight import check_context
 from sale.core.tasks import TaskError, validate_task
 
 MAX_BODY_BYTES = 1_000_000
@@ -69,6 +70,7 @@ def create_app(context: AuctionContext, api_keys: frozenset[str] | None = None) 
     every request needs one of them as its bearer token."""
     from graphs.auction import graph
 
+    check_context(context, paths=False)
     pool = context.live.pool
     created = int(time.time())
     upstream_clients: dict[str, httpx.AsyncClient] = {}
