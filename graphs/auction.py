@@ -39,8 +39,8 @@ from nodes.refine import refine
 from nodes.score import eligible_bids, score
 from nodes.select import select_final, select_provisional
 from sale.core.cost import check_jury_signal
-from sale.core.prompts import check_prompt_settings
 from sale.core.preflight import check_context
+from sale.core.prompts import check_prompt_settings
 from sale.core.tasks import validate_task
 
 NODES = ("bid", "jury", "score", "select_provisional", "refine", "select_final", "record", "execute", "finish",

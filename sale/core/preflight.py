@@ -84,7 +84,7 @@ def _number_problem(label: str, value: Any, low: float | None, high: float | Non
     kind = "an integer" if integer else "a number"
     if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
         return f"{label} must be {kind}, got {value!r}"
-    if not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return f"{label} must be a finite number, got {value}"
     below = low is not None and (value < low or (value == low and not low_inclusive))
     if below or (high is not None and value > high):
@@ -114,12 +114,14 @@ def knob_problems(values: Mapping[str, Any], label: Callable[[str], str] = str) 
             continue
         for key, v in mapping.items():
             problems.append(_number_problem(f"{label(name)}[{key!r}]", v, 0, None, True, False))
-    span = values.get("entropy_range")
-    if span is not None and list(span) != []:
-        bad = [x for x in span if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x)]
-        if len(span) != 2 or bad or span[0] >= span[1]:
+    span = values.get("entropy_range", [])
+    if not isinstance(span, (list, tuple)) or span:
+        pair = list(span) if isinstance(span, (list, tuple)) else []
+        numbers = [x for x in pair if not isinstance(x, bool) and isinstance(x, (int, float))
+                   and not (isinstance(x, float) and not math.isfinite(x))]
+        if len(pair) != 2 or len(numbers) != 2 or pair[0] >= pair[1]:
             problems.append(f"{label('entropy_range')} must be empty or [low, high] with finite low < high, "
-                            f"got {list(span)!r}")
+                            f"got {span!r}")
     return [p for p in problems if p]
 
 
@@ -138,6 +140,11 @@ def key_problems(pool: Any) -> list[str]:
 
 def directory_problem(path: Path, what: str) -> str:
     """Why ``path`` cannot be used as a directory we write in (exists as one, or can be created), or ''."""
+    found = _path_guard(lambda p: [_directory_problem(p, what)], path, what)
+    return found[0] if found else ""
+
+
+def _directory_problem(path: Path, what: str) -> str:
     if path.exists() and not path.is_dir():
         return f"{what} {path} exists and is not a directory"
     probe = path
@@ -208,9 +215,20 @@ def _lock_holder(directory: Path) -> str:
     return ""
 
 
+def _path_guard(check: Callable[[Path], list[str]], raw: str | os.PathLike[str], what: str) -> list[str]:
+    """Run a path check; a path the OS refuses outright (NUL byte, too long, unknown ``~user``) is a problem too."""
+    try:
+        return check(Path(raw).expanduser())
+    except (OSError, ValueError, RuntimeError) as exc:
+        return [f"{what} {str(raw)!r} cannot be used ({exc})"]
+
+
 def memory_problems(directory: str | os.PathLike[str]) -> list[str]:
     """A local memory directory: usable, not held by another writer, and its log a sound SQLite database."""
-    path = Path(directory).expanduser()
+    return _path_guard(_memory_problems, directory, "memory directory")
+
+
+def _memory_problems(path: Path) -> list[str]:
     problem = directory_problem(path, "memory directory")
     if problem:
         return [problem]
@@ -227,7 +245,7 @@ def checkpoint_problems(target: str) -> list[str]:
     """A checkpoint SQLite file (a ``postgresql://`` URL is checked when connecting)."""
     if not target or target.startswith(("postgresql://", "postgres://")):
         return []
-    return sqlite_problems(Path(target), "checkpoint database")
+    return _path_guard(lambda p: sqlite_problems(p, "checkpoint database"), target, "checkpoint database")
 
 
 def check_context(context: Any, *, paths: bool = True) -> None:
@@ -244,6 +262,8 @@ def check_context(context: Any, *, paths: bool = True) -> None:
             pool = load_pool(context.pool_file)
         except PoolError as exc:
             problems.append(str(exc))
+        except (OSError, ValueError) as exc:
+            problems.append(f"pool_file {context.pool_file!r} cannot be read ({exc})")
     problems += key_problems(pool)
     shared = context.memory_log_url or os.environ.get("SALE_MEMORY_LOG_URL", "")
     if paths and getattr(live, "memory", None) is None and context.memory_dir and not shared:
