@@ -68,7 +68,7 @@ def damage(path: Path, how: str) -> None:
 
 def test_memory_directory_the_os_refuses(pool, tmp_path, capsys):
     one_error(main(["run", "--pool", str(pool), "--memory", "/proc/1", "task"]), capsys.readouterr().err,
-              "memory directory /proc/1", "cannot write")
+              "memory directory /proc/1", "cannot create a file")
 
 
 @pytest.mark.parametrize("where", ["file", "under_file"])

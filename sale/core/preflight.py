@@ -104,7 +104,7 @@ def knob_problems(values: Mapping[str, Any], label: Callable[[str], str] = str) 
         if name in _RANGES:
             problems.append(_number_problem(label(name), value, *_RANGES[name]))
         elif name in _CHOICES and value not in _CHOICES[name]:
-            problems.append(f"{label(name)} must be one of {', '.join(_CHOICES[name])}, got {value!r}")
+            problems.append(f"unknown {label(name)} {value!r}; choose one of {', '.join(_CHOICES[name])}")
     for name in ("juror_weights", "tool_prices"):
         mapping = values.get(name)
         if mapping is None:
@@ -158,7 +158,7 @@ def _directory_problem(path: Path, what: str) -> str:
         fd, name = tempfile.mkstemp(prefix=".sale-preflight-", dir=probe)
     except OSError as exc:
         why = os.strerror(exc.errno) if exc.errno else str(exc)
-        return f"{what} {path}: cannot write in {probe} ({why}); give a directory you can write to"
+        return f"{what} {path}: cannot create a file in {probe} ({why}); give a directory you can write to"
     os.close(fd)
     os.unlink(name)
     return ""
