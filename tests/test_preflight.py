@@ -90,6 +90,26 @@ def test_damaged_memory_log_is_refused_and_kept(pool, tmp_path, capsys, how):
     assert snapshot(memory) == before
 
 
+@pytest.mark.parametrize("action", ["info", "rebuild"])
+def test_memory_maintenance_refuses_a_damaged_log(tmp_path, capsys, action):
+    memory = tmp_path / "memory"
+    memory.mkdir()
+    damage(memory / "auctions.sqlite", "truncated")
+    before = snapshot(memory)
+    one_error(main(["memory", action, "--memory", str(memory)]), capsys.readouterr().err, "move it aside")
+    assert snapshot(memory) == before
+
+
+def test_auction_memory_names_a_file_that_is_not_a_database(tmp_path):
+    from memory_store import AuctionMemory
+
+    (tmp_path / "auctions.sqlite").write_bytes(b"not a database" * 100)
+    before = (tmp_path / "auctions.sqlite").read_bytes()
+    with pytest.raises(sqlite3.DatabaseError, match=r"auctions\.sqlite cannot be opened .*move it aside"):
+        AuctionMemory(tmp_path)
+    assert (tmp_path / "auctions.sqlite").read_bytes() == before
+
+
 @pytest.mark.parametrize("how", ["directory", "junk", "truncated"])
 def test_unusable_checkpoint_file(pool, tmp_path, capsys, how):
     target = tmp_path / "ck.sqlite"
