@@ -176,15 +176,17 @@ def sqlite_problems(path: Path, what: str) -> list[str]:
     aside = f"move it aside (mv {path} {path}.damaged) and run again; nothing was written"
     try:
         with path.open("rb") as f:
-            header = f.read(len(SQLITE_HEADER))
+            header = f.read(100)
     except OSError as exc:
         return [f"{what} {path}: cannot read it ({exc.strerror or exc})"]
     if not header:
         return []
-    if header != SQLITE_HEADER:
+    if not header.startswith(SQLITE_HEADER):
         return [f"{what} {path} is not a SQLite database (damaged or another kind of file): {aside}"]
-    wal = Path(f"{path}-wal").exists()  # a live or crashed writer's journal: read through it, not around it
-    uri = f"{path.resolve().as_uri()}?mode=ro" + ("" if wal else "&immutable=1")
+    # A WAL database read with mode=ro leaves -wal/-shm files behind; with no -wal file nobody is writing it, so
+    # it is read as immutable. Otherwise (a rollback journal, or a live or crashed writer's WAL) read it normally.
+    immutable = len(header) > 18 and header[18] == 2 and not Path(f"{path}-wal").exists()
+    uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
     try:
         db = sqlite3.connect(uri, uri=True)
         try:
