@@ -210,6 +210,8 @@ def test_knob_messages():
     assert knob_problems({"juror_weight_cap": 0.0}) == ["juror_weight_cap must be in (0, 1], got 0.0"]
     assert knob_problems({"top_logprobs": True}) == ["top_logprobs must be an integer, got True"]
     assert knob_problems({"entropy_range": [2.0, 1.0]})
+    np = pytest.importorskip("numpy")
+    assert knob_problems({"k": np.int64(3), "budget_bias": np.float64(0.5)}) == []
 
 
 hypothesis = pytest.importorskip("hypothesis")

@@ -15,6 +15,7 @@ import dataclasses
 import errno
 import fcntl
 import math
+import numbers
 import os
 import sqlite3
 import tempfile
@@ -82,9 +83,9 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 def _number_problem(label: str, value: Any, low: float | None, high: float | None, low_inclusive: bool,
                     integer: bool) -> str:
     kind = "an integer" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, int if integer else (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral if integer else numbers.Real):
         return f"{label} must be {kind}, got {value!r}"
-    if isinstance(value, float) and not math.isfinite(value):
+    if not isinstance(value, numbers.Integral) and not math.isfinite(value):
         return f"{label} must be a finite number, got {value}"
     below = low is not None and (value < low or (value == low and not low_inclusive))
     if below or (high is not None and value > high):
@@ -117,9 +118,8 @@ def knob_problems(values: Mapping[str, Any], label: Callable[[str], str] = str) 
     span = values.get("entropy_range", [])
     if not isinstance(span, (list, tuple)) or span:
         pair = list(span) if isinstance(span, (list, tuple)) else []
-        numbers = [x for x in pair if not isinstance(x, bool) and isinstance(x, (int, float))
-                   and not (isinstance(x, float) and not math.isfinite(x))]
-        if len(pair) != 2 or len(numbers) != 2 or pair[0] >= pair[1]:
+        finite = [x for x in pair if not _number_problem("", x, None, None, True, False)]
+        if len(pair) != 2 or len(finite) != 2 or pair[0] >= pair[1]:
             problems.append(f"{label('entropy_range')} must be empty or [low, high] with finite low < high, "
                             f"got {span!r}")
     return [p for p in problems if p]
