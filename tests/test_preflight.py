@@ -71,6 +71,24 @@ def test_memory_directory_the_os_refuses(pool, tmp_path, capsys):
               "memory directory /proc/1", "cannot create a file")
 
 
+def test_read_only_memory_directory(pool, tmp_path):
+    """A read-only file system (a bind mount in a private mount namespace; skipped where that is not allowed)."""
+    import shutil
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    script = (f"mount --bind -o ro {ro} {ro} || exit 77; exec {sys.executable} -m sale.apps.cli run --pool {pool} "
+              f"--memory {ro / 'memory'} task")
+    if not shutil.which("unshare"):
+        pytest.skip("no unshare")
+    proc = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=ROOT)
+    if proc.returncode == 77 or "unshare failed" in proc.stderr:
+        pytest.skip("cannot make a read-only mount here")
+    one_error(proc.returncode, proc.stderr, "Read-only file system")
+    assert list(ro.iterdir()) == []
+
+
 @pytest.mark.parametrize("where", ["file", "under_file"])
 def test_memory_path_that_is_not_a_directory(pool, tmp_path, capsys, where):
     (tmp_path / "f").write_text("x")
