@@ -67,7 +67,8 @@ class ApiError(Exception):
 
 def create_app(context: AuctionContext, api_keys: frozenset[str] | None = None) -> Starlette:
     """The ASGI app. ``context`` carries the pool and the one open memory all requests share; with ``api_keys``
-    every request needs one of them as its bearer token."""
+    every request needs one of them as its bearer token. Settings out of range or an agent's unset key raise
+    ``sale.core.preflight.ConfigError`` here, not in the first request."""
     from graphs.auction import graph
 
     check_context(context, paths=False)
