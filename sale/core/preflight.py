@@ -196,7 +196,7 @@ def sqlite_problems(path: Path, what: str) -> list[str]:
     except sqlite3.Error as exc:
         return [f"{what} {path} is damaged ({exc}): {aside}"]
     if [tuple(r) for r in rows] != [("ok",)]:
-        return [f"{what} {path} is damaged ({rows[0][0]}): {aside}"]
+        return [f"{what} {path} is damaged ({rows[0][0] if rows else 'no quick_check answer'}): {aside}"]
     return []
 
 
