@@ -39,6 +39,7 @@ from nodes.refine import refine
 from nodes.score import eligible_bids, score
 from nodes.select import select_final, select_provisional
 from sale.core.cost import check_jury_signal
+from sale.core.preflight import check_context
 from sale.core.prompts import check_prompt_settings
 from sale.core.tasks import validate_task
 
@@ -49,6 +50,7 @@ NODES = ("bid", "jury", "score", "select_provisional", "refine", "select_final",
 def dispatch_bids(state: AuctionState) -> list[Send] | str:
     validate_task(state["task"])
     ctx = get_runtime(AuctionContext).context
+    check_context(ctx, paths=False)  # settings and keys: one ConfigError before any model call
     domain = domain_of(ctx, state["task"], state.get("domain"))  # an unknown domain: one error before any call
     check_jury_signal(ctx.jury_signal, ctx.jury_batch)
     check_prompt_settings(ctx.jury_layout, ctx.rebid_exemplars)

@@ -41,9 +41,14 @@ class AuctionLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: Any = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:  # refused, never recreated: whatever is readable stays there
+            self._db.close()
+            raise sqlite3.DatabaseError(f"memory log {path} cannot be opened ({exc}): move it aside (mv {path} "
+                                        f"{path}.damaged) and run again") from None
 
     def _tx(self) -> contextlib.AbstractContextManager[Any]:
         return self._db

@@ -339,7 +339,8 @@ def test_a_fleet_of_sale_serve_processes_shares_one_memory(stub, pg_url, index_u
     (["--memory-log", "postgresql://sale@127.0.0.1:1/x", "--memory-index", "http://127.0.0.1:1"],
      "cannot connect to the memory log database"),
 ])
-def test_bad_backend_options_get_one_clear_error_and_write_nothing(tmp_path, capsys, extra, message):
+def test_bad_backend_options_get_one_clear_error_and_write_nothing(tmp_path, capsys, monkeypatch, extra, message):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")  # the example pool's key: an unset one is an error of its own
     pool = ROOT / "examples" / "pool.example.toml"
     assert main(["run", "--pool", str(pool), "--memory", str(tmp_path / "m"), *extra, "a fine task"]) == 2
     err = capsys.readouterr().err

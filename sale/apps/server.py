@@ -46,6 +46,7 @@ from starlette.routing import Route
 from graphs.context import AuctionContext
 from graphs.live import domains_of
 from sale.apps.responses import auction_record, record_headers, stream_auction, usage_of
+from sale.core.preflight import check_context
 from sale.core.tasks import TaskError, validate_task
 
 MAX_BODY_BYTES = 1_000_000
@@ -66,9 +67,11 @@ class ApiError(Exception):
 
 def create_app(context: AuctionContext, api_keys: frozenset[str] | None = None) -> Starlette:
     """The ASGI app. ``context`` carries the pool and the one open memory all requests share; with ``api_keys``
-    every request needs one of them as its bearer token."""
+    every request needs one of them as its bearer token. Settings out of range or an agent's unset key raise
+    ``sale.core.preflight.ConfigError`` here, not in the first request."""
     from graphs.auction import graph
 
+    check_context(context, paths=False)
     pool = context.live.pool
     created = int(time.time())
     upstream_clients: dict[str, httpx.AsyncClient] = {}

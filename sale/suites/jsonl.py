@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sale.core.tasks import TaskError, validate_task
 from sale.suites.suite import BINS, SUITE_DOMAINS, VERIFIERS, BenchTask, Suite, SuiteError
 
 
@@ -46,7 +47,8 @@ def load_jsonl_suite(path: Path, domains: tuple[str, ...] = ()) -> Suite:
     if not tasks and not problems:
         problems.append("no tasks")
     if problems:
-        raise SuiteError(f"invalid suite {path}:\n" + "\n".join(f"  - {p}" for p in problems))
+        raise SuiteError(f"invalid suite {path}:\n" + "\n".join(f"  - {p}" for p in problems),
+                         [f"suite {path}, {p}" for p in problems])
     return Suite(name=path.stem, tasks=tasks)
 
 
@@ -62,6 +64,11 @@ def _task_from_row(row: dict[str, Any], n: int, domains: tuple[str, ...] = ()) -
     for key in ("id", "task", "verifier"):
         if not isinstance(row.get(key), str) or not row.get(key, "").strip():
             errs.append(f"line {n}: `{key}` must be a non-empty string")
+    if isinstance(row.get("task"), str) and row["task"].strip():
+        try:
+            validate_task(row["task"])
+        except TaskError as exc:
+            errs.append(f"line {n}: {exc}")
     verifier = row.get("verifier")
     if isinstance(verifier, str) and verifier not in VERIFIERS:
         errs.append(f"line {n}: unknown verifier {verifier!r} ({', '.join(VERIFIERS)})")

@@ -26,7 +26,12 @@ SUITE_DOMAINS = {"auto": "auto", "custom": "auto", "coding": "coding", "deep_sea
 
 
 class SuiteError(ValueError):
-    """A suite name or file is invalid; the message names every problem."""
+    """A suite name or file is invalid; the message names every problem, and ``problems`` holds them one by one
+    (the CLI prints one ``error:`` line each)."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
 
 
 @dataclass(frozen=True)

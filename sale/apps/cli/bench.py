@@ -71,14 +71,37 @@ def bench_config(args: argparse.Namespace) -> Any:
     )
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
+def preflight_bench(cfg: Any) -> None:
+    """The run's settings (``check_config``), the pool's keys, every row of a suite file and the output
+    directory, before any call or write; raises one ConfigError listing every problem."""
     from sale.bench.config import BenchError, check_config
+    from sale.core.preflight import directory_problem, key_problems, raise_problems
+    from sale.sim.params import SIM_POOL
+    from sale.suites.suite import SUITES, SuiteError, load_suite
+
+    problems = [directory_problem(cfg.out, "--out")]
+    try:
+        check_config(cfg)
+    except BenchError as exc:
+        problems += str(exc).splitlines()
+    if cfg.pool and cfg.pool != SIM_POOL:
+        problems += key_problems(load_pool(cfg.pool))
+    if cfg.suite not in SUITES:
+        try:
+            load_suite(cfg.suite, cfg.seed, cfg.out / "suite", domains=tuple(d.name for d in cfg.domains))
+        except SuiteError as exc:
+            problems += exc.problems
+    raise_problems(problems)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from sale.bench.config import BenchError
     from sale.bench.runner import run_bench
     from sale.suites.suite import SuiteError
 
     try:
         cfg = bench_config(args)
-        check_config(cfg)
+        preflight_bench(cfg)
     except (BenchError, PoolError, SuiteError, ValueError) as exc:
         return report_error(exc)
     if args.seeds:

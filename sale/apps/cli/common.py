@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,9 @@ EXIT_BAD_INPUT = 2
 
 
 def report_error(exc: Exception) -> int:
-    """One unwrapped line (or block, for a pool file's list of problems) on stderr, then exit code 2."""
-    print(f"error: {exc}", file=sys.stderr)
+    """One unwrapped line per problem (a pool file's list of problems is one block) on stderr, then exit code 2."""
+    for problem in getattr(exc, "problems", None) or [str(exc)]:
+        print(f"error: {problem}", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 
@@ -40,20 +42,52 @@ def check_pool_args(args: argparse.Namespace) -> Any:
         raise ValueError(f"--checkpoints {checkpoints.split('@')[-1]!r}: give a SQLite file or a postgresql:// URL")
     if args.weights:
         Weights.from_file(args.weights)
-    if args.k < 1:
-        raise ValueError("--k must be at least 1")
     check_jury_signal(args.jury_signal, args.jury_batch)
-    if not (args.budget_bias >= 0 and args.budget_bias != float("inf")):
-        raise ValueError("--budget-bias must be a finite number >= 0")
     if args.search == "bm25":
         from tools.search import make_backend
 
         make_backend("bm25", str(Path(args.corpus).resolve()) if args.corpus else "")
+    preflight(args, pool, checkpoints)
     return pool
 
 
+def flag_of(args: argparse.Namespace) -> Any:
+    """How the user spelled a context setting: its option when the command has one, else the setting's name."""
+    return lambda name: f"--{name.replace('_', '-')}" if hasattr(args, name) else name
+
+
+def memory_dir_of(args: argparse.Namespace) -> Path:
+    from graphs.live import default_memory_dir
+
+    return Path(args.memory).expanduser() if args.memory else default_memory_dir()
+
+
+def preflight(args: argparse.Namespace, pool: Any, checkpoints: str) -> None:
+    """Keys, knobs, the memory directory and the checkpoint file, all checked before any call or write; raises
+    one ConfigError listing every problem (sale/core/preflight.py)."""
+    from graphs.live import shared_memory_urls
+    from sale.core.preflight import (
+        checkpoint_problems,
+        key_problems,
+        knob_problems,
+        knobs_of,
+        memory_problems,
+        raise_problems,
+    )
+
+    problems = key_problems(pool) + knob_problems(knobs_of(context_from_args(args, None, None)), flag_of(args))
+    if not shared_memory_urls(args.memory_log, args.memory_index)[0]:
+        memory = memory_problems(memory_dir_of(args))
+        problems += memory
+        if not memory and hasattr(args, "checkpoints"):
+            problems += checkpoint_problems(checkpoints or str(memory_dir_of(args) / "checkpoints.sqlite"))
+    elif hasattr(args, "checkpoints"):
+        problems += checkpoint_problems(checkpoints)
+    raise_problems(problems)
+
+
 def open_memory(args: argparse.Namespace) -> Any:
-    from graphs.live import default_memory_dir, shared_memory_urls
+    from graphs.live import shared_memory_urls
     from memory_store import AuctionMemory, MemoryLockedError
 
     try:
@@ -61,9 +95,8 @@ def open_memory(args: argparse.Namespace) -> Any:
 
         policy = RetentionPolicy.parse(getattr(args, "memory_policy", "") or "")
         log_url, index_url = shared_memory_urls(args.memory_log, args.memory_index)
-        return AuctionMemory(Path(args.memory).expanduser() if args.memory else default_memory_dir(), policy=policy,
-                             log_url=log_url, index_url=index_url)
-    except (MemoryLockedError, NotADirectoryError, ValueError, ConnectionError) as exc:
+        return AuctionMemory(memory_dir_of(args), policy=policy, log_url=log_url, index_url=index_url)
+    except (MemoryLockedError, OSError, ValueError, ConnectionError, sqlite3.DatabaseError) as exc:
         raise BadInput(str(exc)) from None
 
 

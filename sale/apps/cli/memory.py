@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from sale.apps.cli.common import BadInput, open_memory, report_error
+from sale.apps.cli.common import BadInput, memory_dir_of, open_memory, report_error
+from sale.core.preflight import ConfigError, memory_problems, raise_problems
 
 
 def _redacted(url: str) -> str:
@@ -20,9 +21,13 @@ def _redacted(url: str) -> str:
 
 
 def cmd_memory(args: argparse.Namespace) -> int:
+    from graphs.live import shared_memory_urls
+
     try:
+        if not shared_memory_urls(args.memory_log, args.memory_index)[0]:
+            raise_problems(memory_problems(memory_dir_of(args)))  # a damaged log is refused, never rewritten
         memory = open_memory(args)
-    except BadInput as exc:
+    except (BadInput, ConfigError) as exc:
         return report_error(exc)
     with memory:
         if args.action == "rebuild":

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import ipaddress
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -77,13 +78,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything is announced or started: a taken port is bad input."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise BadInput(f"--host {host}: cannot resolve or use it ({exc.strerror or exc})") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror or exc} (is another server using that "
+                       "port? pick another with --port)") from None
+    return sock
+
+
 async def _serve(args: argparse.Namespace, pool: Any, keys: frozenset[str] | None) -> None:
     import uvicorn
 
     from sale.apps.server import create_app
 
-    memory = open_memory(args)
+    sock = bind(args.host, args.port)
     with contextlib.ExitStack() as stack:
+        stack.callback(sock.close)
+        memory = open_memory(args)
         stack.callback(memory.close)
         if pool is None:
             from sale.local import embedded_pool
@@ -95,4 +116,4 @@ async def _serve(args: argparse.Namespace, pool: Any, keys: frozenset[str] | Non
         auth = f"{len(keys)} API key(s) required" if keys else "no API key required"
         print(f"serving models sale, sale-route, {', '.join(pool.names)} on http://{args.host}:{args.port}/v1 "
               f"({auth})", file=sys.stderr, flush=True)
-        await uvicorn.Server(config).serve()
+        await uvicorn.Server(config).serve(sockets=[sock])
