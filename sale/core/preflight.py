@@ -77,6 +77,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "fallback": ("next_best", "none"),
     "search_backend": ("ddgs", "bm25"),
     "auction_policy": ("always", "adaptive"),
+    "execution": ("auto", "react"),
 }
 
 
