@@ -38,8 +38,7 @@ async def draft(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     agent = state.get("agent") or state["candidates"][0]["agent"]
     plan = state.get("plan") or state["candidates"][0]["plan"]
     spec = pool_of(ctx).get(agent)
-    messages = [SystemMessage(domain.prompt("DRAFT_SYSTEM").format(agent=agent, form=domain.answer_form,
-                                                                     deliverable=domain.deliverable)),
+    messages = [SystemMessage(domain.prompt("DRAFT_SYSTEM").format(agent=agent, deliverable=domain.deliverable)),
                 HumanMessage(domain.prompt("EXECUTE_USER").format(task=state["task"], plan=plan))]
     call = await call_model(spec, messages, purpose="execute", deadline_s=ctx.execute_deadline_s,
                             max_tokens=ctx.exec_max_tokens, factory=ctx.live.model_factory,

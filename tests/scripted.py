@@ -28,7 +28,7 @@ def kind_of_system_prompt(system: str) -> str:
         return "jury"
     if "bidding again" in system:
         return "rebid"
-    if "no tools for this reply" in system:
+    if "you have no tools for it" in system:
         return "draft"
     if "You won an auction" in system:
         return "execute"

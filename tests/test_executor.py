@@ -103,7 +103,8 @@ async def test_each_step_returns_only_the_messages_it_adds(memory, corpus):
                                                            context=ctx, stream_mode="updates")]
         second = stub.calls("small", "execute")[1]["messages"]
     added = [(node, [m.type for m in u[node].get("messages", [])]) for u in updates for node in u]
-    assert added == [("act", ["system", "human", "ai"]), ("tools", ["human"]), ("act", ["ai"]), ("deliver", [])]
+    assert added == [("draft", []), ("act", ["system", "human", "ai"]), ("tools", ["human"]), ("act", ["ai"]),
+                     ("deliver", [])]
     assert updates[-1]["deliver"]["answer"] == "42" and updates[-1]["deliver"]["answer_source"] == "final_answer"
     assert [m["role"] for m in second] == ["system", "user", "assistant", "user"]  # the model still sees it all
 
@@ -112,7 +113,7 @@ async def test_a_tool_call_written_as_a_json_block_runs_under_the_native_protoco
     """Qwen2.5 on llama.cpp writes the call as fenced JSON content; the offered tool runs, an unoffered one does not."""
     call = '```json\n{\n  "name": "python",\n  "arguments": {\n    "code": "print(6 * 7)"\n  }\n}\n```'
     with StubServer({"big": Behaviour(execute=[call, "The answer is 42."])}) as stub:
-        ctx = context_for(stub_pool(stub, {"big": 0.36}), memory, corpus)
+        ctx = context_for(stub_pool(stub, {"big": 0.36}), memory, corpus, execution="react")
         out = await executor_graph.ainvoke({"task": "Compute 6 * 7 in Python and report it.", "plan": "p",
                                             "agent": "big", "domain": "coding"}, context=ctx)
         second = stub.calls("big", "execute")[1]["messages"]
@@ -121,7 +122,7 @@ async def test_a_tool_call_written_as_a_json_block_runs_under_the_native_protoco
     assert second[-1]["role"] == "tool" and second[-2]["tool_calls"][0]["function"]["name"] == "python"
     search = '{"name": "search", "arguments": {"query": "six times seven"}}'  # not offered for coding
     with StubServer({"big": Behaviour(execute=[search])}) as stub:
-        ctx = context_for(stub_pool(stub, {"big": 0.36}), memory, corpus)
+        ctx = context_for(stub_pool(stub, {"big": 0.36}), memory, corpus, execution="react")
         out = await executor_graph.ainvoke({"task": "t", "plan": "p", "agent": "big", "domain": "coding"},
                                            context=ctx)
     assert out["status"] == "answered" and out["answer"] == search and out["model_steps"] == 1
@@ -269,7 +270,8 @@ async def test_the_last_step_asks_for_the_deliverable_instead_of_another_action(
     first = ("Action: python\nAction Input:\n```python\ndef add(a, b):\n    return a + b\nprint(add(1, 2))\n```"
              if protocol == "text" else {"tool_calls": [("python", {"code": "def add(a, b):\n    return a + b"})]})
     with StubServer({"small": Behaviour(execute=[first, f"Final Answer:\n{ADD}"])}) as stub:
-        ctx = context_for(stub_pool(stub, {"small": 0.05}, tool_protocol=protocol), memory, corpus, max_steps=2)
+        ctx = context_for(stub_pool(stub, {"small": 0.05}, tool_protocol=protocol), memory, corpus, max_steps=2,
+                          execution="react")
         out = await executor_graph.ainvoke({"task": CODING_TASK, "plan": "p", "agent": "small"}, context=ctx)
         requests = stub.calls("small", "execute")
     assert len(requests) == 2 and "tools" not in requests[1]

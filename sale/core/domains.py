@@ -79,7 +79,8 @@ class Domain:
     check: Check | None = None
     """Runs a draft against what the task shows (for code: its examples, in the sandbox) before it is final."""
     answer_form: str = "the answer itself"
-    """What follows ``Final Answer:`` when the executor's last step asks for it (``{form}`` in ``FINAL_STEP``)."""
+    """What follows ``Final Answer:`` when the executor's last step asks for it (``{form}`` in ``FINAL_STEP``):
+    words that describe the answer, never a ``<placeholder>`` a model could echo."""
     matches: Callable[[str], bool] | None = None
     """For ``domain="auto"``: claims a task (checked before the shipped code-or-search rule)."""
 

@@ -132,20 +132,17 @@ EXECUTE_TEXT_SYSTEM = (
 )
 TEXT_TOOL_INPUT = {"python": "```python\n<code>\n```", "search": "<what to look up>"}
 FINAL_STEP = (
-    "This is your last step: no more tools. Reply now with the words Final Answer: followed by {form}. "
-    "{deliverable}"
+    "This is your last step: no more tools. Write Final Answer: on its own line, then {form}. {deliverable}"
 )
 ANSWER_FORM = {
-    "coding": "the complete code of your solution in a ```python block (every import and the whole function "
-              "definition, written out in full)",
+    "coding": "your complete code in one ```python block",
 }
 EXECUTE_USER = "Task:\n{task}\n\nYour plan:\n{plan}"
 DRAFT_REJECTED = ("Observation:\nThat draft is not final: {why}. Fix it: test your code with the tools, then give "
                   "the Final Answer.")
 DRAFT_SYSTEM = (
     "You are {agent}. You won an auction for the task below with the plan shown. Carry out that plan: do not "
-    "re-plan. You have no tools for this reply. Reply with the words Final Answer: followed by {form}. "
-    "{deliverable}"
+    "re-plan. Answer in this one reply; you have no tools for it. {deliverable}"
 )
 OBSERVATION = "Observation:\n{observation}\n\nContinue: another Action, or the Final Answer."
 NO_OUTPUT = ("ran without error and printed nothing: defining a function prints nothing; call it and print the "
