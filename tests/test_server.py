@@ -129,6 +129,20 @@ def test_a_failed_streamed_auction_ends_with_an_error_event(memory):
                 list(stream)
 
 
+def test_an_execution_that_delivers_nothing_is_an_error_the_client_raises(memory):
+    """No answer is never a 200: the official client raises, plain and streamed, with code ``no_answer``."""
+    with StubServer({a: Behaviour(execute="Final Answer:") for a in ("small", "big")}) as stub:
+        context = AuctionContext(live=Live(pool=stub_pool(stub, PRICES), memory=memory))
+        with serving(create_app(context)) as url:
+            with pytest.raises(openai.InternalServerError) as err:
+                client(url).chat.completions.create(model="sale", messages=MESSAGES)
+            assert err.value.status_code == 503 and err.value.code == "no_answer"
+            assert "no answer" in err.value.message
+            stream = client(url).chat.completions.create(model="sale", messages=MESSAGES, stream=True)
+            with pytest.raises(openai.APIError, match="no answer"):
+                list(stream)
+
+
 def test_route_only_returns_winner_and_plan_without_executing(server, stub, memory):
     resp = client(server).chat.completions.create(model="sale-route", messages=MESSAGES)
     record = resp.model_extra["sale"]
