@@ -31,7 +31,8 @@ async def tools(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     messages: list[BaseMessage] = []
     steps, calls = [], []
     domain = domain_of(ctx, state["task"], state["domain"])  # set by act, which always runs first
-    earlier = {s["key"]: s for s in state.get("steps", []) if s.get("kind") == "tool" and s.get("key")}
+    earlier = {s["key"]: s for s in state.get("steps", []) if s.get("kind") == "tool" and s.get("key")
+               and s.get("repeat_of") is None and s.get("agent") == state["agent"]}
     for action in state["pending"]:
         tool = domain.tool(action["name"])
         key = action_key(action)

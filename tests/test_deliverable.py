@@ -141,6 +141,7 @@ async def test_readme_incident_replayed_delivers_the_code_run_once(memory, tmp_p
     assert len(tools) == 5 and sum(1 for s in tools if s.get("repeat_of") is None) == 1
     assert result["usage"]["tool_calls"] == 1, "a repeated action is not charged"
     assert "already ran exactly this" in executed[2]["messages"][-1]["content"]
+    assert executed[4]["messages"][-1]["content"].count("already ran exactly this") == 1, "never nested"
     assert "defining a function prints nothing" in executed[1]["messages"][-1]["content"]
     code = result["answer"].split("```python\n", 1)[1].split("```", 1)[0]
     namespace: dict = {}
