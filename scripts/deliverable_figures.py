@@ -16,6 +16,7 @@ as "-". Usage:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gzip
 import json
 import sys
@@ -25,7 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sale.core.deliverable import code_delivery, text_delivery  # noqa: E402
+from sale.core.deliverable import Delivery, code_delivery, text_delivery  # noqa: E402
+from sale.suites.suite import BenchTask  # noqa: E402
+from sale.suites.verify import verify  # noqa: E402
 
 BID_CAP = 160
 
@@ -43,20 +46,29 @@ def folder_figures(folder: Path) -> dict:
     replies = _direct_replies(folder, suite)
     for router, runs in sorted(by_router.items()):
         recorded = all("answer_source" in r for r in runs)
+        seen: list[bool] | None = None
         if recorded:
             sources, how = [r["answer_source"] for r in runs], "recorded"
-        elif router.startswith("direct:") and replies:
-            agent = router.removeprefix("direct:")
-            sources = [_source(suite.get(r["task_id"]), replies.get((agent, r["task_id"]), "")) for r in runs]
-            how = "rule applied to the recorded reply"
-        elif any(r.get("answer") for r in runs):
-            sources = [_source(suite.get(r["task_id"]), r.get("answer") or "") for r in runs]
-            how = "rule applied to the recorded answer tail (500 characters)"
         else:
-            sources, how = [], "not recorded"
+            if router.startswith("direct:") and replies:
+                agent = router.removeprefix("direct:")
+                answers = [replies.get((agent, r["task_id"]), "") for r in runs]
+                how = "rule applied to the recorded reply"
+            elif any(r.get("answer") for r in runs):
+                answers = [r.get("answer") or "" for r in runs]
+                how = "rule applied to the recorded answer tail (500 characters)"
+            else:
+                answers, how = [], "not recorded"
+            deliveries = [_delivery(suite.get(r["task_id"]), a) for r, a in zip(runs, answers, strict=False)]
+            sources = [d.source for d in deliveries]
+            if deliveries and all(r["task_id"] in suite for r in runs):
+                pairs = zip(runs, deliveries, strict=True)
+                seen = [d.source != "none" and _passes(suite[r["task_id"]], d.answer) for r, d in pairs]
         n = len(runs)
         routers[router] = {
             "tasks": n, "pass_at_1": sum(r["passed"] for r in runs) / n,
+            "pass_at_1_as_seen": (sum(seen) / n if seen is not None
+                                  else sum(r["passed"] for r in runs) / n if recorded else None),
             "deliverable_share": sum(s != "none" for s in sources) / n if sources else None,
             "answer_sources": {s: sources.count(s) for s in sorted(set(sources))},
             "sources_from": how,
@@ -98,12 +110,18 @@ def _direct_replies(folder: Path, suite: dict[str, dict]) -> dict[tuple[str, str
     return out
 
 
-def _source(task: dict | None, answer: str) -> str:
-    if task is None:
-        return text_delivery("", answer).source
-    if task.get("verifier") in ("unit_tests", "python_tests"):
-        return code_delivery(task["task"], answer).source
-    return text_delivery(task["task"], answer).source
+def _delivery(task: dict | None, answer: str) -> Delivery:
+    if task is not None and task.get("verifier") in ("unit_tests", "python_tests"):
+        return code_delivery(task["task"], answer)
+    return text_delivery(task["task"] if task else "", answer)
+
+
+def _passes(row: dict, answer: str) -> bool:
+    """The suite's own verifier on the answer a user would have seen (llm_judge rows need a model: not here)."""
+    if row.get("verifier") == "llm_judge":
+        return False
+    fields = {k: row[k] for k in BenchTask.__dataclass_fields__ if k in row}
+    return asyncio.run(verify(BenchTask(**fields), answer))["passed"]
 
 
 def _fmt(x: float | None, pct: bool = False) -> str:
@@ -115,11 +133,13 @@ def _fmt(x: float | None, pct: bool = False) -> str:
 def print_table(figures: list[dict]) -> None:
     for f in figures:
         print(f"\n## {f['folder']}\n")
-        print("| router | pass@1 | carries a deliverable | sources | tokens/task | exec steps/task | repeats/run |")
-        print("|---|---|---|---|---|---|---|")
+        print("| router | pass@1 as scored | pass@1 of the answer users get | carries a deliverable | sources | "
+              "tokens/task | exec steps/task | repeats/run |")
+        print("|---|---|---|---|---|---|---|---|")
         for name, r in f["routers"].items():
             sources = ", ".join(f"{k} {v}" for k, v in r["answer_sources"].items())
-            print(f"| {name} | {_fmt(r['pass_at_1'], True)} | {_fmt(r['deliverable_share'], True)} | {sources} | "
+            print(f"| {name} | {_fmt(r['pass_at_1'], True)} | {_fmt(r['pass_at_1_as_seen'], True)} | "
+                  f"{_fmt(r['deliverable_share'], True)} | {sources} | "
                   f"{_fmt(r['tokens_per_task'])} | {_fmt(r['exec_steps_per_task'])} | "
                   f"{_fmt(r['repeated_actions_per_run'])} |")
         a = f["auctions"]

@@ -168,6 +168,10 @@ def print_result(result: dict[str, Any], out: Console) -> None:
         out.rule(f"execution by {execution['agent']} ({execution['status']}, {execution['model_steps']} model "
                  f"step(s), {execution['tool_calls']} tool call(s))")
         for step in execution["steps"]:
+            if step["kind"] == "draft":
+                check = (step.get("check") or {}).get("detail") or step.get("error") or "delivered nothing"
+                out.print(f"  [{step['step']}] draft in one call: {'kept' if step['kept'] else 'not kept'} ({check})",
+                          highlight=False, markup=False)
             if step["kind"] == "tool":
                 first = step["input"].strip().splitlines()[0] if step["input"].strip() else ""
                 out.print(f"  [{step['step']}] {step['tool']}: {first[:100]}  ->  "
