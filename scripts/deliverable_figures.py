@@ -26,11 +26,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from nodes.bid import close_cut_plan  # noqa: E402
 from sale.core.deliverable import Delivery, code_delivery, text_delivery  # noqa: E402
 from sale.suites.suite import BenchTask  # noqa: E402
 from sale.suites.verify import verify  # noqa: E402
 
 BID_CAP = 160
+ROUTED = ("wtp", "carrot", "to-router")
+"""Baselines that route each task to one agent and are scored on that agent's own run."""
 
 
 def _rows(path: Path) -> list[dict]:
@@ -44,7 +47,10 @@ def folder_figures(folder: Path) -> dict:
         by_router[run["router"]].append(run)
     routers = {}
     replies = _direct_replies(folder, suite)
-    for router, runs in sorted(by_router.items()):
+    seen_alone: dict[tuple[str, str], bool] = {}
+    order = sorted(by_router, key=lambda name: (name.partition(":")[0] not in ("single", "direct"), name))
+    for router in order:
+        runs = by_router[router]
         recorded = all("answer_source" in r for r in runs)
         seen: list[bool] | None = None
         if recorded:
@@ -64,6 +70,10 @@ def folder_figures(folder: Path) -> dict:
             if deliveries and all(r["task_id"] in suite for r in runs):
                 pairs = zip(runs, deliveries, strict=True)
                 seen = [d.source != "none" and _passes(suite[r["task_id"]], d.answer) for r, d in pairs]
+                if router.startswith("single:"):
+                    seen_alone |= {(r["agent"], r["task_id"]): ok for r, ok in zip(runs, seen, strict=True)}
+            elif router in ROUTED and all((r["agent"], r["task_id"]) in seen_alone for r in runs):
+                seen, how = [seen_alone[(r["agent"], r["task_id"])] for r in runs], "the chosen agent's own run"
         n = len(runs)
         routers[router] = {
             "tasks": n, "pass_at_1": sum(r["passed"] for r in runs) / n,
@@ -84,6 +94,9 @@ def folder_figures(folder: Path) -> dict:
         auctions |= {"share_at_cap": sum(at_cap) / len(bids),
                      "cap_from": "recorded truncated flag" if marked else f"tokens >= {BID_CAP}",
                      "share_open_code_fence": sum(b["text"].count("```") % 2 for b in bids) / len(bids)}
+        if not marked:  # what the same bids become now: closed where the cap cut them (nodes/bid.py)
+            closed = [close_cut_plan(b["text"]) if cut else b["text"] for b, cut in zip(bids, at_cap, strict=True)]
+            auctions["share_open_code_fence_once_closed"] = sum(t.count("```") % 2 for t in closed) / len(bids)
     return {"folder": str(folder), "routers": routers, "auctions": auctions}
 
 
@@ -145,7 +158,9 @@ def print_table(figures: list[dict]) -> None:
         a = f["auctions"]
         if a["first_round_bids"]:
             print(f"\nfirst-round bids: {a['first_round_bids']}; at the length cap: {_fmt(a['share_at_cap'], True)} "
-                  f"({a['cap_from']}); left inside an open code fence: {_fmt(a['share_open_code_fence'], True)}")
+                  f"({a['cap_from']}); left inside an open code fence: {_fmt(a['share_open_code_fence'], True)}"
+                  + (f" (closed as bids now are: {_fmt(a['share_open_code_fence_once_closed'], True)})"
+                     if "share_open_code_fence_once_closed" in a else ""))
 
 
 def main() -> int:
