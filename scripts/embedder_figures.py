@@ -37,13 +37,15 @@ from memory_store.embeddings import MAX_SEQ_LENGTH, Embedder, model_path  # noqa
 UNICODE = [
     "日本語で二つのリストをマージする関数を書いてください。", "用 Python 写一个快速排序", "한국어 문장 임베딩 테스트",
     "Привет, мир! Напиши функцию сортировки.", "مرحبا بالعالم، اكتب دالة", "שלום עולם", "Ελληνικά γράμματα αβγδ",
-    "café naïve résumé façade jalapeño", "e\u0301 combining accents o\u0308", "zero\u200bwidth\u200djoiner", "🎉🚀🔥 emoji only",
+    "café naïve résumé façade jalapeño", "e\u0301 combining accents o\u0308", "zero\u200bwidth\u200djoiner",
+    "🎉🚀🔥 emoji only",
     "Fix the bug 🐛 in parse() 👉 returns None", "∑_{i=1}^{n} i² = n(n+1)(2n+1)/6", "tab\tseparated\tvalues\nnew line",
-    "ＦＵＬＬＷＩＤＴＨ　ｌｅｔｔｅｒｓ", "हिन्दी में एक वाक्य", "ไทย ภาษา", "control\x00\x07chars", "👨‍👩‍👧‍👦 family ZWJ", "ſtraße ǅ ﬁ ligatures",
+    "ＦＵＬＬＷＩＤＴＨ　ｌｅｔｔｅｒｓ", "हिन्दी में एक वाक्य", "ไทย ภาษา",
+    "control\x00\x07chars", "👨‍👩‍👧‍👦 family ZWJ", "ſtraße ǅ ﬁ ligatures",
 ]
 SHORT = ["", " ", "\n", "a", "?", "ok", "🙂", "x", "  padded  ", "def", "42", "[UNK]", "[CLS] [SEP]"]
-LONG_PROSE = ("The auction asks every agent for a short strategy, the jury scores each strategy, and the cheapest agent "
-              "whose strategy scores close to the best wins the task. ")
+LONG_PROSE = ("The auction asks every agent for a short strategy, the jury scores each strategy, and the cheapest "
+              "agent whose strategy scores close to the best wins the task. ")
 
 
 def corpus() -> list[str]:
@@ -124,7 +126,8 @@ def cold_start(backend: str, texts: list[str], runs: int = 3) -> dict:
 def reference_texts() -> list[str]:
     return [
         "Write a Python function that returns the n-th Fibonacci number.",
-        "Plan: parse the CSV with `csv.reader`, then\n```python\ndef total(rows):\n    return sum(float(r[2]) for r in rows)\n```",
+        "Plan: parse the CSV with `csv.reader`, then\n"
+        "```python\ndef total(rows):\n    return sum(float(r[2]) for r in rows)\n```",
         "日本語のテキスト、絵文字 🎉🚀 と accents: café naïve",
         "ok",
         LONG_PROSE * 12,

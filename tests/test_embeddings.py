@@ -1,4 +1,4 @@
-"""The numpy embedder gives sentence-transformers' vectors (known answers in tests/data), so stored memories stay valid."""
+"""The numpy embedder gives sentence-transformers' vectors (known answers in tests/data): stored memories stay valid."""
 
 from __future__ import annotations
 
