@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -85,8 +86,10 @@ class Embedder:
         from tokenizers import Tokenizer
 
         # One BLAS thread: these matrices are small, and on cores shared with the model servers a second BLAS
-        # thread spins and waits, measured 10-20x slower (docs/figures/embedder.json).
+        # thread spins and waits (docs/figures/embedder.json: numpy.ms_per_text_batch1_two_blas_threads). The lock
+        # keeps concurrent callers from restoring each other's limit wrongly.
         self._blas = ThreadpoolController()
+        self._lock = threading.Lock()
 
         path = model_path()
         self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
@@ -116,7 +119,7 @@ class Embedder:
             })
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        with self._blas.limit(limits=1, user_api="blas"):
+        with self._lock, self._blas.limit(limits=1, user_api="blas"):
             return self._embed(list(texts))
 
     def _embed(self, texts: list[str]) -> list[list[float]]:
