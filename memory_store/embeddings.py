@@ -86,7 +86,7 @@ class Embedder:
         from tokenizers import Tokenizer
 
         # One BLAS thread: these matrices are small, and on cores shared with the model servers a second BLAS
-        # thread spins and waits (docs/figures/embedder.json: numpy.ms_per_text_batch1_two_blas_threads). The lock
+        # thread spins and waits (docs/figures/embedder.json, numpy_with_every_core_busy). The lock
         # keeps concurrent callers from restoring each other's limit wrongly.
         self._blas = ThreadpoolController()
         self._lock = threading.Lock()
