@@ -19,7 +19,7 @@ import numpy as np
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
 MAX_SEQ_LENGTH = 256  # sentence_bert_config.json: longer texts are truncated there, so here too
-BATCH_SIZE = 32
+BATCH_TOKENS = 2048  # tokens per forward pass: large enough for fast matrix products, small enough for memory
 
 _LAYERS = 6
 _HEADS = 12
@@ -123,10 +123,14 @@ class Embedder:
             return self._embed(list(texts))
 
     def _embed(self, texts: list[str]) -> list[list[float]]:
+        sequences = [np.array(e.ids) for e in self._tokenizer.encode_batch(texts)] if texts else []
         out = np.empty((len(texts), EMBEDDING_DIM), dtype=np.float32)
-        for start in range(0, len(texts), BATCH_SIZE):
-            encodings = self._tokenizer.encode_batch(texts[start:start + BATCH_SIZE])
-            out[start:start + len(encodings)] = self._forward([np.array(e.ids) for e in encodings])
+        start = tokens = 0
+        for end, seq in enumerate(sequences, 1):
+            tokens += len(seq)
+            if tokens >= BATCH_TOKENS or end == len(sequences):
+                out[start:end] = self._forward(sequences[start:end])
+                start, tokens = end, 0
         return out.tolist()
 
     def _forward(self, sequences: list[np.ndarray]) -> np.ndarray:
