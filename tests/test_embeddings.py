@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from memory_store.embeddings import EMBEDDING_DIM, MAX_SEQ_LENGTH, Embedder
+from memory_store.embeddings import BATCH_TOKENS, EMBEDDING_DIM, MAX_SEQ_LENGTH, Embedder
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "embedding_reference.json").read_text())
 
@@ -33,8 +33,10 @@ def test_the_references_cover_unicode_and_truncation(embedder):
 
 def test_a_batch_gives_the_vectors_of_its_texts_alone(embedder):
     texts = [c["text"] for c in REFERENCE["cases"]] + ["", "short", "a somewhat longer sentence about sorting"]
+    texts += [max(texts, key=len)] * 9  # past BATCH_TOKENS: several forward passes
     batched = np.array(embedder.embed(texts))
     single = np.array([embedder.embed([t])[0] for t in texts])
+    assert 9 * MAX_SEQ_LENGTH > BATCH_TOKENS
     assert np.abs(batched - single).max() < 1e-5
     assert embedder.embed([]) == []
 
