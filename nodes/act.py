@@ -80,7 +80,7 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     update: dict[str, Any] = {"calls": [ledger_entry(call)], "model_steps": step, "tokens_used": used,
                               "agent": agent, "domain": domain.name}
     if call["error"]:
-        return update | _fallback(state, ctx, candidates, agent, call["error"])
+        return update | hand_over(state, ctx, candidates, agent, call["error"])
     if spec.tool_protocol == "native":
         tool_calls = [] if last else call["tool_calls"] or _inline_calls(call["text"], offered, step)
         replies: list[BaseMessage] = [AIMessage(content=call["text"], tool_calls=[
@@ -123,8 +123,10 @@ def _native_input(call: dict[str, Any]) -> str:
     return str(args.get("code") or args.get("query") or next(iter(args.values()), "")) if args else ""
 
 
-def _fallback(state: ExecutorState, ctx: AuctionContext, candidates: list[Candidate], agent: str,
+def hand_over(state: ExecutorState, ctx: AuctionContext, candidates: list[Candidate], agent: str,
               error: str) -> dict:
+    """The next-ranked bid takes over from an agent whose endpoint failed (context ``fallback``), or the run
+    fails."""
     tried = {agent} | {f["from"] for f in state.get("fallbacks", [])}
     remaining = [c for c in candidates if c["agent"] not in tried]
     if ctx.fallback != "next_best" or not remaining:

@@ -9,6 +9,7 @@ from graphs.context import AuctionContext
 from graphs.live import breaker_for, domain_of, pool_of
 from graphs.state import Bid, BidTask
 from sale.core.calls import CallRecord, call_model, ledger_entry
+from sale.core.deliverable import parsable_prefix
 from sale.core.entropy import plan_entropy
 from sale.core.pool import AgentSpec
 
@@ -44,16 +45,23 @@ async def strategy_call(spec: AgentSpec, messages: list, purpose: str, ctx: Auct
 
 def close_cut_plan(text: str) -> str:
     """A plan the length cap cut off, closed cleanly: the unfinished last line goes (a half-written line of code
-    is wrong code), and so does a code block left open, unless it is most of the plan (then it is closed)."""
+    is wrong code), and so does a code block left open, unless it is most of the plan: then it keeps the lines
+    that still parse as Python, and is closed."""
     head, newline, _ = text.rpartition("\n")
     if not newline:
         sentence = max(text.rfind(". "), text.rfind("! "), text.rfind("? "))
         head = text[:sentence + 1] if sentence > 0 else text.rsplit(" ", 1)[0]
     head = head.rstrip()
     if head.count("```") % 2:
-        before = head[:head.rfind("```")].rstrip()
-        head = before if len(before.split()) >= MIN_KEPT_WORDS else head + "\n```"
-    return head or text
+        fence = head.rfind("```")
+        before = head[:fence].rstrip()
+        opening, _, code = head[fence:].partition("\n")
+        code = parsable_prefix(code)
+        if len(before.split()) >= MIN_KEPT_WORDS or not code.strip():
+            head = before
+        else:
+            head = f"{before}\n{opening}\n{code}\n```".lstrip("\n")
+    return head  # empty when nothing but a cut line of code was written: no plan (disqualified as empty)
 
 
 def make_bid(agent: str, round_: int, call: CallRecord, retrieved: list[str]) -> Bid:

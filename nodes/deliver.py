@@ -10,12 +10,13 @@ from graphs.context import AuctionContext
 from graphs.live import domain_of
 from graphs.state import ExecutorState
 
-NO_ANSWER = "no answer"
+NO_ANSWER = "no_answer"
 
 
 def deliver(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     domain = domain_of(runtime.context, state["task"], state.get("domain"))
-    delivery = domain.deliver(state["task"], state.get("answer") or "", state.get("steps") or [])
+    own = [s for s in state.get("steps") or [] if s.get("agent") in (None, state.get("agent"))]
+    delivery = domain.deliver(state["task"], state.get("answer") or "", own)
     update: dict = {"answer": delivery.answer, "answer_source": delivery.source, "final_reply": state.get("answer")
                     or ""}
     if delivery.source == "none" and state.get("status") != "failed":

@@ -15,13 +15,11 @@ from langgraph.runtime import Runtime
 from graphs.context import AuctionContext
 from graphs.live import breaker_for, domain_of, pool_of
 from graphs.state import ExecutorState
-from nodes.act import start_messages
+from nodes.act import hand_over, start_messages
 from nodes.run_tools import tool_settings
 from sale.core.calls import call_model, ledger_entry
+from sale.core.deliverable import EXECUTIONS
 from sale.core.domains import Domain
-from sale.core.prompts import DRAFT_REJECTED
-
-EXECUTIONS = ("auto", "react")
 
 
 def drafts(ctx: AuctionContext, domain: Domain) -> bool:
@@ -57,9 +55,14 @@ async def draft(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     update["steps"] = [record]
     if passed:
         return update | {"answer": call["text"], "status": "answered", "pending": []}
-    if call["error"] or not call["text"].strip():
+    if call["error"]:
+        candidates = state.get("candidates") or [{"agent": agent, "plan": plan}]
+        return update | hand_over(state, ctx, candidates, agent, call["error"])
+    if ctx.max_steps <= 1:
+        return update | {"answer": call["text"], "status": "step budget exhausted", "pending": []}
+    if not call["text"].strip():
         return update
     why = check["detail"] if check is not None else delivery.reason
     opening = start_messages(agent, spec.tool_protocol, state["task"], plan, domain)
     return update | {"messages": [*opening, AIMessage(content=call["text"]),
-                                  HumanMessage(DRAFT_REJECTED.format(why=why))]}
+                                  HumanMessage(domain.prompt("DRAFT_REJECTED").format(why=why))]}

@@ -51,13 +51,13 @@ async def run_executor(executor_graph: Pregel, state: AuctionState, runtime: Run
         "final_reply": out.get("final_reply", ""),
         "agent": out.get("agent", winner["agent"]),
         "model_steps": out.get("model_steps", 0),
-        "tool_calls": sum(1 for s in out.get("steps", []) if s["kind"] == "tool"),
+        "tool_calls": sum(1 for s in out.get("steps", []) if s["kind"] == "tool" and s.get("repeat_of") is None),
         "fallbacks": out.get("fallbacks", []),
         "steps": out.get("steps", []),
     }
     update = {"answer": out.get("answer", ""), "calls": out.get("calls", []), "execution": execution}
-    if out.get("status") == NO_ANSWER:
-        update |= {"status": "no_answer", "error": out["error"]}
-    elif out.get("error"):
+    if out.get("error") and out.get("status") != NO_ANSWER:
         update["error"] = f"execution failed: {out['error']}"
+    if out.get("answer_source", "none") == "none":  # nothing delivered, whatever ended the run
+        update |= {"status": NO_ANSWER, "error": update.get("error") or out.get("error") or "no answer"}
     return update

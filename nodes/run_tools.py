@@ -4,7 +4,8 @@ Only the tools the task's domain offers run (any LangChain tool; the shipped one
 search settings through ``config["configurable"]``); a call to any other tool gets an observation saying so and
 costs nothing. A tool that raises gives the agent an observation naming the error. Each call is priced (context
 ``tool_prices``) and recorded in the run's ledger. A call identical to one already made (same tool, same input)
-is not run again nor charged: the agent is told it already ran it, and what came back.
+that succeeded is not run again nor charged: the agent is told it already ran it, and what came back. Steps keep
+a call's whole input: the code an agent ran may be what the run delivers.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ async def tools(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     steps, calls = [], []
     domain = domain_of(ctx, state["task"], state["domain"])  # set by act, which always runs first
     earlier = {s["key"]: s for s in state.get("steps", []) if s.get("kind") == "tool" and s.get("key")
-               and s.get("repeat_of") is None and s.get("agent") == state["agent"]}
+               and s.get("repeat_of") is None and s.get("agent") == state["agent"] and s.get("ok", True)}
     for action in state["pending"]:
         tool = domain.tool(action["name"])
         key = action_key(action)
@@ -40,7 +41,7 @@ async def tools(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
             seen = earlier[key]
             observation = REPEATED_ACTION.format(step=seen["step"], observation=seen["observation"])
             steps.append({"step": state.get("model_steps", 0), "agent": state["agent"], "kind": "tool",
-                          "tool": action["name"], "input": action["input"][:2000], "observation": observation[:2000],
+                          "tool": action["name"], "input": action["input"], "observation": observation[:2000],
                           "ok": seen.get("ok", True), "key": key, "repeat_of": seen["step"]})
             messages.append(ToolMessage(content=observation, tool_call_id=action["id"]) if protocol == "native"
                             else HumanMessage(OBSERVATION.format(observation=observation)))
@@ -56,7 +57,7 @@ async def tools(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
                       "completion_tokens": 0, "usd": price, "error": detail.get("error"), "reported_usage": None,
                       "latency_s": detail.get("duration_s", 0.0)})
         steps.append({"step": state.get("model_steps", 0), "agent": state["agent"], "kind": "tool",
-                      "tool": action["name"], "input": action["input"][:2000], "observation": observation[:2000],
+                      "tool": action["name"], "input": action["input"], "observation": observation[:2000],
                       "ok": detail.get("ok", True), "key": key})
         earlier[key] = steps[-1]
         if protocol == "native":

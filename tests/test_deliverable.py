@@ -21,6 +21,7 @@ from sale.core.react_text import parse_reply
 from sale.suites.suite import BenchTask
 from sale.suites.verify import verify
 from tests.openai_stub import Behaviour, StubServer, pool_toml, stub_pool
+from tools.checks import code_check, visible_examples
 
 ROOT = Path(__file__).resolve().parents[1]
 PALINDROME_TASK = ("Write a Python function is_palindrome(s) that ignores case and spaces, and say how you would "
@@ -50,6 +51,12 @@ def test_a_bare_final_answer_parses_as_an_empty_answer():
 
 @pytest.mark.parametrize(("task", "name"), [
     (PALINDROME_TASK, "is_palindrome"),
+    ("Reverse a list without using `reversed()`; write the function `rev(xs)`.", "rev"),
+    ("Count distinct items, like `len(set(xs))`: write the function count_unique(xs).", "count_unique"),
+    ("Write it: median([1, 3, 2]) should return 2.", "median"),
+    ("def is_palindrome(s: str) -> bool:\n    return s == s[::-1]\n\n\ndef make_palindrome(s: str) -> str:\n"
+     '    """The shortest palindrome that begins with s."""\n', "make_palindrome"),
+    ("Write a function in Python to check if a number is prime.", None),
     ("Return the sum.\n\nWrite the function `sum_multiples` in Python. Reply with ...", "sum_multiples"),
     ("Implement `parse_row(line)` for CSV rows.", "parse_row"),
     ("Write a class called Stack with push and pop.", "Stack"),
@@ -72,6 +79,35 @@ def test_a_definition_is_not_a_mention_nor_a_prefix():
 def test_the_defining_block_is_found_under_every_label_and_a_usage_block_does_not_replace_it(label):
     answer = f"Here it is:\n```{label}\n{PALINDROME}\n```\nUsage:\n```{label}\nprint(is_palindrome('abba'))\n```"
     assert defining_code(answer, "is_palindrome") == PALINDROME
+
+
+@pytest.mark.parametrize("answer", [
+    f"1. The code:\n   ```python\n   {PALINDROME.replace(chr(10), chr(10) + '   ')}\n   ```",
+    f"```python\r\n{PALINDROME.replace(chr(10), chr(13) + chr(10))}\r\n```",
+    f"```python title=palindrome.py\n{PALINDROME}\n```",
+    f"{PALINDROME}\n\nUsage:\n```python\nprint(is_palindrome('abba'))\n```",
+])
+def test_indented_crlf_titled_and_unfenced_definitions_are_found(answer):
+    assert defining_code(answer, "is_palindrome") == PALINDROME
+
+
+def test_helper_blocks_before_the_definition_come_with_it():
+    answer = "```python\nimport re\n\ndef clean(s):\n    return re.sub(r'\\s', '', s).lower()\n```\n" \
+             "```python\nprint(clean('x'))\n```\n```python\ndef is_palindrome(s):\n    t = clean(s)\n" \
+             "    return t == t[::-1]\n```"
+    code = defining_code(answer, "is_palindrome")
+    assert code.startswith("import re") and "print(clean" not in code and code.endswith("return t == t[::-1]")
+
+
+def test_a_long_program_run_with_the_tool_is_delivered_whole():
+    long = PALINDROME + "\n" + "\n".join(f"CONSTANT_{i} = {i}" for i in range(300))
+    delivery = code_delivery(PALINDROME_TASK, "Final Answer:", [{"kind": "tool", "tool": "python", "input": long}])
+    assert delivery.source == "last_code" and "CONSTANT_299 = 299" in delivery.answer and len(long) > 2000
+
+
+def test_answers_that_only_look_like_the_marker_are_kept():
+    assert text_delivery("q", "Final answers vary by region.").answer == "Final answers vary by region."
+    assert code_delivery("Write a function that sorts a list.", "```python\n```").source == "none"
 
 
 def test_unfenced_code_is_cut_where_it_stops_parsing():
@@ -181,7 +217,7 @@ async def test_the_step_budget_ends_with_a_deliverable_or_says_there_is_none(mem
         ctx = context_for(stub_pool(stub, {"big": 0.36}, tool_protocol=protocol), memory, tmp_path, max_steps=2,
                           execution="react")
         empty = await executor_graph.ainvoke({"task": PALINDROME_TASK, "plan": "p", "agent": "big"}, context=ctx)
-    assert empty["status"] == "no answer" and empty["answer"] == "" and empty["answer_source"] == "none"
+    assert empty["status"] == "no_answer" and empty["answer"] == "" and empty["answer_source"] == "none"
 
 
 def test_sale_run_exits_non_zero_with_one_line_when_nothing_is_delivered(tmp_path):
@@ -222,11 +258,61 @@ async def test_a_draft_that_fails_an_example_goes_to_the_react_loop(memory, tmp_
         assert len(stub.calls("big", "draft")) == 1 and len(stub.calls("big", "execute")) == 2
         first = stub.calls("big", "execute")[0]["messages"]
     assert [m["role"] for m in first] == ["system", "user", "assistant", "user"] and wrong in first[2]["content"]
-    assert "That draft is not final" in first[3]["content"] and "AssertionError" in first[3]["content"]
-    assert not out["steps"][0]["kept"] and "AssertionError" in out["steps"][0]["check"]["detail"]
+    assert "That draft is not final" in first[3]["content"] and "gave False, expected True" in first[3]["content"]
+    assert not out["steps"][0]["kept"] and "gave False, expected True" in out["steps"][0]["check"]["detail"]
     assert out["answer_source"] == "last_code" and defining_code(out["answer"], "is_palindrome") == PALINDROME
     with StubServer({"big": Behaviour(draft="unused", execute=f"Final Answer:\n```python\n{PALINDROME}\n```")}) as stub:
         ctx = context_for(stub_pool(stub, {"big": 0.36}, tool_protocol="text"), memory, tmp_path, execution="react")
         react = await executor_graph.ainvoke({"task": EXAMPLES_TASK, "plan": "p", "agent": "big"}, context=ctx)
         assert stub.calls("big", "draft") == [], "execution=react never drafts"
     assert react["answer_source"] == "final_answer" and react["steps"][0]["kind"] == "model"
+
+
+def test_visible_examples_are_read_as_people_write_them():
+    task = ("Write is_palindrome(s).\n>>> is_palindrome('Abba')\nTrue\n>>> print(is_palindrome('x'))\nTrue\n"
+            "assert is_palindrome('ab') == False\nis_palindrome('🙂') == True  # one character\n"
+            "is_palindrome_all([]) == True\n")
+    assert visible_examples(task, "is_palindrome") == [
+        ("is_palindrome('Abba')", "True"), ("is_palindrome('ab')", "False"), ("is_palindrome('🙂')", "True")]
+
+
+def test_a_draft_cannot_report_a_pass_by_tampering_with_the_interpreter():
+    spoof = ("```python\ndef is_palindrome(s):\n    return False\nimport builtins\n"
+             "builtins.exec = builtins.eval = lambda *a, **k: True\n```")
+    check = code_check(EXAMPLES_TASK, spoof)
+    assert not check["passed"] and check["failed"] == 2
+
+
+def test_a_task_that_names_no_function_checks_that_the_code_imports():
+    task = "Write a function in Python to check if a number is prime."
+    assert code_check(task, "```python\ndef prime(n):\n    return n > 1\n```")["passed"]
+    assert not code_check(task, "```python\nimport no_such_module\n```")["passed"]
+
+
+async def test_a_draft_whose_endpoint_fails_hands_over_to_the_next_bid(memory, tmp_path):
+    """The next-ranked agent takes over in the loop, with its own plan; the dead endpoint is not called again."""
+    with StubServer({"small": Behaviour(fault="http_500"),
+                     "big": Behaviour(execute=f"Final Answer:\n```python\n{PALINDROME}\n```")}) as stub:
+        ctx = context_for(stub_pool(stub, {"small": 0.05, "big": 0.36}), memory, tmp_path)
+        candidates = [{"agent": "small", "plan": "p"}, {"agent": "big", "plan": "q"}]
+        out = await executor_graph.ainvoke({"task": EXAMPLES_TASK, "plan": "p", "agent": "small",
+                                            "candidates": candidates}, context=ctx)
+    assert out["fallbacks"][0]["from"] == "small" and out["agent"] == "big"
+    assert out["answer_source"] == "final_answer" and "def is_palindrome" in out["answer"]
+
+
+async def test_a_budget_of_one_step_is_one_call(memory, tmp_path):
+    with StubServer({"big": Behaviour(draft="I cannot.", execute="Final Answer: unused")}) as stub:
+        ctx = context_for(stub_pool(stub, {"big": 0.36}), memory, tmp_path, max_steps=1)
+        out = await executor_graph.ainvoke({"task": EXAMPLES_TASK, "plan": "p", "agent": "big"}, context=ctx)
+        assert len(stub.requests) == 1
+    assert out["status"] == "no_answer" and out["model_steps"] == 1
+
+
+async def test_an_execution_that_fails_with_nothing_delivered_is_no_answer(memory, tmp_path):
+    with StubServer({"small": Behaviour(execute=[{"http": 400}], spread=2.0),
+                     "big": Behaviour(execute=[{"http": 400}], spread=0.1)}) as stub:
+        ctx = context_for(stub_pool(stub, {"small": 0.05, "big": 0.36}), memory, tmp_path, refine=False)
+        result = (await auction_graph.ainvoke({"task": "Which city is the capital of Veloria?"}, context=ctx))["result"]
+    assert result["status"] == "no_answer" and result["error"].startswith("execution failed")
+    assert [v["passed"] for v in memory.verdicts()] == [False]

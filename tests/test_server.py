@@ -134,9 +134,11 @@ def test_an_execution_that_delivers_nothing_is_an_error_the_client_raises(memory
     with StubServer({a: Behaviour(execute="Final Answer:") for a in ("small", "big")}) as stub:
         context = AuctionContext(live=Live(pool=stub_pool(stub, PRICES), memory=memory))
         with serving(create_app(context)) as url:
+            retrying = openai.OpenAI(base_url=url, api_key="unused", timeout=60)  # the default: 2 retries on 5xx
             with pytest.raises(openai.InternalServerError) as err:
-                client(url).chat.completions.create(model="sale", messages=MESSAGES)
+                retrying.chat.completions.create(model="sale", messages=MESSAGES)
             assert err.value.status_code == 503 and err.value.code == "no_answer"
+            assert len(stub.calls("small", "bid")) == 1, "the client was told not to rerun the auction"
             assert "no answer" in err.value.message
             stream = client(url).chat.completions.create(model="sale", messages=MESSAGES, stream=True)
             with pytest.raises(openai.APIError, match="no answer"):

@@ -61,8 +61,11 @@ class ApiError(Exception):
         self.status, self.message, self.type, self.code, self.param = status, message, type_, code, param
 
     def response(self) -> JSONResponse:
+        """A failed auction is not retried by the official clients (they retry any 5xx unless told not to): each
+        retry would hold, pay for and record the whole auction again."""
+        headers = {"x-should-retry": "false"} if self.code in ("auction_failed", "no_answer") else None
         return JSONResponse({"error": {"message": self.message, "type": self.type, "param": self.param,
-                                       "code": self.code}}, status_code=self.status)
+                                       "code": self.code}}, status_code=self.status, headers=headers)
 
 
 def create_app(context: AuctionContext, api_keys: frozenset[str] | None = None) -> Starlette:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sale.bench import routers as R
 from sale.core.cost import check_jury_signal
+from sale.core.deliverable import EXECUTIONS
 from sale.core.domains import Domain
 from sale.core.prompts import check_prompt_settings
 from sale.core.tasks import DOMAINS
@@ -96,8 +97,8 @@ def check_config(cfg: BenchConfig) -> None:
         problems.append("--refit-every must be >= 1")
     if not 0 <= cfg.refine_min_similarity <= 1:
         problems.append("--refine-min-similarity must be in [0, 1]")
-    if cfg.execution not in ("auto", "react"):
-        problems.append(f"unknown execution {cfg.execution!r} (auto, react)")
+    if cfg.execution not in EXECUTIONS:
+        problems.append(f"unknown execution {cfg.execution!r} ({', '.join(EXECUTIONS)})")
     if cfg.replay is not None and cfg.reuse is not None:
         problems.append("--reuse calls models where the recording has no reply; --replay never does: pick one")
     known = (*DOMAINS, *(d.name for d in cfg.domains if d.name not in DOMAINS))

@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from sale.core.deliverable import EXECUTIONS
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 MEMORY_LOG = "auctions.sqlite"  # memory_store/store.py's layout
 WRITER_LOCK = "writer.lock"
@@ -77,7 +79,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "fallback": ("next_best", "none"),
     "search_backend": ("ddgs", "bm25"),
     "auction_policy": ("always", "adaptive"),
-    "execution": ("auto", "react"),
+    "execution": EXECUTIONS,
 }
 
 

@@ -232,7 +232,9 @@ def add_pool_args(p: argparse.ArgumentParser) -> None:
 
 
 def add_execution_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--execution", choices=("auto", "react"), default="auto",
+    from sale.core.deliverable import EXECUTIONS
+
+    p.add_argument("--execution", choices=EXECUTIONS, default="auto",
                    help="auto: answer coding tasks in one call and keep the answer if it passes the task's own "
                         "examples, else run the ReAct loop (default); react: always the loop (the paper)")
 
