@@ -176,6 +176,7 @@ async def test_readme_incident_replayed_delivers_the_code_run_once(memory, tmp_p
     tools = [s for s in result["execution"]["steps"] if s["kind"] == "tool"]
     assert len(tools) == 5 and sum(1 for s in tools if s.get("repeat_of") is None) == 1
     assert result["usage"]["tool_calls"] == 1, "a repeated action is not charged"
+    assert result["execution"]["tool_calls"] == 1, "nor counted as a call"
     assert "already ran exactly this" in executed[2]["messages"][-1]["content"]
     assert executed[4]["messages"][-1]["content"].count("already ran exactly this") == 1, "never nested"
     assert "defining a function prints nothing" in executed[1]["messages"][-1]["content"]
@@ -316,3 +317,35 @@ async def test_an_execution_that_fails_with_nothing_delivered_is_no_answer(memor
         result = (await auction_graph.ainvoke({"task": "Which city is the capital of Veloria?"}, context=ctx))["result"]
     assert result["status"] == "no_answer" and result["error"].startswith("execution failed")
     assert [v["passed"] for v in memory.verdicts()] == [False]
+
+
+def test_without_a_sandbox_a_delivering_draft_stands_unchecked(monkeypatch):
+    import tools.checks
+    from tools.sandbox import SandboxUnavailable
+
+    def unavailable(code, config):
+        raise SandboxUnavailable("bubblewrap cannot create namespaces here")
+
+    monkeypatch.setattr(tools.checks, "run_python", unavailable)
+    check = code_check(EXAMPLES_TASK, f"```python\n{PALINDROME}\n```")
+    assert check["passed"] and check["detail"].startswith("not checked: bubblewrap")
+
+
+async def test_a_failed_call_may_be_retried_and_is_charged_each_time(memory, tmp_path):
+    broken = "Action: python\nAction Input:\n```python\nraise ValueError('flaky')\n```"
+    with StubServer({"big": Behaviour(execute=[broken, broken, "Final Answer: done"])}) as stub:
+        ctx = context_for(stub_pool(stub, {"big": 0.36}, tool_protocol="text"), memory, tmp_path, execution="react")
+        out = await executor_graph.ainvoke({"task": "Run it.", "plan": "p", "agent": "big"}, context=ctx)
+    tools = [s for s in out["steps"] if s["kind"] == "tool"]
+    assert len(tools) == 2 and all(s.get("repeat_of") is None and not s["ok"] for s in tools)
+    assert sum(1 for c in out["calls"] if c["purpose"] == "tool") == 2
+
+
+async def test_code_run_by_an_agent_that_failed_is_not_delivered_by_the_one_that_took_over(memory, tmp_path):
+    with StubServer({"small": Behaviour(execute=[{"tool_calls": [("python", {"code": PALINDROME})]}, {"http": 500}]),
+                     "big": Behaviour(execute="Final Answer:")}) as stub:
+        ctx = context_for(stub_pool(stub, {"small": 0.05, "big": 0.36}), memory, tmp_path, execution="react")
+        candidates = [{"agent": "small", "plan": "p"}, {"agent": "big", "plan": "q"}]
+        out = await executor_graph.ainvoke({"task": PALINDROME_TASK, "plan": "p", "agent": "small",
+                                            "candidates": candidates}, context=ctx)
+    assert out["agent"] == "big" and out["answer_source"] == "none" and out["status"] == "no_answer"
