@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
 from sale.core.deliverable import asked_name, defining_code, python_code
-from tools.sandbox import SandboxConfig, SandboxUnavailable, run_python
+from tools.sandbox import SandboxConfig, SandboxUnavailable, import_as_module, run_python
 
 _DOCTEST = re.compile(r"^[ \t]*>>>[ \t]*(.+)\n[ \t]*(?!>>>)(\S.*)$", re.MULTILINE)
 _ASSERT = re.compile(r"^[ \t]*assert[ \t](.+)$", re.MULTILINE)
@@ -77,8 +78,8 @@ def _literal(node: ast.AST) -> bool:
 def _harness(code: str, calls: list[str]) -> str:
     """Imports the code, then evaluates each call; the values come back as reprs in the final expression."""
     return (
-        "_eval, _repr = eval, repr\n_ns = {'__name__': 'solution'}\n_out = {'import': None, 'values': []}\n"
-        f"try:\n    exec(compile({code!r}, 'solution.py', 'exec'), _ns)\n"
+        "_eval, _repr = eval, repr\n_out = {'import': None, 'values': []}\n"
+        f"try:\n{textwrap.indent(import_as_module(code, '_ns'), '    ')}"
         "except BaseException as e:\n    _out['import'] = f'{type(e).__name__}: {e}'[:300]\n"
         f"for _call in ({calls!r} if _out['import'] is None else []):\n"
         "    try:\n        _out['values'].append(['ok', _repr(_eval(_call, dict(_ns)))[:2000]])\n"

@@ -89,6 +89,13 @@ def probe() -> str | None:
     return None
 
 
+def import_as_module(code: str, namespace: str = "_solution") -> str:
+    """Python source that runs ``code`` as an imported module named ``solution`` (``__name__`` is not
+    ``"__main__"``, so a demo under the main guard does not run), its names in the dict ``namespace``: how a
+    deliverable is checked and verified."""
+    return f"{namespace} = {{'__name__': 'solution'}}\nexec(compile({code!r}, 'solution.py', 'exec'), {namespace})\n"
+
+
 def run_python(code: str, config: SandboxConfig | None = None) -> SandboxResult:
     """Run ``code`` in a fresh sandbox. The value of a trailing expression is the JSON ``result``."""
     config = config or SandboxConfig()

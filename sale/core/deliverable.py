@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 AnswerSource = Literal["final_answer", "last_code", "none"]
-ANSWER_SOURCES: tuple[AnswerSource, ...] = ("final_answer", "last_code", "none")
 EXECUTIONS = ("auto", "react")
 """How the executor may deliver (context ``execution``): ``auto`` drafts in one call where a domain can, ``react``
 always runs the loop."""

@@ -14,7 +14,7 @@ from typing import TypedDict
 
 from sale.core.deliverable import defining_code
 from sale.suites.suite import CODE_VERIFIERS, BenchTask
-from tools.sandbox import SandboxConfig, SandboxUnavailable, run_python
+from tools.sandbox import SandboxConfig, SandboxUnavailable, import_as_module, run_python
 
 PASS_SENTINEL = "ALL_HIDDEN_TESTS_PASSED"
 _ANSWER_LEAD = re.compile(r"^(?:final answer|answer)\s*(?:is)?\s*[:\-]?\s*", re.IGNORECASE)
@@ -51,20 +51,14 @@ def regex(task: BenchTask, answer: str) -> Verdict:
     return Verdict(passed=ok, detail="pattern found" if ok else f"no match for /{task.pattern}/")
 
 
-def solution_code(task: BenchTask, answer: str) -> str | None:
-    """The code the answer delivers for the task's entry point (the block that defines it), or None."""
-    return defining_code(answer, task.entry_point)
-
-
 def _as_module(code: str) -> str:
-    """Run the delivered code as an imported module (``__name__`` is not ``"__main__"``), so a demo under the
-    main guard (``unittest.main()``, ``input()``) does not run, then bring its names into the harness."""
-    return (f"_solution = {{'__name__': 'solution'}}\nexec(compile({code!r}, 'solution.py', 'exec'), _solution)\n"
-            "globals().update({k: v for k, v in _solution.items() if not k.startswith('__')})\n")
+    """The delivered code imported as a module, its names brought into the harness."""
+    return (import_as_module(code, "_solution")
+            + "globals().update({k: v for k, v in _solution.items() if not k.startswith('__')})\n")
 
 
 def unit_tests(task: BenchTask, answer: str, config: SandboxConfig | None = None) -> Verdict:
-    code = solution_code(task, answer)
+    code = defining_code(answer, task.entry_point)
     if code is None:
         return Verdict(passed=False, detail=f"no definition of {task.entry_point!r} in the answer")
     harness = (
@@ -81,7 +75,7 @@ def unit_tests(task: BenchTask, answer: str, config: SandboxConfig | None = None
 def python_tests(task: BenchTask, answer: str, config: SandboxConfig | None = None) -> Verdict:
     """The task's own test code against the answer's code: a ``check(candidate)`` function is called with the
     entry point (HumanEval's form); plain ``assert`` lines run as they are, after the code."""
-    code = solution_code(task, answer)
+    code = defining_code(answer, task.entry_point)
     if code is None:
         return Verdict(passed=False, detail=f"no definition of {task.entry_point!r} in the answer")
     call = f"check({task.entry_point})\n" if re.search(r"^def check\(", task.test, re.MULTILINE) else ""
