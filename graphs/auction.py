@@ -12,6 +12,11 @@ only; the work happens in ``nodes/``.
 With context ``auction_policy="adaptive"``, START goes to ``consult_memory`` first, which either sends the bids
 as above or, when the task's nearest past auctions agree, skips the auction and goes straight to ``execute``
 (``finish`` with ``route_only``).
+
+With ``auction_policy="cascade"``, START goes to ``rank_agents`` (who drafts, in which order, from memory), then
+``draft_bid`` once per draft, cheapest credible agent first, until a draft passes its check or the last agent has
+drafted; then ``record``, ``execute`` (which delivers a verified draft without another call) and ``finish``
+(nodes/cascade.py).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from graphs.live import domain_of, pool_of
 from graphs.runnables import sync_and_async
 from graphs.state import AuctionInput, AuctionOutput, AuctionState, BidTask, JuryTask, RefineTask
 from nodes.bid import bid
+from nodes.cascade import after_draft_bid, after_rank, draft_bid, rank_agents
 from nodes.consult import check_auction_policy, consult_memory
 from nodes.execute import make_execute
 from nodes.finish import finish
@@ -44,7 +50,7 @@ from sale.core.prompts import check_prompt_settings
 from sale.core.tasks import validate_task
 
 NODES = ("bid", "jury", "score", "select_provisional", "refine", "select_final", "record", "execute", "finish",
-         "jury_gather", "consult_memory")
+         "jury_gather", "consult_memory", "rank_agents", "draft_bid")
 
 
 def dispatch_bids(state: AuctionState) -> list[Send] | str:
@@ -58,6 +64,8 @@ def dispatch_bids(state: AuctionState) -> list[Send] | str:
     check_auction_policy(ctx)
     if ctx.auction_policy == "adaptive":
         return "consult_memory"
+    if ctx.auction_policy == "cascade":
+        return "rank_agents"
     return _bid_sends(state)
 
 
@@ -159,7 +167,8 @@ def build_auction_graph(nodes: Mapping[str, Callable[..., Any]] | None = None) -
     chosen: dict[str, Callable[..., Any]] = {
         "bid": bid, "jury": jury, "score": score, "select_provisional": select_provisional, "refine": refine,
         "select_final": select_final, "record": record, "execute": make_execute(executor_graph), "finish": finish,
-        "jury_gather": jury_gather, "consult_memory": consult_memory, **(nodes or {})}
+        "jury_gather": jury_gather, "consult_memory": consult_memory, "rank_agents": rank_agents,
+        "draft_bid": draft_bid, **(nodes or {})}
     builder = StateGraph(AuctionState, context_schema=AuctionContext, input_schema=AuctionInput,
                          output_schema=AuctionOutput)
     for name in NODES:
@@ -167,7 +176,9 @@ def build_auction_graph(nodes: Mapping[str, Callable[..., Any]] | None = None) -
         builder.add_node(name, sync_and_async(fn) if inspect.iscoroutinefunction(fn) else fn,
                          defer=name in ("score", "jury_gather"))
 
-    builder.add_conditional_edges(START, dispatch_bids, ["bid", "consult_memory"])
+    builder.add_conditional_edges(START, dispatch_bids, ["bid", "consult_memory", "rank_agents"])
+    builder.add_conditional_edges("rank_agents", after_rank, ["draft_bid", "record", "finish"])
+    builder.add_conditional_edges("draft_bid", after_draft_bid, ["draft_bid", "record", "finish"])
     builder.add_conditional_edges("consult_memory", after_consult, ["bid", "execute", "finish"])
     builder.add_conditional_edges("bid", dispatch_jury, ["jury", "score", "jury_gather"])
     builder.add_conditional_edges("jury_gather", dispatch_batch_jury, ["jury", "score"])

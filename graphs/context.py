@@ -138,7 +138,11 @@ class AuctionContext:
     past auctions (one embedding lookup, no model call): if the nearest `skip_neighbours` are all at least
     `skip_similarity` similar, were all won by the same agent, and none is known to have failed, that agent
     executes the task directly (the result's `auction_skipped` says why and which auctions); otherwise, or when
-    the exploration draw says so, the full auction runs and is recorded."""
+    the exploration draw says so, the full auction runs and is recorded. `cascade` (beyond the paper, for tasks
+    one call can answer): each agent's P(pass) on the task comes from its verified work on the nearest past
+    auctions; the cheapest credible agent drafts the answer first and a check juror runs the draft against the
+    examples the task shows (in the sandbox); a verified pass ends the auction and is the answer, a failure
+    escalates to the next agent (docs/cascade.md)."""
     skip_similarity: float = 0.9
     """Adaptive policy: the cosine similarity every one of the nearest past auctions must reach (near-duplicates
     of the task, not merely the same topic)."""
@@ -153,6 +157,22 @@ class AuctionContext:
     the same task and seed always decide the same way."""
     skip_seed: int = 0
     """Adaptive policy: the seed of the exploration draw."""
+    cascade_neighbours: int = 8
+    """Cascade: past auctions (the most similar to the task) each agent's P(pass) and expected cost are read from."""
+    cascade_prior: float = 0.5
+    """Cascade: P(pass) of an agent with no verified work near the task (the Beta prior's mean)."""
+    cascade_prior_weight: float = 2.0
+    """Cascade: how many verified past auctions the prior weighs as (small = memory takes over quickly)."""
+    cascade_trust_unchecked: float = 0.8
+    """Cascade: a draft the check cannot verify (the task shows no runnable example) ends the auction only if its
+    agent's P(pass) reaches this; otherwise the next agent drafts. Unverifiable tasks go to the dearest agent
+    unless a cheaper one has earned this trust."""
+    cascade_retries: int = 1
+    """Cascade: second chances per cheaper agent after a failed check (a redraft shown the failure and verified
+    drafts of similar past tasks from memory) before escalating. 0 = escalate at once."""
+    cascade_exploration: float = 0.1
+    """Cascade: share of tasks on which an agent whose expected saving does not cover its cost drafts anyway, so
+    its estimate keeps learning (a deterministic draw from `skip_seed`, the task and the agent)."""
     route_only: bool = False
     """Stop after `select_final`: record the auction, return winner, plan and scores, execute nothing."""
 

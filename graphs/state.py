@@ -30,6 +30,11 @@ class Bid(TypedDict):
     retrieved: list[str]
     truncated: NotRequired[bool]
     """The bid reached its length cap (``bid_max_tokens``); its text was closed cleanly where it was cut."""
+    check: NotRequired[dict[str, Any] | None]
+    """Cascade drafts only: the check juror's verdict on the draft (``tools/checks.py``: passed, examples,
+    failed, detail), None where the domain has no check."""
+    call_tokens: NotRequired[int]
+    """Cascade drafts only: prompt + completion tokens of the call (what the next estimate of its cost reads)."""
 
 
 class Verdict(TypedDict):
@@ -88,6 +93,8 @@ class AuctionState(TypedDict):
     result: dict[str, Any]
     auction_decision: dict[str, Any]
     """The adaptive policy's decision (nodes/consult.py): skipped or held, the agent, why, the auctions used."""
+    cascade: dict[str, Any]
+    """The cascade's state (nodes/cascade.py): estimates, the order and why, the position, each draft's fate."""
 
 
 class BidTask(TypedDict):
@@ -146,5 +153,8 @@ class ExecutorState(TypedDict, total=False):
     """``final_answer``, ``last_code`` or ``none`` (sale/core/deliverable.py)."""
     final_reply: str
     """The agent's final reply as parsed, before the deliverable rule."""
+    draft: dict[str, Any]
+    """A draft the auction already wrote and checked (the cascade): ``text``, ``check``, ``accepted``, ``why``.
+    The executor delivers an accepted one without another call, and starts its loop from a rejected one."""
     status: str
     error: str | None

@@ -253,6 +253,19 @@ class AuctionMemory:
         """The k earlier auctions (seq <= max_seq) most similar to ``task``: winner, similarity, verified verdict."""
         return nearest(k, self._retrieve(task, k * 2, max_seq), self._trusted)
 
+    @_serialised
+    def near_records(self, task: str, k: int, max_seq: int) -> list[tuple[dict[str, Any], float]]:
+        """The k earlier trusted auctions (seq <= max_seq) most similar to ``task``, whole, with their similarity
+        (the verified verdict as ``passed``): what the cascade estimates each agent's P(pass) from."""
+        out = []
+        for auction_id, similarity in self._retrieve(task, k * 2, max_seq):
+            record = self._trusted(auction_id)
+            if record is not None:
+                out.append((record, similarity))
+            if len(out) == k:
+                break
+        return out
+
     def _trusted(self, auction_id: str) -> dict[str, Any] | None:
         return self._trust(self.log.get(auction_id))
 

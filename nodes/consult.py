@@ -21,7 +21,7 @@ from graphs.state import AuctionState
 from memory_store import MemoryUnavailableError, Neighbour
 from nodes.record import auction_id_for
 
-POLICIES = ("always", "adaptive")
+POLICIES = ("always", "adaptive", "cascade")
 
 
 def check_auction_policy(ctx: AuctionContext) -> None:

@@ -31,6 +31,8 @@ def drafts(ctx: AuctionContext, domain: Domain) -> bool:
 async def draft(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     ctx = runtime.context
     domain = domain_of(ctx, state["task"], state.get("domain"))
+    if state.get("draft") and not state.get("model_steps"):
+        return given_draft(state, ctx, domain)
     if state.get("model_steps") or not drafts(ctx, domain):
         return {"domain": domain.name}
     agent = state.get("agent") or state["candidates"][0]["agent"]
@@ -65,4 +67,24 @@ async def draft(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     why = check["detail"] if check is not None else delivery.reason
     opening = start_messages(agent, spec.tool_protocol, state["task"], plan, domain)
     return update | {"messages": [*opening, AIMessage(content=call["text"]),
+                                  HumanMessage(domain.prompt("DRAFT_REJECTED").format(why=why))]}
+
+
+def given_draft(state: ExecutorState, ctx: AuctionContext, domain: Domain) -> dict:
+    """A draft the cascade already wrote and checked (and paid for, in the auction's ledger): delivered as it is
+    when final, else the loop starts from it and what its check found, as after a rejected draft here."""
+    agent, given = state["agent"], state["draft"]
+    record = {"step": 1, "agent": agent, "kind": "draft", "text": given["text"][:2000], "tool_calls": [],
+              "tokens": 0, "final_step": False, "check": given.get("check"), "kept": given["final"],
+              "error": None, "from_auction": True}
+    update: dict[str, Any] = {"steps": [record], "model_steps": 1, "domain": domain.name}
+    if given["final"]:
+        return update | {"answer": given["text"], "status": "answered", "pending": []}
+    if ctx.max_steps <= 1:
+        return update | {"answer": given["text"], "status": "step budget exhausted", "pending": []}
+    if not given["text"].strip():
+        return update
+    why = (given.get("check") or {}).get("detail") or given.get("why") or "it delivered no answer"
+    opening = start_messages(agent, pool_of(ctx).get(agent).tool_protocol, state["task"], state["plan"], domain)
+    return update | {"messages": [*opening, AIMessage(content=given["text"]),
                                   HumanMessage(domain.prompt("DRAFT_REJECTED").format(why=why))]}

@@ -40,9 +40,15 @@ async def run_executor(executor_graph: Pregel, state: AuctionState, runtime: Run
         for bid in ranked_bids(state, pool_of(runtime.context)):
             if bid["agent"] not in {c["agent"] for c in candidates}:
                 candidates.append({"agent": bid["agent"], "plan": bid["text"]})
+    given: dict = {}
+    if state.get("cascade"):  # a cascade's bids are answers, not plans: the executor gets no plan to follow
+        winner = {**winner, "text": SINGLE_PLAN}
+        candidates = [{**c, "plan": SINGLE_PLAN} for c in candidates]
+        if state["cascade"].get("one_call"):
+            given = {"draft": state["cascade"]["draft"]}
     out = await executor_graph.ainvoke(
         {"task": state["task"], "plan": winner["text"], "agent": winner["agent"], "candidates": candidates,
-         "domain": domain_of(runtime.context, state["task"], state.get("domain")).name},
+         "domain": domain_of(runtime.context, state["task"], state.get("domain")).name, **given},
         context=runtime.context,
     )
     execution = {

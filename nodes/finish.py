@@ -13,9 +13,15 @@ from langgraph.runtime import Runtime
 from graphs.context import AuctionContext
 from graphs.live import domain_of, memory_of, pool_of
 from graphs.state import AuctionState
-from nodes.record import auction_id_for
+from nodes.record import auction_id_for, cascade_summary
 
-AUCTION_PURPOSES = ("bid", "jury", "rebid", "rejury")
+AUCTION_PURPOSES = ("bid", "jury", "rebid", "rejury", "draft", "redraft")
+DRAFT_PURPOSES = ("draft", "redraft")
+
+
+def kind_of(call: dict[str, Any]) -> str:
+    """A call's purpose, except a cascade draft that became the answer (``kept``): that is the execution."""
+    return "execute" if call["purpose"] in DRAFT_PURPOSES and call.get("kept") else call["purpose"]
 
 
 def _provider(call: dict[str, Any]) -> float:
@@ -31,24 +37,27 @@ def provider_usd_of(usage: dict[str, Any]) -> float:
 def usage_split(calls: list[dict[str, Any]]) -> dict[str, Any]:
     """Tokens and USD of the auction and of the execution, under the paper's flat price (``*_usd``) and as
     providers bill (``*_usd_provider``: input, cached input and output priced apart), and per kind of call."""
-    def tally(purposes: tuple[str, ...]) -> tuple[int, float]:
-        chosen = [c for c in calls if c["purpose"] in purposes]
+    def of(kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+        return [c for c in calls if kind_of(c) in kinds]
+
+    def tally(kinds: tuple[str, ...]) -> tuple[int, float]:
+        chosen = of(kinds)
         return (sum(c["prompt_tokens"] + c["completion_tokens"] for c in chosen), sum(c["usd"] for c in chosen))
 
-    def provider(purposes: tuple[str, ...]) -> float:
-        return sum(_provider(c) for c in calls if c["purpose"] in purposes)
+    def provider(kinds: tuple[str, ...]) -> float:
+        return sum(_provider(c) for c in of(kinds))
+
+    def generated(kinds: tuple[str, ...]) -> int:
+        return sum(c["completion_tokens"] for c in of(kinds))
 
     auction_tokens, auction_usd = tally(AUCTION_PURPOSES)
     execution_tokens, execution_usd = tally(("execute", "tool"))
     tools = [c for c in calls if c["purpose"] == "tool"]
     reported = [c["reported_usage"] for c in calls if c.get("reported_usage")]
     total = auction_tokens + execution_tokens
-    def generated(purposes: tuple[str, ...]) -> int:
-        return sum(c["completion_tokens"] for c in calls if c["purpose"] in purposes)
-
     by_purpose = {}
     for p in (*AUCTION_PURPOSES, "execute"):
-        chosen = [c for c in calls if c["purpose"] == p]
+        chosen = of((p,))
         if chosen:
             by_purpose[p] = {"calls": len(chosen), "prompt_tokens": sum(c["prompt_tokens"] for c in chosen),
                              "cached_tokens": sum(c.get("cached_tokens", 0) for c in chosen),
@@ -66,7 +75,7 @@ def usage_split(calls: list[dict[str, Any]]) -> dict[str, Any]:
         "execution_usd_provider": provider(("execute", "tool")),
         "auction_token_share": auction_tokens / total if total else 0.0,
         "auction_completion_tokens": generated(AUCTION_PURPOSES),
-        "auction_cached_tokens": sum(c.get("cached_tokens", 0) for c in calls if c["purpose"] in AUCTION_PURPOSES),
+        "auction_cached_tokens": sum(c.get("cached_tokens", 0) for c in of(AUCTION_PURPOSES)),
         "execution_completion_tokens": generated(("execute",)),
         "tool_calls": len(tools),
         "tool_usd": sum(c["usd"] for c in tools),
@@ -101,6 +110,7 @@ def build_result(state: AuctionState, context: AuctionContext) -> dict[str, Any]
             "cost": _finite(s["cost"]) if s else None, "value": _finite(s["value"]) if s else None,
             "score": _finite(s["score"]) if s else None, "disqualified": b["disqualified"],
             "retrieved": b["retrieved"], "truncated": b.get("truncated", False),
+            **({"check": b["check"]} if "check" in b else {}),
         })
 
     def agent_of(bid_id: str | None) -> str | None:
@@ -130,6 +140,7 @@ def build_result(state: AuctionState, context: AuctionContext) -> dict[str, Any]
         "auction_policy": context.auction_policy,
         "auction_skipped": skipped,
         "auction_held": decision if decision and not skipped else None,
+        "cascade": cascade_summary(state["cascade"]) if state.get("cascade") else None,
         "budget_bias": context.budget_bias,
         "answer": answer,
         "answer_source": (state.get("execution") or {}).get("answer_source"),

@@ -48,13 +48,23 @@ def build_record(state: AuctionState, auction_id: str) -> dict[str, Any]:
             "value": s["value"] if s else None,
             "score": s["score"] if s and math.isfinite(s["score"]) else None, "label": label(b, state),
             "truncated": b.get("truncated", False),
+            **({"check": b["check"], "call_tokens": b.get("call_tokens", 0)} if "check" in b else {}),
         })
     return {
         "auction_id": auction_id, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "task": state["task"], "bids": bids, "jurors": state.get("jurors", []),
         "provisional_winner": state["provisional_winner"], "winner": state["winner"],
         "winner_agent": winner["agent"],
+        **({"policy": "cascade", "cascade": cascade_summary(state["cascade"])} if state.get("cascade") else {}),
     }
+
+
+def cascade_summary(cascade: dict[str, Any]) -> dict[str, Any]:
+    """What a cascade decided and why, without the draft's text (the bids hold it)."""
+    return {"order": cascade["order"], "decisions": cascade["decisions"], "verifiable": cascade["verifiable"],
+            "one_call": cascade["one_call"], "neighbours": cascade["neighbours"], "note": cascade.get("note"),
+            "estimates": {a: {k: round(v, 6) if isinstance(v, float) else v for k, v in e.items() if k != "agent"}
+                          for a, e in cascade["estimates"].items()}}
 
 
 def record(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:

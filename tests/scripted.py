@@ -19,6 +19,9 @@ from sale.core.pool import AgentSpec, Pool
 
 
 def kind_of(messages: list[BaseMessage]) -> str:
+    """A call with no system prompt is a direct answer (a cascade's draft, or a bench's ``direct:NAME``)."""
+    if messages[0].type != "system":
+        return "answer"
     return kind_of_system_prompt(str(messages[0].content))
 
 
@@ -63,6 +66,9 @@ class Script:
     execute: Reply = "Working...\nFinal answer: 42"
     draft: Reply = ""
     """The executor's one-call draft (coding tasks): empty by default, so the ReAct loop runs as scripted."""
+    answer: Reply = ""
+    """A direct answer: the task as the only message (a cascade's draft; its redraft adds the failed draft and
+    what its check found)."""
     spread: float = 1.0
     logprobs: bool = True
     log: list[tuple[str, list[BaseMessage], dict[str, Any]]] = field(default_factory=list)

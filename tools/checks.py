@@ -59,6 +59,12 @@ def visible_examples(task: str, name: str) -> list[tuple[str, str]]:
     return list(dict.fromkeys(found))[:MAX_EXAMPLES]
 
 
+def checkable(task: str) -> bool:
+    """The task names what to define and shows at least one example of it that :func:`code_check` can run."""
+    name = asked_name(task)
+    return bool(name and visible_examples(task, name))
+
+
 def _parse(text: str, mode: str) -> Any:
     try:
         tree = ast.parse(text.strip(), mode=mode)

@@ -14,7 +14,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 from sale.core.deliverable import code_delivery
 from sale.core.domains import Domain
 from sale.core.prompts import ANSWER_FORM, DELIVERABLE, TEXT_TOOL_INPUT, TOOL_LINES, TOOL_SPECS, TOOLS_DESCRIPTION
-from tools.checks import code_check
+from tools.checks import checkable, code_check
 from tools.python import python_observation
 from tools.sandbox import SandboxConfig
 from tools.search import make_backend, search_observation
@@ -59,7 +59,7 @@ SEARCH_TOOL = _shipped_tool("search", _search)
 
 CODING = Domain(name="coding", tools_description=TOOLS_DESCRIPTION["coding"], deliverable=DELIVERABLE["coding"],
                 tools=[PYTHON_TOOL], deliver=code_delivery, answer_form=ANSWER_FORM["coding"], direct=True,
-                check=code_check)
+                check=code_check, checkable=checkable)
 DEEP_SEARCH = Domain(name="deep_search", tools_description=TOOLS_DESCRIPTION["deep_search"],
                      deliverable=DELIVERABLE["deep_search"], tools=[SEARCH_TOOL, PYTHON_TOOL])
 SHIPPED_DOMAINS = {d.name: d for d in (CODING, DEEP_SEARCH)}

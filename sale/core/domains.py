@@ -26,7 +26,8 @@ from sale.core.tasks import TaskError, task_domain
 OVERRIDABLE = ("BID_SYSTEM", "BID_USER", "JURY_SYSTEM", "JURY_USER", "JURY_BATCH_SYSTEM", "JURY_BATCH_USER",
                "JURY_VERDICT_SYSTEM", "JURY_VERDICT_USER", "REBID_SYSTEM", "REBID_USER", "EXECUTE_NATIVE_SYSTEM",
                "EXECUTE_TEXT_SYSTEM", "EXECUTE_USER", "FINAL_STEP", "JURY_SHARED_USER", "JURY_BATCH_SHARED_USER",
-               "JURY_VERDICT_SHARED_USER", "DRAFT_SYSTEM", "DRAFT_REJECTED")
+               "JURY_VERDICT_SHARED_USER", "DRAFT_SYSTEM", "DRAFT_REJECTED",
+               "REDRAFT_USER")
 """The prompt templates (named constants of sale/core/prompts.py) a domain may replace."""
 SHARED_LAYOUT = {"JURY_USER": "JURY_SHARED_USER", "JURY_BATCH_USER": "JURY_BATCH_SHARED_USER",
                  "JURY_VERDICT_USER": "JURY_VERDICT_SHARED_USER"}
@@ -78,6 +79,10 @@ class Domain:
     the ReAct loop only if the draft delivers nothing or fails ``check`` (context ``execution="auto"``)."""
     check: Check | None = None
     """Runs a draft against what the task shows (for code: its examples, in the sandbox) before it is final."""
+    checkable: Callable[[str], bool] | None = None
+    """Whether ``check`` can verify a draft of this task (for code: the task shows runnable examples), not only
+    see it import. The cascade (context ``auction_policy="cascade"``) lets a cheaper agent end the auction on a
+    verified pass only where this holds."""
     answer_form: str = "the answer itself"
     """What follows ``Final Answer:`` when the executor's last step asks for it (``{form}`` in ``FINAL_STEP``):
     words that describe the answer, never a ``<placeholder>`` a model could echo."""

@@ -66,6 +66,12 @@ _RANGES: dict[str, tuple[float | None, float | None, bool, bool]] = {
     "skip_neighbours": (1, None, True, True),
     "skip_exploration": (0, 1, True, False),
     "skip_seed": (None, None, True, True),
+    "cascade_neighbours": (1, None, True, True),
+    "cascade_prior": (0, 1, True, False),
+    "cascade_prior_weight": (0, None, False, False),
+    "cascade_trust_unchecked": (0, 1, True, False),
+    "cascade_retries": (0, None, True, True),
+    "cascade_exploration": (0, 1, True, False),
     "max_steps": (1, None, True, True),
     "exec_token_budget": (1, None, True, True),
     "exec_max_tokens": (1, None, True, True),
@@ -78,7 +84,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "jury_mode": ("paper", "peer", "median", "trimmed", "consensus"),
     "fallback": ("next_best", "none"),
     "search_backend": ("ddgs", "bm25"),
-    "auction_policy": ("always", "adaptive"),
+    "auction_policy": ("always", "adaptive", "cascade"),
     "execution": EXECUTIONS,
 }
 

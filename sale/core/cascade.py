@@ -1,0 +1,139 @@
+"""The cascade's decisions (context ``auction_policy="cascade"``), pure: who is credible, in which order, and when
+a draft may end the auction. The nodes that act on them are in ``nodes/cascade.py``.
+
+What an agent is worth on a task comes from memory, not from its plan: for each agent, P(pass) from the most
+similar past auctions in which its work was verified (a check with examples that its draft passed or failed, or
+the signed verdict of an answer it delivered), each weighted by similarity, on top of a Beta prior (a cold start
+is the prior alone). Its expected cost comes from the tokens its drafts took there (else the prior's token count).
+Trying a cheaper agent first pays when ``P(pass) x cost(the dearest agent) >= cost(this agent)``: its verified
+pass saves the dearest agent's call, its failure costs its own. The dearest agent always stands last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import Any, TypedDict
+
+DEFAULT_DRAFT_TOKENS = 400
+"""Expected prompt + completion tokens of a draft with no record of the agent on similar tasks."""
+
+
+class Estimate(TypedDict):
+    agent: str
+    p_pass: float
+    """Posterior mean of passing: (prior x weight + similarity-weighted passes) / (weight + similarity mass)."""
+    evidence: int
+    """Past auctions (among the nearest) in which this agent's work was verified."""
+    passes: int
+    expected_tokens: float
+    expected_usd: float
+
+
+class Step(TypedDict):
+    """One entry of the cascade's order: an agent and whether (and why) it drafts."""
+
+    agent: str
+    drafts: bool
+    reason: str
+
+
+def evidence_of(record: dict[str, Any]) -> dict[str, tuple[bool, int]]:
+    """What a past auction verified, per agent: (passed, tokens of its draft). A draft's check with examples counts
+    (its last round: a second chance that passed is a pass); the signed verdict of the delivered answer counts for
+    the agent that delivered it and overrides its check. Bids never verified (plans, import-only checks) say
+    nothing."""
+    out: dict[str, tuple[bool, int]] = {}
+    for bid in sorted(record.get("bids", []), key=lambda b: b.get("round", 0)):
+        check = bid.get("check") or {}
+        if check.get("examples"):
+            out[bid["agent"]] = (bool(check.get("passed")), int(bid.get("call_tokens") or bid.get("tokens") or 0))
+    verdict = record.get("passed")
+    agent = record.get("delivered_by") or record.get("winner_agent")
+    if isinstance(verdict, bool) and agent:
+        out[agent] = (verdict, out.get(agent, (verdict, 0))[1])
+    return out
+
+
+def estimate(agents: Sequence[tuple[str, float]], neighbours: Iterable[tuple[dict[str, Any], float]],
+             prior: float, prior_weight: float) -> dict[str, Estimate]:
+    """P(pass) and expected cost per agent (``agents``: name and USD per Mtok) from (record, similarity) pairs."""
+    mass = {a: 0.0 for a, _ in agents}
+    wins = {a: 0.0 for a, _ in agents}
+    counts = {a: [0, 0] for a, _ in agents}
+    tokens: dict[str, list[tuple[float, int]]] = {a: [] for a, _ in agents}
+    for record, similarity in neighbours:
+        weight = max(float(similarity), 0.0)
+        for agent, (passed, used) in evidence_of(record).items():
+            if agent not in mass:
+                continue
+            mass[agent] += weight
+            wins[agent] += weight * passed
+            counts[agent][0] += 1
+            counts[agent][1] += passed
+            if used:
+                tokens[agent].append((weight, used))
+    out = {}
+    for agent, price in agents:
+        seen = tokens[agent]
+        total = sum(w for w, _ in seen)
+        expected = sum(w * t for w, t in seen) / total if total > 0 else float(DEFAULT_DRAFT_TOKENS)
+        out[agent] = Estimate(agent=agent, p_pass=(prior * prior_weight + wins[agent]) / (prior_weight + mass[agent]),
+                              evidence=counts[agent][0], passes=counts[agent][1], expected_tokens=expected,
+                              expected_usd=expected * price / 1e6)
+    return out
+
+
+def explores(seed: int, task: str, rate: float, salt: str = "") -> bool:
+    """A deterministic draw in [0, 1) from the seed, the task and ``salt``, below ``rate``."""
+    digest = hashlib.sha256(f"{seed}\x00{task}\x00{salt}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < rate
+
+
+def order(agents: Sequence[tuple[str, float]], estimates: dict[str, Estimate], available: set[str], task: str,
+          exploration: float, seed: int, verifiable: bool = True, trust_unchecked: float = 0.8) -> list[Step]:
+    """Cheapest first; a cheaper agent drafts when its expected saving covers its expected cost (or the seeded
+    exploration draw picks it); the dearest available agent always drafts, last. Where no check can verify a
+    draft (``verifiable`` false), a cheaper agent's draft could only end the auction on trust, so only agents
+    whose P(pass) reaches ``trust_unchecked`` draft."""
+    ladder = sorted((a for a in agents if a[0] in available), key=lambda a: a[1])
+    if not ladder:
+        return []
+    last = ladder[-1][0]
+    steps = []
+    for agent, _ in ladder[:-1]:
+        e, top = estimates[agent], estimates[last]
+        saving = e["p_pass"] * top["expected_usd"]
+        if not verifiable and e["p_pass"] < trust_unchecked:
+            steps.append(Step(agent=agent, drafts=False,
+                              reason=f"no check can verify a draft of this task, and P(pass) {e['p_pass']:.2f} "
+                                     f"< {trust_unchecked:g} earns no trust ({e['passes']}/{e['evidence']} "
+                                     "verified passes near)"))
+        else:
+            why = (f"expected saving ${saving:.1e} (P(pass) {e['p_pass']:.2f} x the dearest's "
+                   f"${top['expected_usd']:.1e}) {'>=' if saving >= e['expected_usd'] else '<'} its cost "
+                   f"${e['expected_usd']:.1e}; {e['passes']}/{e['evidence']} verified passes near")
+            if saving >= e["expected_usd"]:
+                steps.append(Step(agent=agent, drafts=True, reason=why))
+            elif explores(seed, task, exploration, agent):
+                steps.append(Step(agent=agent, drafts=True, reason=f"exploration draw (share {exploration:g}): {why}"))
+            else:
+                steps.append(Step(agent=agent, drafts=False, reason=why))
+    steps.append(Step(agent=last, drafts=True, reason="the dearest agent: the last resort"))
+    return steps
+
+
+def accepts(check: dict[str, Any] | None, p_pass: float, trust_unchecked: float, last: bool) -> tuple[bool, str]:
+    """Whether a draft ends the auction: a check with examples that all held does; a draft the check could only
+    import (the task shows no example, or the sandbox was unavailable) does when the agent's record earns that
+    trust; the last agent's draft always ends it (a failed one goes on to the executor's loop)."""
+    if check is None:
+        return last, "no check in this domain" + ("" if last else "; escalated")
+    if check.get("examples") and check.get("passed"):
+        return True, f"verified: {check.get('detail', '')}"
+    if check.get("examples") or not check.get("passed"):
+        return last, f"failed its check: {check.get('detail', '')}"
+    if p_pass >= trust_unchecked:
+        return True, f"unverified ({check.get('detail', '')}), trusted: P(pass) {p_pass:.2f} >= {trust_unchecked:g}"
+    return last, (f"unverified ({check.get('detail', '')}); P(pass) {p_pass:.2f} < {trust_unchecked:g}"
+                  + ("" if last else ", escalated"))

@@ -1,0 +1,147 @@
+"""The cascade (``auction_policy="cascade"``): P(pass) from memory, cheapest credible agent first, a check juror
+on each draft, escalation on a verified failure and never after a pass, a verified draft delivered as is."""
+
+from dataclasses import replace
+
+import pytest
+
+from graphs.auction import graph
+from graphs.context import AuctionContext, Live
+from sale.core.cascade import accepts, estimate, evidence_of, order
+from tests.scripted import Script, factory_for, scripted_pool
+
+TASK = "Write a Python function add_up(a, b) that returns a + b.\nExample: add_up(2, 3) == 5"
+NEAR = [f"Write a Python function add_up{i}(a, b) that returns a + b.\nExample: add_up{i}(2, 3) == 5"
+        for i in range(1, 6)]
+RIGHT = "```python\ndef add_up(a, b):\n    return a + b\n```"
+WRONG = "```python\ndef add_up(a, b):\n    return a - b\n```"
+AGENTS = [("cheap", 0.05), ("big", 0.36)]
+
+
+def record(agent_checks, passed=None, winner="big"):
+    """A past auction as memory returns it: each agent's draft and its check (passed, examples)."""
+    bids = [{"agent": a, "round": 0, "tokens": 100, "call_tokens": 300,
+             "check": {"passed": ok, "examples": n, "failed": 0 if ok else n, "detail": ""}}
+            for a, (ok, n) in agent_checks.items()]
+    return {"auction_id": "x", "bids": bids, "winner_agent": winner, "passed": passed}
+
+
+def test_evidence_counts_checks_with_examples_and_signed_verdicts_only():
+    rec = record({"cheap": (False, 1), "big": (True, 0)}, passed=None)
+    assert evidence_of(rec) == {"cheap": (False, 300)}  # an import-only check says nothing
+    assert evidence_of(record({"cheap": (False, 1)}, passed=True, winner="big"))["big"] == (True, 0)
+    assert evidence_of(record({"big": (True, 2)}, passed=False, winner="big"))["big"] == (False, 300)
+
+
+def test_knn_p_pass_starts_at_the_prior_and_follows_similar_verified_work():
+    cold = estimate(AGENTS, [], prior=0.5, prior_weight=2.0)
+    assert cold["cheap"]["p_pass"] == 0.5 and cold["cheap"]["evidence"] == 0
+    assert cold["cheap"]["expected_usd"] < cold["big"]["expected_usd"]
+    failing = [(record({"cheap": (False, 1), "big": (True, 1)}), 0.9)] * 4
+    est = estimate(AGENTS, failing, prior=0.5, prior_weight=2.0)
+    assert est["cheap"]["p_pass"] == pytest.approx(1.0 / (2.0 + 3.6))
+    assert est["big"]["p_pass"] == pytest.approx((1.0 + 3.6) / (2.0 + 3.6))
+    assert est["cheap"]["evidence"] == 4 and est["cheap"]["passes"] == 0
+    assert est["cheap"]["expected_tokens"] == 300
+    near_pass, far_fail = (record({"cheap": (True, 1)}), 0.95), (record({"cheap": (False, 1)}), 0.1)
+    assert estimate(AGENTS, [near_pass, far_fail], 0.5, 2.0)["cheap"]["p_pass"] > 0.5  # similarity weighs
+
+
+def test_order_is_cheapest_first_and_drops_an_agent_whose_saving_cannot_cover_its_cost():
+    cold = estimate(AGENTS, [], 0.5, 2.0)
+    steps = order(AGENTS, cold, {"cheap", "big"}, TASK, exploration=0.0, seed=0)
+    assert [(s["agent"], s["drafts"]) for s in steps] == [("cheap", True), ("big", True)]
+    hopeless = estimate(AGENTS, [(record({"cheap": (False, 1), "big": (True, 1)}), 0.9)] * 30, 0.5, 2.0)
+    steps = order(AGENTS, hopeless, {"cheap", "big"}, TASK, exploration=0.0, seed=0)
+    assert [(s["agent"], s["drafts"]) for s in steps] == [("cheap", False), ("big", True)]
+    assert "P(pass) 0.03" in steps[0]["reason"] and "< its cost" in steps[0]["reason"]
+    explored = [order(AGENTS, hopeless, {"cheap", "big"}, f"task {i}", exploration=0.3, seed=0)[0]["drafts"]
+                for i in range(400)]
+    assert 0.2 < sum(explored) / 400 < 0.4
+    assert [s["agent"] for s in order(AGENTS, cold, {"cheap"}, TASK, 0.0, 0)] == ["cheap"]  # big's circuit open
+    unverifiable = order(AGENTS, cold, {"cheap", "big"}, TASK, 0.0, 0, verifiable=False, trust_unchecked=0.8)
+    assert not unverifiable[0]["drafts"] and "no check can verify" in unverifiable[0]["reason"]
+
+
+def test_a_draft_ends_the_auction_on_a_verified_pass_or_earned_trust_only():
+    passed = {"passed": True, "examples": 2, "failed": 0, "detail": "2 of 2 examples held"}
+    failed = {"passed": False, "examples": 2, "failed": 1, "detail": "1 of 2 examples held"}
+    imports = {"passed": True, "examples": 0, "failed": 0, "detail": "imports without error"}
+    assert accepts(passed, 0.1, 0.8, last=False)[0]
+    assert not accepts(failed, 0.99, 0.8, last=False)[0] and accepts(failed, 0.1, 0.8, last=True)[0]
+    assert not accepts(imports, 0.5, 0.8, last=False)[0] and accepts(imports, 0.85, 0.8, last=False)[0]
+
+
+def cascade_ctx(memory, cheap, big, **settings):
+    scripts = {"cheap": Script(answer=cheap), "big": Script(answer=big, execute=f"Final Answer:\n{RIGHT}")}
+    pool = scripted_pool(dict(AGENTS))
+    ctx = AuctionContext(live=Live(pool=pool, memory=memory, model_factory=factory_for(scripts)),
+                         auction_policy="cascade", domain="coding", cascade_exploration=0.0, **settings)
+    return scripts, ctx
+
+
+def kinds(script):
+    return [k for k, _, _ in script.log]
+
+
+async def test_a_verified_cheap_draft_is_the_answer_and_nothing_dearer_runs(memory):
+    scripts, ctx = cascade_ctx(memory, RIGHT, RIGHT)
+    r = (await graph.ainvoke({"task": TASK, "auction_id": "a1"}, context=ctx))["result"]
+    assert r["status"] == "ok" and r["winner"] == "cheap" and "return a + b" in r["answer"]
+    assert kinds(scripts["cheap"]) == ["answer"] and kinds(scripts["big"]) == []  # no escalation after a pass
+    assert r["bids"][0]["check"]["passed"] and r["bids"][0]["check"]["examples"] == 1
+    assert r["execution"]["model_steps"] == 1 and r["execution"]["steps"][0]["from_auction"]
+    u = r["usage"]
+    assert u["calls"] == 1 and u["auction_usd"] == 0 and u["execution_usd"] > 0  # the kept draft is the execution
+    assert r["cascade"]["decisions"][0]["verified"] and memory.get("a1")["bids"][0]["check"]["passed"]
+
+
+async def test_a_failed_check_gets_one_redraft_then_escalates(memory):
+    scripts, ctx = cascade_ctx(memory, WRONG, RIGHT)
+    r = (await graph.ainvoke({"task": TASK, "auction_id": "a2"}, context=ctx))["result"]
+    assert r["winner"] == "big" and "return a + b" in r["answer"]
+    assert kinds(scripts["cheap"]) == ["answer", "answer"] and kinds(scripts["big"]) == ["answer"]
+    redraft = scripts["cheap"].log[1][1]
+    assert [m.type for m in redraft] == ["human", "ai", "human"]
+    assert "add_up(2, 3) gave -1, expected 5" in redraft[2].content
+    assert [d["accepted"] for d in r["cascade"]["decisions"]] == [False, False, True]
+    u = r["usage"]
+    assert u["by_purpose"]["draft"]["calls"] == 1 and u["by_purpose"]["redraft"]["calls"] == 1
+    assert u["by_purpose"]["execute"]["calls"] == 1 and u["auction_usd"] > 0  # cheap's failures: the overhead
+    no_retry = replace(ctx, cascade_retries=0, cascade_exploration=1.0)  # memory now doubts cheap: draw it anyway
+    scripts["cheap"].log.clear()
+    await graph.ainvoke({"task": NEAR[0].replace("add_up1", "add_up"), "auction_id": "a3"}, context=no_retry)
+    assert kinds(scripts["cheap"]) == ["answer"]
+
+
+async def test_the_last_agent_failing_its_check_goes_on_to_the_loop(memory):
+    scripts, ctx = cascade_ctx(memory, WRONG, WRONG, cascade_retries=0)
+    r = (await graph.ainvoke({"task": TASK, "auction_id": "a4"}, context=ctx))["result"]
+    assert r["winner"] == "big" and kinds(scripts["big"]) == ["answer", "execute"]
+    assert "return a + b" in r["answer"] and r["execution"]["model_steps"] == 2
+    seeded = scripts["big"].log[1][1]
+    assert "add_up(2, 3) gave -1, expected 5" in seeded[-1].content and seeded[-2].content == WRONG
+
+
+async def test_an_agent_that_keeps_failing_stops_drafting(memory):
+    scripts, ctx = cascade_ctx(memory, WRONG, RIGHT, cascade_retries=0, cascade_prior_weight=1.0)
+    drafted = []
+    for i, task in enumerate([*NEAR, TASK]):
+        scripts["cheap"].answer = WRONG.replace("add_up", f"add_up{i + 1}" if i < len(NEAR) else "add_up")
+        scripts["big"].answer = RIGHT.replace("add_up", f"add_up{i + 1}" if i < len(NEAR) else "add_up")
+        before = len(scripts["cheap"].log)
+        r = (await graph.ainvoke({"task": task, "auction_id": f"s{i}"}, context=ctx))["result"]
+        drafted.append(len(scripts["cheap"].log) > before)
+        assert r["winner"] == "big" and r["status"] == "ok"
+    assert drafted[0] and not drafted[-1]  # its record, not its price, decides
+    last = r["cascade"]["order"][0]
+    assert last["agent"] == "cheap" and not last["drafts"] and r["cascade"]["estimates"]["cheap"]["passes"] == 0
+
+
+def test_bad_cascade_settings_are_one_clear_error():
+    from sale.core.preflight import ConfigError, check_context
+
+    with pytest.raises(ConfigError, match=r"(?s)cascade_prior must be in \[0, 1\].*cascade_retries must be >= 0"):
+        check_context(AuctionContext(auction_policy="cascade", cascade_prior=2.0, cascade_retries=-1), paths=False)
+    with pytest.raises(ConfigError, match="auction_policy"):
+        check_context(AuctionContext(auction_policy="cascad"), paths=False)
