@@ -4,9 +4,12 @@ on each draft, escalation on a verified failure and never after a pass, a verifi
 from dataclasses import replace
 
 import pytest
+from rich.console import Console
 
 from graphs.auction import graph
 from graphs.context import AuctionContext, Live
+from sale.apps.cli.run import print_result
+from sale.apps.responses import auction_record
 from sale.core.cascade import accepts, estimate, evidence_of, order
 from tests.scripted import Script, factory_for, scripted_pool
 
@@ -94,6 +97,11 @@ async def test_a_verified_cheap_draft_is_the_answer_and_nothing_dearer_runs(memo
     u = r["usage"]
     assert u["calls"] == 1 and u["auction_usd"] == 0 and u["execution_usd"] > 0  # the kept draft is the execution
     assert r["cascade"]["decisions"][0]["verified"] and memory.get("a1")["bids"][0]["check"]["passed"]
+    assert auction_record(r)["cascade"]["order"][0]["agent"] == "cheap"
+    out = Console(record=True, width=160)
+    print_result(r, out)
+    shown = out.export_text()
+    assert "Cascade a1 (ok)" in shown and "verified: 1 of 1 examples held" in shown and "return a + b" in shown
 
 
 async def test_a_failed_check_gets_one_redraft_then_escalates(memory):

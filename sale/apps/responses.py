@@ -29,7 +29,7 @@ def auction_record(result: dict[str, Any]) -> dict[str, Any]:
                  for b in result["bids"]],
         "excluded": result["excluded"], "memory_size_before": result.get("memory_size_before"),
         "retrieved": result.get("retrieved") or [], "usage": result["usage"],
-        "auction_skipped": result.get("auction_skipped"),
+        "auction_skipped": result.get("auction_skipped"), "cascade": result.get("cascade"),
         "execution": {k: v for k, v in (result.get("execution") or {}).items() if k != "steps"},
     }
 
@@ -77,6 +77,9 @@ def progress_event(namespace: tuple[str, ...], node: str, update: Any) -> dict[s
         decision = update.get("auction_decision") or {}
         return {"event": "auction_skipped" if decision.get("skipped") else "auction_held",
                 "agent": decision.get("agent"), "reason": decision.get("reason")}
+    if node == "draft_bid" and update.get("cascade"):
+        d = update["cascade"]["decisions"][-1]
+        return {"event": "draft", "agent": d["agent"], "round": d["round"], "accepted": d["accepted"]}
     if node == "select_provisional":
         return {"event": "provisional_winner", "bid_id": update.get("provisional_winner")}
     if node == "select_final":

@@ -16,7 +16,7 @@ from sale.core.tasks import DOMAINS
 from sale.sim.params import SIM_POOL, SimParams
 
 ONLINE_ROUTER = "sale-online"
-AUCTION_ROUTERS = ("sale", "sale-nomem", "sale-learned", "sale-adaptive", ONLINE_ROUTER)
+AUCTION_ROUTERS = ("sale", "sale-nomem", "sale-learned", "sale-adaptive", ONLINE_ROUTER, "sale-cascade")
 DEFAULT_ROUTERS = ("sale", "sale-nomem", "single:largest", "wtp", "carrot", "to-router", "frugalgpt", "oracle")
 KNOWN = (*AUCTION_ROUTERS, *R.PREDICTIVE, "oracle")
 

@@ -24,9 +24,15 @@ from sale.core.prompts import SINGLE_PLAN
 from sale.suites.suite import BenchTask, Suite
 from sale.suites.verify import Verdict, verify
 
+POLICY_OF = {"sale-adaptive": "adaptive", "sale-cascade": "cascade"}
+
 
 def decision_of(result: dict[str, Any]) -> str:
-    """``skipped:REASON`` or ``held:REASON`` under the adaptive policy, empty otherwise."""
+    """``skipped:REASON`` or ``held:REASON`` under the adaptive policy, ``cascade:A>B`` (the agents that drafted,
+    in order) under the cascade, empty otherwise."""
+    if result.get("cascade"):
+        drafted = dict.fromkeys(d["agent"] for d in result["cascade"]["decisions"])
+        return "cascade:" + ">".join(drafted)
     if result.get("auction_skipped"):
         return f"skipped:{result['auction_skipped']['reason']}"
     return f"held:{result['auction_held']['reason']}" if result.get("auction_held") else ""
@@ -198,7 +204,7 @@ class Bench:
         recorded = 0
         try:
             ctx = self.context(memory=memory, refine=router != "sale-nomem",
-                               auction_policy="adaptive" if router == "sale-adaptive" else "always", **overrides)
+                               auction_policy=POLICY_OF.get(router, "always"), **overrides)
             for position, task in enumerate(tasks):
                 started = time.monotonic()
                 domain = executor_domain(task, self.cfg.domain)

@@ -60,6 +60,11 @@ def summarise(runs: list[Run], agents: list[str], orders: int) -> dict[str, Any]
         skipped = sum(n for d, n in decisions.items() if d.startswith("skipped:"))
         out["auction_skipped"] = {"count": skipped, "share": skipped / len(runs),
                                   "decisions": dict(sorted(decisions.items()))}
+        paths = {d.removeprefix("cascade:"): n for d, n in decisions.items() if d.startswith("cascade:")}
+        if paths:
+            escalated = sum(n for p, n in paths.items() if ">" in p)
+            out["cascade"] = {"escalated": escalated, "escalated_share": escalated / len(runs),
+                              "paths": dict(sorted(paths.items()))}
     return out
 
 

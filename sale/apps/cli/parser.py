@@ -56,8 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--routers", default=",".join(DEFAULT_ROUTER_LIST),
                        help="comma-separated: sale, sale-nomem, single:NAME, single:largest, wtp, carrot, "
                             "to-router, frugalgpt, oracle (default: all), and sale-learned (weights fitted on the "
-                            "train split), sale-adaptive (the adaptive auction policy), sale-online (weights "
-                            "refitted from its own verdicts every --refit-every), direct:NAME, direct:largest "
+                            "train split), sale-adaptive (the adaptive auction policy), sale-cascade (the cascade "
+                            "policy), sale-online (weights refitted from its own verdicts every --refit-every), "
+                            "direct:NAME, direct:largest "
                             "(one call with the task alone; real pools only)")
     bench.add_argument("--seed", type=int, default=0, help="suite, split and stream order seed (default 0)")
     bench.add_argument("--seeds", default="", metavar="S1,S2,...",
@@ -207,9 +208,11 @@ def add_pool_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-refine", action="store_true", help="skip the memory-refinement round")
     p.add_argument("--refine-min-similarity", type=float, default=0.0, metavar="S",
                    help="rebid only when memory holds a past auction at least S similar (default 0: always)")
-    p.add_argument("--auction-policy", choices=("always", "adaptive"), default="always",
+    p.add_argument("--auction-policy", choices=("always", "adaptive", "cascade"), default="always",
                    help="adaptive: skip the auction when the nearest past auctions agree on a winner (see "
-                        "docs/memory.md); default always")
+                        "docs/memory.md); cascade: the cheapest agent memory finds credible answers first, its "
+                        "answer is checked against the task's examples, a failure escalates (docs/cascade.md); "
+                        "default always (the paper's auction)")
     p.add_argument("--jury-reason", action="store_true",
                      help="jurors give one sentence of reasoning before each score (more tokens, better judging)")
     p.add_argument("--jury-batch", action="store_true",

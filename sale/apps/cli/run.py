@@ -119,6 +119,13 @@ def describe_progress(node: str, value: dict[str, Any]) -> str | None:
         return f"  final winner: {value['winner']}"
     if node == "record":
         return f"  recorded auction #{value.get('memory_seq')} in memory"
+    if node == "rank_agents" and value.get("cascade"):
+        steps = value["cascade"]["order"]
+        return "  cascade order: " + " > ".join(f"{s['agent']}{'' if s['drafts'] else ' (skipped)'}" for s in steps)
+    if node == "draft_bid" and value.get("cascade"):
+        d = value["cascade"]["decisions"][-1]
+        fate = "ends the auction" if d["accepted"] else "escalates"
+        return f"  draft   {d['agent']}@{d['round']}: {fate} ({d['why']})"
     return None
 
 
@@ -126,9 +133,34 @@ def fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
+def print_cascade(result: dict[str, Any], out: Console) -> None:
+    """The cascade's table: each agent's estimate from memory, whether it drafted, and what became of its drafts."""
+    cascade = result["cascade"]
+    table = Table(title=f"Cascade {result['auction_id']} ({result['status']})")
+    for col in ("agent", "P(pass)", "verified near", "drafted", "outcome"):
+        table.add_column(col, justify="right" if col in ("P(pass)", "verified near") else "left")
+    for step in cascade["order"]:
+        e = cascade["estimates"][step["agent"]]
+        fates = [f"@{d['round']}: {'[bold green]won[/]' if d['accepted'] else 'escalated'}"
+                 for d in cascade["decisions"] if d["agent"] == step["agent"]]
+        table.add_row(step["agent"], f"{e['p_pass']:.2f}", f"{e['passes']}/{e['evidence']}",
+                      "yes" if step["drafts"] else "no", " ".join(fates) or "-")
+    out.print(table)
+    for step in cascade["order"]:
+        out.print(f"{step['agent']}: {step['reason']}", highlight=False, markup=False)
+    for d in cascade["decisions"]:
+        out.print(f"{d['agent']}@{d['round']}: {d['why']}", highlight=False, markup=False)
+    if cascade.get("note"):
+        out.print(cascade["note"], highlight=False, markup=False)
+
+
 def print_result(result: dict[str, Any], out: Console) -> None:
     if result.get("simulated"):
         out.print("[bold yellow]SIMULATED agents[/]")
+    if result.get("cascade"):
+        print_cascade(result, out)
+        print_outcome(result, out)
+        return
     jurors = [a["name"] for a in result["pool"]["agents"]]
     table = Table(title=f"Auction {result['auction_id']} ({result['status']})")
     for col in ("agent", "role", "tokens", "H", "jury", "C", "V", "C-V", "refined"):
@@ -161,6 +193,11 @@ def print_result(result: dict[str, Any], out: Console) -> None:
         skip = result["auction_skipped"]
         out.print(f"auction skipped: {skip['detail']} ({', '.join(n['auction_id'] for n in skip['neighbours'])})",
                   highlight=False)
+    print_outcome(result, out)
+
+
+def print_outcome(result: dict[str, Any], out: Console) -> None:
+    """The error, the execution's steps, the answer and the usage: the same for every policy."""
     if result.get("error"):
         out.print(f"[bold red]error:[/] {result['error']}", highlight=False)
     execution = result.get("execution") or {}
