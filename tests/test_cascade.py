@@ -153,3 +153,36 @@ def test_bad_cascade_settings_are_one_clear_error():
         check_context(AuctionContext(auction_policy="cascade", cascade_prior=2.0, cascade_retries=-1), paths=False)
     with pytest.raises(ConfigError, match="auction_policy"):
         check_context(AuctionContext(auction_policy="cascad"), paths=False)
+
+
+def direct_runs(agent, rows, usd):
+    """(task id, hidden pass, check) rows of one agent's direct answers."""
+    from sale.bench.runs import Run
+
+    return [Run(router=f"direct:{agent}", task_id=t, bin=1, order=0, agent=agent, passed=p, usd=usd, tokens=100,
+                completion_tokens=50, check=c) for t, p, c in rows]
+
+
+def test_check_signal_and_the_cascade_bounds_from_direct_answers():
+    from sale.bench.check_signal import cascade_bounds, check_signal, report_lines
+
+    runs = {"direct:cheap": direct_runs("cheap", [("t1", True, "pass"), ("t2", False, "fail"), ("t3", False, "pass"),
+                                                  ("t4", True, "fail"), ("t5", False, "unverified")], 1.0),
+            "direct:big": direct_runs("big", [("t1", True, "pass"), ("t2", True, "pass"), ("t3", True, "pass"),
+                                              ("t4", False, "fail"), ("t5", True, "pass")], 10.0)}
+    signal = check_signal(runs, ["cheap", "big"])
+    cheap = signal["cheap"]
+    assert (cheap["checked"], cheap["unverified"], cheap["hidden_pass"], cheap["check_pass"]) == (4, 1, 2, 2)
+    assert cheap["true_positive_rate"] == 0.5 and cheap["true_negative_rate"] == 0.5
+    assert cheap["balanced_accuracy"] == 0.5 and cheap["precision"] == 0.5
+    assert signal["big"]["true_negative_rate"] == 1.0 and signal["big"]["precision"] == 1.0
+    bounds = cascade_bounds(runs, ["cheap", "big"])
+    assert bounds["best_direct"] == {"agent": "big", "pass_at_1": 0.8, "cost_usd": 50.0}
+    (chain,) = bounds["chains"]
+    # checked: t1 and t3 stop at cheap (t3 wrongly), t2, t4, t5 escalate -> passes t1, t2, t5 = 3 of 5
+    assert chain["checked"] == {"pass_at_1": 0.6, "cost_usd": 35.0, "cost_vs_best_direct": 0.7,
+                                "escalated_share": 0.6}
+    # perfect: t1 and t4 stop at cheap -> passes t1, t2, t3, t4, t5 = 5 of 5
+    assert chain["perfect"]["pass_at_1"] == 1.0 and chain["perfect"]["cost_usd"] == 35.0
+    text = "\n".join(report_lines({"check_signal": signal, "cascade_bounds": bounds}))
+    assert "| cheap | 4 | 1 | 2 | 2 | 50.0% | 50.0% | 50.0% | 50.0% |" in text and "| cheap > big | 60.0% |" in text

@@ -145,13 +145,30 @@ class Bench:
         delivery = self.delivered(task, "" if call["error"] else call["text"])
         answer = delivery.answer
         verdict = await self.check(task, answer)
+        check = await self.visible_check(task, delivery)
         self.tick()
         return Run(router=f"direct:{agent}", task_id=task.id, bin=task.bin, order=0, agent=agent,
                    passed=verdict["passed"], usd=call["usd"], tokens=call["prompt_tokens"] + call["completion_tokens"],
                    usd_provider=call["usd_provider"], cached_tokens=call["cached_tokens"],
                    completion_tokens=call["completion_tokens"], tool_usd=0.0, wall_s=wall,
                    detail=(call["error"] or verdict["detail"])[:200], answer=answer[-500:],
-                   answer_source=delivery.source, exec_steps=1)
+                   answer_source=delivery.source, exec_steps=1, check=check)
+
+    async def visible_check(self, task: BenchTask, delivery: Delivery) -> str:
+        """The domain's check of a direct answer against what the task shows (never its hidden tests)."""
+        from graphs.live import domain_of
+        from nodes.run_tools import tool_settings
+
+        ctx = self.context(domain=executor_domain(task, self.cfg.domain))
+        domain = domain_of(ctx, task.task, None)
+        if domain.check is None:
+            return ""
+        if delivery.source == "none":
+            return "fail"
+        check = await asyncio.to_thread(domain.check, task.task, delivery.answer, tool_settings(ctx))
+        if not check["examples"]:
+            return "unverified" if check["passed"] else "fail"
+        return "pass" if check["passed"] else "fail"
 
     def delivered(self, task: BenchTask, reply: str) -> Delivery:
         """A direct reply under the same deliverable rule as the executor's (what a user of one call gets)."""

@@ -119,9 +119,11 @@ def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path)
                      f"No setting reaches it; the best, budget_bias = {chosen.get('budget_bias', 1):g}, is used; ")
                   + "the SALE rows above ran on the test split with that value.", ""]
     from sale.bench.calibrate import report_lines as knob_lines
+    from sale.bench.check_signal import report_lines as check_lines
     from sale.bench.learned import report_lines as learned_lines
 
     lines += knob_lines(results) + learned_lines(results) + _second_half(results) + _against_largest(results)
+    lines += check_lines(results)
     lines += ["## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
     (out / "report.md").write_text("\n".join(lines), encoding="utf-8")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sale.bench.check_signal import cascade_bounds, check_signal
 from sale.bench.config import AUCTION_ROUTERS, BenchConfig
 from sale.bench.runs import Run
 from sale.bench.summary import diagnostics, second_half, win_stream, with_bins
@@ -74,4 +75,6 @@ def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask],
         "refine_min_similarity": cfg.refine_min_similarity,
         "memory_policy": cfg.memory_policy,
         "domain": cfg.domain,
+        "check_signal": check_signal(runs, agents),
+        "cascade_bounds": cascade_bounds(runs, agents),
     }
