@@ -47,6 +47,20 @@ def nearest(k: int, hits: Iterable[tuple[str, float]], trusted: Callable[[str], 
     return out
 
 
+def nearest_records(k: int, hits: Iterable[tuple[str, float]], trusted: Callable[[str], dict[str, Any] | None]
+                    ) -> list[tuple[dict[str, Any], float]]:
+    """The first ``k`` trusted auctions of ``hits``, whole (the verified verdict as ``passed``), with their
+    similarity."""
+    out = []
+    for auction_id, similarity in hits:
+        record = trusted(auction_id)
+        if record is not None:
+            out.append((record, similarity))
+        if len(out) == k:
+            break
+    return out
+
+
 def pick_exemplars(agent: str, k: int, hits: Iterable[tuple[str, float]],
                    trusted: Callable[[str], dict[str, Any] | None]) -> list[Exemplar]:
     """Up to ``k`` exemplars from ``hits`` (auction id, similarity; best first). ``trusted`` gives an auction's

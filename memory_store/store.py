@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from memory_store.embeddings import Embedder
-from memory_store.exemplars import Exemplar, Neighbour, nearest, pick_exemplars
+from memory_store.exemplars import Exemplar, Neighbour, nearest, nearest_records, pick_exemplars
 from memory_store.index import check_shared_urls
 from memory_store.index_repair import open_repaired
 from memory_store.log import AuctionLog, PostgresAuctionLog
@@ -255,16 +255,8 @@ class AuctionMemory:
 
     @_serialised
     def near_records(self, task: str, k: int, max_seq: int) -> list[tuple[dict[str, Any], float]]:
-        """The k earlier trusted auctions (seq <= max_seq) most similar to ``task``, whole, with their similarity
-        (the verified verdict as ``passed``): what the cascade estimates each agent's P(pass) from."""
-        out = []
-        for auction_id, similarity in self._retrieve(task, k * 2, max_seq):
-            record = self._trusted(auction_id)
-            if record is not None:
-                out.append((record, similarity))
-            if len(out) == k:
-                break
-        return out
+        """The k earlier trusted auctions most similar to ``task``, whole, with their similarity."""
+        return nearest_records(k, self._retrieve(task, k * 2, max_seq), self._trusted)
 
     def _trusted(self, auction_id: str) -> dict[str, Any] | None:
         return self._trust(self.log.get(auction_id))
