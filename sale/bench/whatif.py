@@ -28,8 +28,10 @@ from sale.bench.results import random_matched
 from sale.bench.runs import Run
 from sale.bench.summary import summarise
 
-PRICE_ORDER_ROUTERS = ("wtp", "to-router", "frugalgpt")
-"""Baselines whose routes depend on prices only through the agents' price order."""
+PRICE_ORDER_ROUTERS = ("wtp", "to-router")
+"""Baselines whose routes depend on prices only through the agents' price order (``wtp`` unless its tolerance was
+calibrated on train spend). Every baseline's routes survive prices that all scale alike (CARROT divides cost by
+the dearest, FrugalGPT's and the calibrations' ties compare spends); SALE's do not (C is absolute)."""
 _RUN_FIELDS = {f.name for f in fields(Run)}
 
 
@@ -223,6 +225,7 @@ def whatif(recording: Recording, prices: dict[str, tuple[float, float]]) -> dict
     singles = {(r.agent, r.task_id): priced.single(r) for name, runs in recording.runs.items()
                if name.startswith("single:") and name != "single:largest" for r in runs}
     new_order = sorted(agents, key=lambda a: prices[a][0])
+    uniform = len({priced.ratio(a) for a in agents}) == 1
     out: dict[str, dict[str, Any]] = {}
     for name, runs in recording.runs.items():
         if name.startswith(("single:", "direct:")):
@@ -234,7 +237,9 @@ def whatif(recording: Recording, prices: dict[str, tuple[float, float]]) -> dict
             rows, routes = [priced.auction(name, r) for r in runs], "held"
         else:
             rows = [replace(r, usd=sum(singles[(a, r.task_id)].usd for a in _tried(r))) for r in runs]
-            routes = "held" if name == "carrot" or (name in PRICE_ORDER_ROUTERS and new_order != agents) else "exact"
+            calibrated = ((res["routers"].get(name) or {}).get("knob") or {}).get("calibrated_on")
+            kept = uniform or (name in PRICE_ORDER_ROUTERS and new_order == agents and not calibrated)
+            routes = "exact" if kept else "held"
         orders = len({r.order for r in rows}) or 1
         f = summarise(rows, agents, orders)
         out[name] = {"pass_at_1": f["pass_at_1"], "cost_usd": f["cost_usd"], "tokens": f["tokens"],
