@@ -123,3 +123,17 @@ def test_missing_run_or_pool_agent_is_one_clear_error(recorded, tmp_path, capsys
     (tmp_path / "other.toml").write_text(pool_toml("http://127.0.0.1:9/v1", {"small": 1.0}))
     with pytest.raises(WhatifError, match="no price for the run's agent"):
         parse_prices(load_recording(cfg.out), [], str(tmp_path / "other.toml"))
+
+
+@pytest.mark.parametrize("run", ["real-coding-seed0-30", "deliver-coding-seed0-10"])
+def test_whatif_gives_the_committed_real_runs_figures_at_their_prices(run):
+    """The committed real-model recordings (no random control in them yet): every recorded figure comes back."""
+    from pathlib import Path
+
+    rec = load_recording(Path(__file__).resolve().parents[1] / "docs" / "figures" / run)
+    out = whatif(rec, parse_prices(rec, []))
+    for name, figures in rec.results["routers"].items():
+        for key in ("pass_at_1", "cost_usd", "auction_usd_share"):
+            assert out["routers"][name][key] == figures[key], (name, key)
+    assert out["routers"]["random-matched:sale"]["routes"] == "re-drawn"
+    assert out["rerouted_auctions"]["sale"] == {"auctions": rec.results["n_test"], "changed": 0, "unverified": 0}
