@@ -122,8 +122,8 @@ def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path)
     from sale.bench.check_signal import report_lines as check_lines
     from sale.bench.learned import report_lines as learned_lines
 
-    lines += knob_lines(results) + learned_lines(results) + _second_half(results) + _against_largest(results)
-    lines += check_lines(results)
+    lines += (knob_lines(results) + learned_lines(results) + _second_half(results) + _against_largest(results)
+              + _random_controls(results) + check_lines(results))
     lines += ["## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
     (out / "report.md").write_text("\n".join(lines), encoding="utf-8")
 
@@ -151,6 +151,26 @@ def _against_largest(results: dict[str, Any]) -> list[str]:
             "the same tasks. Plan + execution loss: the winners' own pass@1 minus the router's (the auction's plan "
             "and its execution, against the agent's single-agent run). The last column is the cost had the "
             "auction been free.", ""]
+
+
+def _random_controls(results: dict[str, Any]) -> list[str]:
+    """Each auction router beside random routing that spends as much: what its choices add over chance."""
+    rows = {n: f for n, f in results["routers"].items() if f and "matched_to" in f}
+    if not rows:
+        return []
+    lines = ["## Cost-matched random control", "",
+             "| router | pass@1 | random at its spend: pass@1 (sd; 5-95 %) | random spend | mixture |",
+             "|---|---|---|---|---|"]
+    for f in rows.values():
+        own = results["routers"][f["matched_to"]]
+        capped = "" if f["spend_matched"] else " (capped: no mix of agents spends as much)"
+        mixture = ", ".join(f"{a} {_pct(p)}" for a, p in f["mixture"].items())
+        lines.append(f"| {f['matched_to']} | {_pct(own['pass_at_1'])} | {_pct(f['pass_at_1'])} "
+                     f"({100 * f['pass_at_1_sd']:.1f} pts; {_pct(f['pass_at_1_p05'])}-{_pct(f['pass_at_1_p95'])}) | "
+                     f"{_usd(f['cost_usd'])} of {_usd(f['target_cost_usd'])}{capped} | {mixture} |")
+    return [*lines, "", "Rows `random-matched:ROUTER`: each test task goes to an agent drawn from the mixture "
+            "of the two agents whose own runs' spend brackets the router's, so the expected spend equals it; the "
+            "drawn agent's own run answers. Mean over the seeded draws (docs/benchmark.md).", ""]
 
 
 def _second_half(results: dict[str, Any]) -> list[str]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+import numpy as np
+
+from sale.bench import routers as R
 from sale.bench.check_signal import cascade_bounds, check_signal
 from sale.bench.config import AUCTION_ROUTERS, BenchConfig
 from sale.bench.runs import Run
@@ -23,6 +27,39 @@ def choose_knob(curve: list[dict[str, Any]], target_pass: float) -> dict[str, An
     return {"target_pass_at_1": target_pass, "reached": False, "chosen": best}
 
 
+def random_matched(name: str, target_usd: float, singles: dict[tuple[str, str], Run], agents: list[str],
+                   task_ids: list[str], seed: int, draws: int = R.RANDOM_DRAWS) -> dict[str, Any]:
+    """The cost-matched random control for the router ``name`` that spent ``target_usd``: the figures of
+    ``draws`` random routings (each task answered by a drawn agent's own run), averaged as stream orders are, with
+    the spread of pass@1 over draws and the mixture drawn from."""
+    ids = sorted(task_ids)
+    spend = np.array([sum(singles[(a, t)].usd for t in ids) for a in agents])
+    probs, matched = R.matched_mixture(spend, target_usd)
+    label = f"{R.RANDOM_MATCHED}:{name}"
+    picks = R.random_draws(probs, len(ids), seed, label, draws)
+    runs = [replace(singles[(agents[a], t)], router=label, order=d)
+            for d, row in enumerate(picks) for a, t in zip(row, ids, strict=True)]
+    per_draw = np.array([np.mean([singles[(agents[a], t)].passed for a, t in zip(row, ids, strict=True)])
+                         for row in picks])
+    passed = np.array([np.mean([singles[(a, t)].passed for t in ids]) for a in agents])
+    return with_bins(runs, agents, draws) | {
+        "matched_to": name, "target_cost_usd": target_usd, "spend_matched": matched, "draws": draws,
+        "mixture": {a: float(p) for a, p in zip(agents, probs, strict=True) if p > 0},
+        "expected_pass_at_1": float(probs @ passed), "pass_at_1_sd": float(per_draw.std(ddof=1)) if draws > 1 else 0.0,
+        "pass_at_1_p05": float(np.percentile(per_draw, 5, method="nearest")),
+        "pass_at_1_p95": float(np.percentile(per_draw, 95, method="nearest"))}
+
+
+def with_random_controls(routers: dict[str, Any], singles: dict[tuple[str, str], Run], agents: list[str],
+                         task_ids: list[str], seed: int) -> None:
+    """A ``random-matched:NAME`` row for every auction router that ran, when every agent ran every test task."""
+    if not all((a, t) in singles for a in agents for t in task_ids) or not task_ids:
+        return
+    for name in [n for n in routers if n in AUCTION_ROUTERS and routers[n]]:
+        routers[f"{R.RANDOM_MATCHED}:{name}"] = random_matched(name, routers[name]["cost_usd"], singles, agents,
+                                                              task_ids, seed)
+
+
 def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask], train: list[BenchTask],
              test: list[BenchTask], runs: dict[str, list[Run]], singles: dict[tuple[str, str], Run],
              agents: list[str], signal_sweep: list[dict[str, Any]], budget_sweep: list[dict[str, Any]],
@@ -40,6 +77,7 @@ def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask],
     if any(name in AUCTION_ROUTERS for name in runs):
         for name, router_runs in runs.items():
             routers[name]["second_half"] = second_half(router_runs, late, agents, name in AUCTION_ROUTERS)
+    with_random_controls(routers, singles, agents, [t.id for t in test], cfg.seed)
     strong = routers.get(f"single:{agents[-1]}")
     weak = routers.get(f"single:{agents[0]}")
     for figures in routers.values():

@@ -18,6 +18,10 @@ small, documented models (no neural training):
   answer scored above the stage threshold. Thresholds are chosen on the train split for the best pass@1 at
   lowest cost; every agent tried is paid for.
 * ``oracle``: in hindsight, the cheapest agent that passed (the cheapest agent if none did). An upper bound.
+* ``random-matched:ROUTER``: the control published router re-evaluations use, added for every auction router:
+  each task goes to an agent drawn at random from a fixed mixture whose expected spend on the test split equals
+  ROUTER's (:func:`matched_mixture`), answered by that agent's own run; figures are the mean over
+  ``RANDOM_DRAWS`` seeded draws.
 
 Knobs (WTP's ``tolerance``, CARROT's ``mu``, FrugalGPT's threshold) keep the values above unless the run
 calibrates them on the train split (:mod:`sale.bench.calibrate`). Each route also ranks the agents it did not
@@ -27,11 +31,15 @@ falls back to the next-ranked bid (:func:`sale.bench.runs.routed_runs`).
 
 from __future__ import annotations
 
+import itertools
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
 PREDICTIVE = ("wtp", "carrot", "to-router", "frugalgpt")
+RANDOM_MATCHED = "random-matched"
+RANDOM_DRAWS = 200
 
 FRUGALGPT_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 """The cascade's acceptance thresholds: picked in sample by default, calibrated over the same grid (calibrate.py)."""
@@ -88,6 +96,29 @@ def oracle(test: Outcomes) -> list[Route]:
         choice = int(ok[0]) if ok.size else 0
         routes.append(Route(tried=[choice], chosen=choice))
     return routes
+
+
+def matched_mixture(spend: np.ndarray, target: float) -> tuple[np.ndarray, bool]:
+    """Probabilities over agents whose expected spend ``p @ spend`` is ``target`` (``spend[a]``: agent a's total
+    on the test split). Only the two agents whose spend brackets the target are mixed: the unique solution on the
+    chord between neighbouring single agents, the least spread over agents of all that spend as much. A target
+    outside the agents' range is capped at the nearest agent (``matched`` False)."""
+    order = [int(a) for a in np.argsort(spend, kind="stable")]
+    probs = np.zeros(len(spend))
+    for lo, hi in itertools.pairwise(order):
+        if spend[lo] <= target <= spend[hi]:
+            share = 0.0 if spend[hi] == spend[lo] else (target - spend[lo]) / (spend[hi] - spend[lo])
+            probs[lo], probs[hi] = 1.0 - share, share
+            return probs, True
+    nearest = order[0] if target < spend[order[0]] else order[-1]
+    probs[nearest] = 1.0
+    return probs, bool(np.isclose(spend[nearest], target, rtol=1e-12, atol=0.0))
+
+
+def random_draws(probs: np.ndarray, n_tasks: int, seed: int, name: str, draws: int = RANDOM_DRAWS) -> np.ndarray:
+    """``draws`` x ``n_tasks`` agent indices, seeded by the run's seed and the router's name (reproducible)."""
+    rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+    return rng.choice(len(probs), size=(draws, n_tasks), p=probs / probs.sum())
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@
     sale route [same options] TASK                                         the auction only: winner, plan, scores
     sale serve [--pool FILE] [--host H] [--port N]                         an OpenAI-compatible chat API
     sale bench --suite NAME|FILE [--pool FILE|sim:qwen3-ladder] [...]       SALE beside single agents and routers
+    sale whatif DIR [--price NAME=USD_PER_MTOK ...] [--pool FILE] [--json]   a recorded run at other prices
     sale learn-weights --from DIR [--objective minmax|mean] --out FILE     fit weights on a bench run's auctions
     sale analyze shapley|dynamics --from DIR [--json]                      agents' Shapley values; win shares over time
     sale analyze robustness [--tasks N] [--mode M] [--jurors J]           lying jurors, paper vs robust mode

@@ -12,6 +12,7 @@ from sale.apps.cli.models import cmd_models_prepare
 from sale.apps.cli.run import cmd_run
 from sale.apps.cli.sandbox import cmd_sandbox
 from sale.apps.cli.serve import cmd_serve
+from sale.apps.cli.whatif import cmd_whatif
 from sale.core.cost import JURY_SIGNALS
 from sale.core.prompts import JURY_LAYOUTS, REBID_EXEMPLAR_MODES
 from sale.core.tasks import DOMAINS
@@ -110,6 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-progress", action="store_true", help="no progress bar")
     bench.add_argument("--json", action="store_true", help="print results.json to stdout")
     bench.set_defaults(handler=cmd_bench)
+
+    what = sub.add_parser("whatif", help="re-price a recorded bench run at other prices, with no model call")
+    what.add_argument("run", metavar="DIR", help="a `sale bench --out` directory (results.json, tasks.jsonl)")
+    what.add_argument("--price", action="append", default=[], metavar="NAME=USD_PER_MTOK",
+                      help="an agent's price per million tokens (repeatable; scales all of its prices alike)")
+    what.add_argument("--pool", default="", metavar="FILE",
+                      help="take every agent's prices from this TOML pool file (--price overrides it)")
+    what.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    what.set_defaults(handler=cmd_whatif)
 
     learn = sub.add_parser("learn-weights", help="fit scoring weights (min-max MILP) on a bench run's auctions")
     learn.add_argument("--from", dest="source", required=True, help="a `sale bench --out` directory")
