@@ -168,9 +168,8 @@ def _random_controls(results: dict[str, Any]) -> list[str]:
         lines.append(f"| {f['matched_to']} | {_pct(own['pass_at_1'])} | {_pct(f['pass_at_1'])} "
                      f"({100 * f['pass_at_1_sd']:.1f} pts; {_pct(f['pass_at_1_p05'])}-{_pct(f['pass_at_1_p95'])}) | "
                      f"{_usd(f['cost_usd'])} of {_usd(f['target_cost_usd'])}{capped} | {mixture} |")
-    return [*lines, "", "Rows `random-matched:ROUTER`: each test task goes to an agent drawn from the mixture "
-            "of the two agents whose own runs' spend brackets the router's, so the expected spend equals it; the "
-            "drawn agent's own run answers. Mean over the seeded draws (docs/benchmark.md).", ""]
+    return [*lines, "", "Rows `random-matched:ROUTER`: each test task goes to an agent drawn from the mixture of the "
+            "two agents whose own runs' spend brackets the router's (docs/benchmark.md); mean over seeded draws.", ""]
 
 
 def _second_half(results: dict[str, Any]) -> list[str]:
