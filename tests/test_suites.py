@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,8 @@ from sale.suites.deep_search import deep_search_suite
 from sale.suites.jsonl import load_jsonl_suite
 from sale.suites.suite import BINS, BenchTask, SuiteError, load_suite
 from sale.suites.verify import exact, normalise, parse_judgement, regex, verify
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_suites_are_reproducible_from_the_seed(tmp_path):
@@ -176,3 +179,50 @@ def test_a_coding_deliverable_falls_back_to_the_last_code_the_agent_ran():
     assert code_delivery(task.task, "done", steps[:1]).source == "none"
     own = f"```python\n{task.wrong}```"
     assert code_delivery(task.task, own, steps).answer == own, "an answer that defines the function is judged as given"
+
+
+def test_a_replay_runs_the_recorded_tasks_after_the_generator_changed(tmp_path, monkeypatch):
+    """`--replay DIR` runs DIR/suite.jsonl's tasks: a generator that now writes other texts (as the coding suite
+    did when its tasks gained examples) leaves every recording replayable."""
+    from dataclasses import replace
+
+    import sale.suites.coding as coding
+    from sale.bench.config import BenchConfig
+    from sale.bench.runner import run_bench
+    from sale.sim.params import SIM_POOL
+
+    cfg = BenchConfig(suite="coding", pool=SIM_POOL, seed=2, size=5, out=tmp_path / "rec", train_share=0,
+                      progress=False, routers=("single:largest",))
+    recorded = asyncio.run(run_bench(cfg))
+    original = coding.coding_suite
+
+    def rewritten(seed: int, per_bin: int = 20):
+        suite = original(seed, per_bin)
+        return replace(suite, tasks=[replace(t, task=t.task + "\nKeep it short.") for t in suite.tasks])
+
+    monkeypatch.setattr(coding, "coding_suite", rewritten)
+    again = asyncio.run(run_bench(BenchConfig(**{**cfg.__dict__, "out": tmp_path / "again",
+                                                 "replay": tmp_path / "rec"})))
+    assert again["replayed"] is True
+    for key in ("pass_at_1", "cost_usd", "tokens"):
+        assert again["routers"]["single:largest"][key] == recorded["routers"]["single:largest"][key], key
+    assert (tmp_path / "again" / "suite.jsonl").read_text() == (tmp_path / "rec" / "suite.jsonl").read_text()
+    (tmp_path / "rec" / "suite.jsonl").unlink()
+    with pytest.raises(SuiteError, match=r"no suite\.jsonl"):
+        asyncio.run(run_bench(BenchConfig(**{**cfg.__dict__, "out": tmp_path / "gone", "replay": tmp_path / "rec"})))
+
+
+def test_every_committed_run_holds_the_tasks_it_ran(tmp_path):
+    """What a replay of a committed run reads: its suite.jsonl, in the recorded order (and deep search's corpus,
+    regenerated from the seed)."""
+    from sale.suites.suite import recorded_suite
+
+    runs = sorted(p.parent for p in (ROOT / "docs" / "figures").glob("*/results.json"))
+    assert len(runs) >= 14
+    for run in runs:
+        results = json.loads((run / "results.json").read_text())
+        suite = recorded_suite(run, results["suite"], results["seed"], tmp_path / run.name, size=results["n_tasks"])
+        assert len(suite.tasks) == results["n_tasks"] and suite.name == results["suite"], run.name
+        assert bool(suite.corpus) == (results["suite"] == "deep-search"), run.name
+        assert [t.id for t in suite.tasks] == [json.loads(line)["id"] for line in
+                                               (run / "suite.jsonl").read_text().splitlines()]

@@ -35,7 +35,7 @@ from sale.core.pool import Pool, load_pool
 from sale.sim.params import SIM_POOL, sim_pool
 from sale.sim.world import SimWorld
 from sale.suites.jsonl import write_jsonl
-from sale.suites.suite import BenchTask, load_suite
+from sale.suites.suite import BenchTask, load_suite, recorded_suite
 
 
 def with_direct_answers(cfg: BenchConfig, pool: Pool) -> BenchConfig:
@@ -53,9 +53,13 @@ def with_direct_answers(cfg: BenchConfig, pool: Pool) -> BenchConfig:
 async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     check_config(cfg)
     cfg.out.mkdir(parents=True, exist_ok=True)
-    suite = load_suite(cfg.suite, cfg.seed, cfg.out / "suite", size=cfg.size,
-                       domains=tuple(d.name for d in cfg.domains))
-    tasks = select_tasks(suite, cfg.seed, cfg.limit)
+    domains = tuple(d.name for d in cfg.domains)
+    if cfg.replay is not None:  # the tasks that were run, whatever the generator draws today
+        suite = recorded_suite(Path(cfg.replay), cfg.suite, cfg.seed, cfg.out / "suite", cfg.size, domains)
+        tasks = suite.tasks
+    else:
+        suite = load_suite(cfg.suite, cfg.seed, cfg.out / "suite", size=cfg.size, domains=domains)
+        tasks = select_tasks(suite, cfg.seed, cfg.limit)
     train, test = split(tasks, cfg.seed, cfg.train_share)
     predictive = [r for r in cfg.routers if r in R.PREDICTIVE]
     if predictive and not train:

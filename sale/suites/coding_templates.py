@@ -1,5 +1,6 @@
 """Function templates of the generated coding suite: three per complexity bin, each with a reference solution,
-a plausible wrong solution (what a failing agent submits), parameters drawn from the seed and hidden test inputs.
+a plausible wrong solution (what a failing agent submits), parameters drawn from the seed, hidden test inputs and
+the form its task text shows one or two examples in.
 
 Placeholders are ``$name`` (``string.Template``), so code keeps its braces.
 """
@@ -11,6 +12,8 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+EXAMPLE_FORMS = ("doctest", "assert", "arrow", "equals", "returns")
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,10 @@ class CodingTemplate:
     cases: Callable[[random.Random, dict[str, Any]], list[list[Any]]]
     aliases: tuple[str, ...] = ()
     """Other names the task may ask for, so a suite holds many distinct tasks per template."""
+    form: str = "doctest"
+    """How the task text shows its examples (``EXAMPLE_FORMS``): the forms vary across templates, as users' do."""
+    shown: Callable[[random.Random, dict[str, Any]], list[list[Any]]] | None = None
+    """Inputs for the visible examples where ``cases`` cannot draw any outside the hidden tests."""
 
     @property
     def prompt(self) -> _Fmt:
@@ -64,6 +71,7 @@ TEMPLATES: list[CodingTemplate] = [
         lambda r: {"a": r.randint(2, 5), "b": r.randint(6, 11)},
         lambda r, p: [[r.choice([0, 1, p["a"] * p["b"]])]] + [[r.randint(2, 300)] for _ in range(7)],
         aliases=('multiples_sum', 'sum_of_multiples', 'total_multiples'),
+        form="returns",
     ),
     CodingTemplate(
         "count_letter", 1,
@@ -74,6 +82,7 @@ TEMPLATES: list[CodingTemplate] = [
         lambda r, p: [["".join(r.choice(p["c"] + p["c"].upper() + "xyzQ ") for _ in range(r.randint(0, 20)))]
                       for _ in range(8)],
         aliases=('letter_count', 'count_char', 'occurrences'),
+        form="doctest",
     ),
     CodingTemplate(
         "clamp_all", 1,
@@ -84,6 +93,7 @@ TEMPLATES: list[CodingTemplate] = [
         lambda r: {"lo": r.randint(-5, 5), "hi": r.randint(10, 25)},
         lambda r, p: [[_ints(r, r.randint(0, 9))] for _ in range(8)],
         aliases=('clamp_values', 'clip_list', 'bound_values'),
+        form="assert",
     ),
     # bin 2
     CodingTemplate(
@@ -98,6 +108,7 @@ TEMPLATES: list[CodingTemplate] = [
         lambda r: {"sep": r.choice(["", "-", ","])},
         lambda r, p: [["".join(r.choice("aab") for _ in range(r.randint(0, 12)))] for _ in range(8)],
         aliases=('run_length', 'compress_runs', 'encode_runs'),
+        form="arrow",
     ),
     CodingTemplate(
         "second_largest", 2,
@@ -107,6 +118,7 @@ TEMPLATES: list[CodingTemplate] = [
         lambda r: {"none": r.choice(["None", "-1"])},
         lambda r, p: [[_ints(r, r.randint(0, 7), 0, 5)] for _ in range(8)],
         aliases=('runner_up', 'second_max', 'next_largest'),
+        form="assert",
     ),
     CodingTemplate(
         "shift_letters", 2,
@@ -120,6 +132,7 @@ TEMPLATES: list[CodingTemplate] = [
         lambda r: {"k": r.randint(1, 25)},
         lambda r, p: [["".join(r.choice("xyzXYZab !") for _ in range(r.randint(0, 10)))] for _ in range(8)],
         aliases=('caesar', 'rotate_letters', 'shift_text'),
+        form="equals",
     ),
     # bin 3
     CodingTemplate(
@@ -135,6 +148,7 @@ TEMPLATES: list[CodingTemplate] = [
         lambda r, p: [["".join(r.choice(p["opens"] + p["closes"] + "x") for _ in range(r.randint(0, 10)))]
                       for _ in range(10)] + [[p["opens"][0] + p["closes"][-1] + p["opens"][-1] + p["closes"][0]]],
         aliases=('brackets_ok', 'balanced', 'check_nesting'),
+        form="doctest",
     ),
     CodingTemplate(
         "merge_intervals", 3,
@@ -150,6 +164,7 @@ TEMPLATES: list[CodingTemplate] = [
         lambda r, p: [[[sorted([r.randint(0, 30), r.randint(0, 30)]) for _ in range(r.randint(0, 6))]]
                       for _ in range(8)],
         aliases=('merge_ranges', 'union_intervals', 'combine_intervals'),
+        form="arrow",
     ),
     CodingTemplate(
         "top_words", 3,
@@ -163,6 +178,7 @@ TEMPLATES: list[CodingTemplate] = [
         lambda r, p: [[" ".join(w if r.random() < .7 else w.upper() for w in _words(r, r.randint(0, 14)))]
                       for _ in range(8)],
         aliases=('frequent_words', 'most_common_words', 'word_ranking'),
+        form="returns",
     ),
     # bin 4
     CodingTemplate(
@@ -178,6 +194,7 @@ TEMPLATES: list[CodingTemplate] = [
         lambda r: {"maxn": r.choice([1000, 5000])},
         lambda r, p: [[_ints(r, r.randint(0, 12), 0, 6)] for _ in range(8)],
         aliases=('lis_length', 'longest_rising', 'increasing_run_length'),
+        form="equals",
     ),
     CodingTemplate(
         "edit_cost", 4,
@@ -195,6 +212,7 @@ TEMPLATES: list[CodingTemplate] = [
         lambda r, p: [["".join(r.choice("abc") for _ in range(r.randint(0, 6))),
                        "".join(r.choice("abc") for _ in range(r.randint(0, 6)))] for _ in range(8)],
         aliases=('weighted_edit_distance', 'transform_cost', 'edit_distance'),
+        form="assert",
     ),
     CodingTemplate(
         "coin_ways", 4,
@@ -207,6 +225,7 @@ TEMPLATES: list[CodingTemplate] = [
         lambda r: {"coins": str(sorted(r.sample([1, 2, 3, 5, 7, 10], 3)))},
         lambda r, p: [[r.randint(0, 40)] for _ in range(8)],
         aliases=('change_ways', 'count_change', 'coin_combinations'),
+        form="doctest",
     ),
     # bin 5
     CodingTemplate(
@@ -230,6 +249,7 @@ TEMPLATES: list[CodingTemplate] = [
         lambda r, p: [[n, [[r.randrange(n), r.randrange(n), r.randint(0, 9)] for _ in range(r.randint(0, 3 * n))],
                        r.randrange(n), r.randrange(n)] for n in [r.randint(1, 7) for _ in range(10)]],
         aliases=('min_path_weight', 'dijkstra', 'cheapest_route'),
+        form="arrow",
     ),
     CodingTemplate(
         "count_queens", 5,
@@ -243,9 +263,11 @@ TEMPLATES: list[CodingTemplate] = [
         "        total = 0\n        for c in range(n):\n            if c in cols or r - c in d1:\n"
         "                continue\n            total += go(r + 1, cols | {c}, d1 | {r - c})\n"
         "        return total\n    return go(0, frozenset(), frozenset())\n",
-        lambda r: {"maxn": r.choice([6, 7, 8, 9])},
+        lambda r: {"maxn": r.choice([7, 8, 9, 10])},  # above the hidden 0-6, so an example can show n = 7 or 8
         lambda r, p: [[n] for n in (0, 1, 2, 3, 4, 5, 6)],
         aliases=('n_queens', 'queen_placements', 'total_queens'),
+        form="returns",
+        shown=lambda r, p: [[n] for n in range(7, min(p["maxn"], 8) + 1)],
     ),
     CodingTemplate(
         "evaluate", 5,
@@ -271,6 +293,7 @@ TEMPLATES: list[CodingTemplate] = [
         lambda r: {"div": "/", "limit": r.choice([60, 80, 100, 120])},
         lambda r, p: [[e] for e in _expressions(r)],
         aliases=('calc', 'eval_expression', 'compute'),
+        form="doctest",
     ),
 ]
 

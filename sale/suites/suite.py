@@ -5,7 +5,9 @@ Two suites are generated from a seed, so no model can have seen them and any see
 * ``deep-search``: multi-hop questions over a generated corpus (:mod:`sale.suites.deep_search`);
 * ``coding``: Python functions with hidden unit tests (:mod:`sale.suites.coding`).
 
-Users' own suites are JSONL files, one task per line (:mod:`sale.suites.jsonl`, docs/benchmark.md).
+Users' own suites are JSONL files, one task per line (:mod:`sale.suites.jsonl`, docs/benchmark.md). A run writes
+the tasks it ran to ``DIR/suite.jsonl``; a replay runs those (:func:`recorded_suite`), not what a generator
+draws today.
 """
 
 from __future__ import annotations
@@ -86,3 +88,20 @@ def load_suite(name_or_file: str, seed: int, workdir: Path, size: int = 100, dom
     if path.suffix == ".jsonl" or path.exists():
         return load_jsonl_suite(path, domains)
     raise SuiteError(f"unknown suite {name_or_file!r}: use {' or '.join(SUITES)}, or a .jsonl file")
+
+
+def recorded_suite(run_dir: Path, name_or_file: str, seed: int, workdir: Path, size: int = 100,
+                   domains: tuple[str, ...] = ()) -> Suite:
+    """The tasks a recorded run ran, in its order, from ``run_dir/suite.jsonl``: a replay reproduces the recording
+    after a generator changes (the coding tasks gained examples). Deep search's corpus is regenerated from
+    ``seed`` and ``size`` (its generator writes it; the file holds the tasks only)."""
+    from sale.suites.jsonl import load_jsonl_suite
+
+    path = run_dir / "suite.jsonl"
+    if not path.is_file():
+        raise SuiteError(f"--replay {run_dir}: no suite.jsonl, the tasks a `sale bench` run writes beside its "
+                         "calls.jsonl")
+    tasks = load_jsonl_suite(path, domains).tasks
+    corpus = load_suite(name_or_file, seed, workdir, size).corpus if name_or_file == "deep-search" else ""
+    name = name_or_file if name_or_file in SUITES else Path(name_or_file).stem
+    return Suite(name=name, tasks=tasks, corpus=corpus, seed=seed)
