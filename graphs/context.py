@@ -170,6 +170,10 @@ class AuctionContext:
     cascade_retries: int = 1
     """Cascade: second chances per cheaper agent after a failed check (a redraft shown the failure and verified
     drafts of similar past tasks from memory) before escalating. 0 = escalate at once."""
+    cascade_tests: bool = False
+    """Cascade: where the task shows no runnable example, the dearest agent first writes a few asserts for it (one
+    call, charged to the auction) and every draft is checked against them instead (CodeT-style). Off: such tasks
+    go to the dearest agent unless a cheaper one has earned `cascade_trust_unchecked`."""
     cascade_exploration: float = 0.1
     """Cascade: share of tasks on which an agent whose expected saving does not cover its cost drafts anyway, so
     its estimate keeps learning (a deterministic draw from `skip_seed`, the task and the agent)."""

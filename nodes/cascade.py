@@ -28,10 +28,14 @@ from nodes.draft import drafts
 from nodes.run_tools import tool_settings
 from sale.core.calls import call_model, ledger_entry
 from sale.core.cascade import accepts, estimate, order
-from sale.core.prompts import ANSWER_FORM, REDRAFT_EXAMPLES, SINGLE_PLAN, data_block
+from sale.core.deliverable import asked_name
+from sale.core.prompts import ANSWER_FORM, REDRAFT_EXAMPLES, SINGLE_PLAN, TESTS_USER, data_block
+from tools.checks import generated_examples
 
 EXAMPLE_DRAFTS = 2
 """Verified drafts of similar past tasks a redraft is shown (at most one per agent)."""
+TESTS_WRITTEN = 3
+"""Asserts the dearest agent is asked for (context ``cascade_tests``)."""
 
 
 async def rank_agents(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
@@ -49,13 +53,19 @@ async def rank_agents(state: AuctionState, runtime: Runtime[AuctionContext]) -> 
     estimates = estimate(agents, near, ctx.cascade_prior, ctx.cascade_prior_weight)
     one_call = drafts(ctx, domain)
     verifiable = one_call and domain.check is not None and bool(domain.checkable and domain.checkable(state["task"]))
+    update: dict[str, Any] = {"memory_size_before": memory.size(), "memory_seq_before": seq, "phase": "bidding",
+                              "jurors": ["check"] if one_call and domain.check is not None else [], "scores": {}}
+    tests = ""
+    if one_call and domain.check is not None and not verifiable and ctx.cascade_tests and available:
+        writer = max((a for a in agents if a[0] in available), key=lambda a: a[1])[0]
+        tests, call = await _write_tests(state, ctx, writer)
+        update["calls"] = [ledger_entry(call)]
+        verifiable = bool(tests)
     steps = order(agents, estimates, available, state["task"], ctx.cascade_exploration, ctx.skip_seed,
                   verifiable=verifiable, trust_unchecked=ctx.cascade_trust_unchecked)
     cascade: dict[str, Any] = {"estimates": estimates, "order": steps, "verifiable": verifiable,
                                "one_call": one_call, "neighbours": [r["auction_id"] for r, _ in near],
-                               "position": 0, "round": 0, "decisions": [], "note": note}
-    update: dict[str, Any] = {"memory_size_before": memory.size(), "memory_seq_before": seq, "phase": "bidding",
-                              "jurors": ["check"] if one_call and domain.check is not None else [], "scores": {}}
+                               "position": 0, "round": 0, "decisions": [], "note": note, "tests": tests}
     drafting = [s for s in steps if s["drafts"]]
     if not drafting:
         return update | {"cascade": cascade, "status": "failed", "provisional_winner": None, "winner": None,
@@ -100,7 +110,8 @@ async def draft_bid(state: AuctionState, runtime: Runtime[AuctionContext]) -> di
     delivery = domain.deliver(state["task"], call["text"], [])
     check = None
     if delivery.source != "none" and domain.check is not None:
-        check = dict(await asyncio.to_thread(domain.check, state["task"], delivery.answer, tool_settings(ctx)))
+        shown = state["task"] + (f"\n\n{cascade['tests']}" if cascade.get("tests") else "")
+        check = dict(await asyncio.to_thread(domain.check, shown, delivery.answer, tool_settings(ctx)))
     elif delivery.source == "none":
         check = {"passed": False, "examples": 0, "failed": 0, "detail": f"no answer: {delivery.reason}"}
     accepted, why = accepts(check, estimate_["p_pass"], ctx.cascade_trust_unchecked, last)
@@ -133,6 +144,18 @@ def _advance(cascade: dict[str, Any], decision: dict[str, Any], last: bool, *, r
     return {"cascade": cascade, "status": "failed", "winner": None, "provisional_winner": None,
             "error": "no agent delivered a draft (" + "; ".join(f"{d['agent']}: {d['why']}"
                                                             for d in cascade["decisions"]) + ")"}
+
+
+async def _write_tests(state: AuctionState, ctx: AuctionContext, agent: str) -> tuple[str, Any]:
+    """The dearest agent's asserts for a task that shows no example (context ``cascade_tests``), as the check
+    reads them ("" when it wrote none the check can run), and its call."""
+    name = asked_name(state["task"]) or "the function"
+    call = await call_model(pool_of(ctx).get(agent),
+                            [HumanMessage(TESTS_USER.format(task=state["task"], n=TESTS_WRITTEN, name=name))],
+                            purpose="tests", deadline_s=ctx.execute_deadline_s, max_tokens=ctx.exec_max_tokens,
+                            factory=ctx.live.model_factory, breaker=breaker_for(ctx, agent),
+                            trace={"auction_id": state.get("auction_id") or "", "cascade": True})
+    return ("" if call["error"] else generated_examples(state["task"], call["text"])), call
 
 
 async def _verified_examples(state: AuctionState, ctx: AuctionContext, agent: str) -> tuple[str, list[str]]:

@@ -15,7 +15,7 @@ from graphs.live import domain_of, memory_of, pool_of
 from graphs.state import AuctionState
 from nodes.record import auction_id_for, cascade_summary
 
-AUCTION_PURPOSES = ("bid", "jury", "rebid", "rejury", "draft", "redraft")
+AUCTION_PURPOSES = ("bid", "jury", "rebid", "rejury", "draft", "redraft", "tests")
 DRAFT_PURPOSES = ("draft", "redraft")
 
 

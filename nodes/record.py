@@ -63,6 +63,7 @@ def cascade_summary(cascade: dict[str, Any]) -> dict[str, Any]:
     """What a cascade decided and why, without the draft's text (the bids hold it)."""
     return {"order": cascade["order"], "decisions": cascade["decisions"], "verifiable": cascade["verifiable"],
             "one_call": cascade["one_call"], "neighbours": cascade["neighbours"], "note": cascade.get("note"),
+            "tests": cascade.get("tests", ""),
             "estimates": {a: {k: round(v, 6) if isinstance(v, float) else v for k, v in e.items() if k != "agent"}
                           for a, e in cascade["estimates"].items()}}
 

@@ -186,3 +186,26 @@ def test_check_signal_and_the_cascade_bounds_from_direct_answers():
     assert chain["perfect"]["pass_at_1"] == 1.0 and chain["perfect"]["cost_usd"] == 35.0
     text = "\n".join(report_lines({"check_signal": signal, "cascade_bounds": bounds}))
     assert "| cheap | 4 | 1 | 2 | 2 | 50.0% | 50.0% | 50.0% | 50.0% |" in text and "| cheap > big | 60.0% |" in text
+
+
+async def test_cascade_tests_check_drafts_of_a_task_that_shows_no_example(memory):
+    bare = "Write a Python function add_up(a, b) that returns a + b."
+    asserts = "```python\nassert add_up(2, 3) == 5\nassert add_up(-1, 1) == 0\n```"
+
+    def big(messages, kwargs):
+        return asserts if "Do not solve it" in messages[0].content else RIGHT
+
+    scripts, ctx = cascade_ctx(memory, WRONG, big, cascade_retries=0)
+    off = (await graph.ainvoke({"task": bare, "auction_id": "t0"}, context=ctx))["result"]
+    assert not off["cascade"]["verifiable"] and kinds(scripts["cheap"]) == []  # unverifiable: no trust, no draft
+    assert off["winner"] == "big" and off["cascade"]["tests"] == ""
+    on = replace(ctx, cascade_tests=True, cascade_exploration=1.0)
+    r = (await graph.ainvoke({"task": bare, "auction_id": "t1"}, context=on))["result"]
+    assert r["cascade"]["verifiable"] and r["cascade"]["tests"].splitlines() == [
+        "assert add_up(2, 3) == 5", "assert add_up(-1, 1) == 0"]
+    assert kinds(scripts["cheap"]) == ["answer"] and r["bids"][0]["check"]["examples"] == 2
+    assert not r["bids"][0]["check"]["passed"] and r["winner"] == "big" and "return a + b" in r["answer"]
+    assert r["usage"]["by_purpose"]["tests"]["calls"] == 1  # charged to the auction
+    scripts["cheap"].answer = RIGHT
+    r = (await graph.ainvoke({"task": bare, "auction_id": "t2"}, context=on))["result"]
+    assert r["winner"] == "cheap" and r["cascade"]["decisions"][0]["verified"]

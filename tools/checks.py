@@ -65,6 +65,15 @@ def checkable(task: str) -> bool:
     return bool(name and visible_examples(task, name))
 
 
+def generated_examples(task: str, reply: str) -> str:
+    """The asserts a model wrote for ``task`` (context ``cascade_tests``) that the check can run, one per line,
+    or "" when it wrote none."""
+    name = asked_name(task)
+    code = python_code(reply) or reply
+    found = visible_examples(code, name) if name else []
+    return "\n".join(f"assert {call} == {expected}" for call, expected in found)
+
+
 def _parse(text: str, mode: str) -> Any:
     try:
         tree = ast.parse(text.strip(), mode=mode)

@@ -16,7 +16,8 @@ from sale.core.tasks import DOMAINS
 from sale.sim.params import SIM_POOL, SimParams
 
 ONLINE_ROUTER = "sale-online"
-AUCTION_ROUTERS = ("sale", "sale-nomem", "sale-learned", "sale-adaptive", ONLINE_ROUTER, "sale-cascade")
+AUCTION_ROUTERS = ("sale", "sale-nomem", "sale-learned", "sale-adaptive", ONLINE_ROUTER, "sale-cascade",
+                   "sale-cascade-tests")
 DEFAULT_ROUTERS = ("sale", "sale-nomem", "single:largest", "wtp", "carrot", "to-router", "frugalgpt", "oracle")
 KNOWN = (*AUCTION_ROUTERS, *R.PREDICTIVE, "oracle")
 

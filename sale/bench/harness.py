@@ -24,7 +24,9 @@ from sale.core.prompts import SINGLE_PLAN
 from sale.suites.suite import BenchTask, Suite
 from sale.suites.verify import Verdict, verify
 
-POLICY_OF = {"sale-adaptive": "adaptive", "sale-cascade": "cascade"}
+POLICY_OF = {"sale-adaptive": {"auction_policy": "adaptive"}, "sale-cascade": {"auction_policy": "cascade"},
+             "sale-cascade-tests": {"auction_policy": "cascade", "cascade_tests": True}}
+"""The settings each SALE router variant runs with, beyond the run's own."""
 
 
 def decision_of(result: dict[str, Any]) -> str:
@@ -78,7 +80,7 @@ class Bench:
         """Every bid's features and the outcome, for weight learning and analysis (``DIR/auctions.jsonl``)."""
         keep = ("auction_id", "status", "bids", "jurors", "provisional_winner", "winner", "winner_bid", "budget_bias",
                 "usage",
-                "memory_size_before", "retrieved", "auction_skipped", "auction_held")
+                "memory_size_before", "retrieved", "auction_skipped", "auction_held", "cascade")
         row = {"run": label, "order": order, "position": position, "task_id": task.id, "bin": task.bin,
                "domain": task.domain, "passed": verdict["passed"], "weights": result.get("weights"),
                **{k: result.get(k) for k in keep}}
@@ -221,7 +223,7 @@ class Bench:
         recorded = 0
         try:
             ctx = self.context(memory=memory, refine=router != "sale-nomem",
-                               auction_policy=POLICY_OF.get(router, "always"), **overrides)
+                               **{"auction_policy": "always", **POLICY_OF.get(router, {}), **overrides})
             for position, task in enumerate(tasks):
                 started = time.monotonic()
                 domain = executor_domain(task, self.cfg.domain)

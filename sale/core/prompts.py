@@ -95,6 +95,14 @@ REDRAFT_EXAMPLES = "\n\nFor comparison, answers that passed their checks on simi
 """The cascade's second chance (context ``cascade_retries``): the agent's own failed draft, what the check found,
 and verified drafts of the most similar past tasks from memory."""
 
+TESTS_USER = (
+    "Task:\n{task}\n\nDo not solve it. Write {n} assert statements that a correct `{name}` passes, each of the "
+    "form assert {name}(<arguments>) == <expected value>, on small inputs whose expected value you are sure of. "
+    "Reply with only the asserts in one ```python block."
+)
+"""The cascade's tests for a task that shows no example (context ``cascade_tests``): the dearest agent writes
+them once, and every draft is checked against them (CodeT's idea: generated tests as the check)."""
+
 REBID_EXEMPLAR_MODES = ("full", "digest")
 """Context ``rebid_exemplars``: ``full`` (the paper) quotes each past strategy whole; ``digest`` quotes its first
 ``DIGEST_WORDS`` words (the decomposition, which the bid prompt asks for first), past tasks still whole."""

@@ -58,9 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="comma-separated: sale, sale-nomem, single:NAME, single:largest, wtp, carrot, "
                             "to-router, frugalgpt, oracle (default: all), and sale-learned (weights fitted on the "
                             "train split), sale-adaptive (the adaptive auction policy), sale-cascade (the cascade "
-                            "policy), sale-online (weights refitted from its own verdicts every --refit-every), "
-                            "direct:NAME, direct:largest "
-                            "(one call with the task alone; real pools only)")
+                            "policy; sale-cascade-tests: with cascade_tests), sale-online (weights refitted "
+                            "from its own verdicts every --refit-every), direct:NAME, direct:largest (one call "
+                            "with the task alone; real pools only)")
     bench.add_argument("--seed", type=int, default=0, help="suite, split and stream order seed (default 0)")
     bench.add_argument("--seeds", default="", metavar="S1,S2,...",
                        help="run the whole bench once per seed (DIR/seed-N/) and summarise mean ± sd over seeds in "
