@@ -33,7 +33,7 @@ class Behaviour:
     execute: str | list[Any] = "Computed.\nFinal answer: 391"
     """A reply, or a list consumed one per execute call: a string, {"tool_calls": [(name, args), ...]},
     or {"http": status} to fail that call."""
-    direct: str = "I am not sure."
+    direct: str | Callable[[dict[str, Any]], str] = "I am not sure."
     draft: str = ""
     """The executor's one-call draft on coding tasks: empty by default (no deliverable), so the loop runs."""
     bid_finish: str = "stop"

@@ -328,3 +328,35 @@ def test_reuse_pays_once_for_a_request_the_run_repeats(tmp_path):
     assert model.invoke([HumanMessage("q")]).content == "one"
     assert model.invoke([HumanMessage("other")]).content == "two"
     assert (reuser.reused, reuser.misses) == (1, 2)
+
+
+def test_cascade_router_checks_direct_answers_and_escalates_on_a_verified_failure(tmp_path):
+    """`sale-cascade` through real HTTP: the small agent's answer fails the task's visible example, so every task
+    escalates to the large one; the check juror's signal and the cascade bounds come from the direct answers."""
+    suite = tmp_path / "code.jsonl"
+    suite.write_text("\n".join(json.dumps({
+        "id": f"c{i}", "task": f"Write a Python function add{i}(a, b) that returns a + b.\nExample: add{i}(2, 3) == 5",
+        "verifier": "unit_tests", "entry_point": f"add{i}", "tests": [[[1, 1], 2], [[0, 7], 7]], "domain": "coding",
+        "bin": 1}) for i in range(4)))
+    def answer(op):
+        def reply(request):
+            name = request["messages"][0]["content"].split("function ")[1].split("(")[0]
+            return f"```python\ndef {name}(a, b):\n    return a {op} b\n```"
+        return reply
+
+    stub = StubServer({"small": Behaviour(direct=answer("-")), "large": Behaviour(direct=answer("+"))})
+    with stub:
+        pool = pool_file(tmp_path, stub)
+        cfg = BenchConfig(suite=str(suite), pool=str(pool), out=tmp_path / "o", train_share=0.0, progress=False,
+                          routers=("sale-cascade", "single:largest"))
+        results = asyncio_run(run_bench(cfg))
+    r = results["routers"]
+    assert r["sale-cascade"]["pass_at_1"] == 1.0 and r["direct:small"]["pass_at_1"] == 0.0
+    assert r["sale-cascade"]["cascade"]["escalated_share"] > 0
+    assert set(r["sale-cascade"]["cascade"]["paths"]) <= {"small>large", "large"}
+    signal = results["check_signal"]
+    assert signal["small"]["true_negative_rate"] == 1.0 and signal["large"]["true_positive_rate"] == 1.0
+    assert results["cascade_bounds"]["chains"][0]["checked"]["pass_at_1"] == 1.0
+    assert "## The check juror" in (tmp_path / "o" / "report.md").read_text()
+    replayed = asyncio_run(run_bench(BenchConfig(**{**cfg.__dict__, "out": tmp_path / "r", "replay": tmp_path / "o"})))
+    assert replayed["routers"]["sale-cascade"]["cost_usd"] == r["sale-cascade"]["cost_usd"]
