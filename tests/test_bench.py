@@ -357,6 +357,9 @@ def test_cascade_router_checks_direct_answers_and_escalates_on_a_verified_failur
     signal = results["check_signal"]
     assert signal["small"]["true_negative_rate"] == 1.0 and signal["large"]["true_positive_rate"] == 1.0
     assert results["cascade_bounds"]["chains"][0]["checked"]["pass_at_1"] == 1.0
-    assert "## The check juror" in (tmp_path / "o" / "report.md").read_text()
+    report = (tmp_path / "o" / "report.md").read_text()
+    assert "## The check juror" in report and results["best_direct"] == "direct:large"
+    assert r["direct:large"]["cost_vs_best_direct"] == 1.0 and r["sale-cascade"]["cost_vs_best_direct"] > 1.0
+    assert "## Against the best single agent's direct answer (direct:large: 100.0%" in report
     replayed = asyncio_run(run_bench(BenchConfig(**{**cfg.__dict__, "out": tmp_path / "r", "replay": tmp_path / "o"})))
     assert replayed["routers"]["sale-cascade"]["cost_usd"] == r["sale-cascade"]["cost_usd"]

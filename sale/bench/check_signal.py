@@ -76,8 +76,9 @@ def cascade_bounds(runs: dict[str, list[Run]], agents: list[str]) -> dict[str, A
 def report_lines(results: dict[str, Any]) -> list[str]:
     """The report's section on the check juror (nothing when the run has no checked direct answers)."""
     signal, bounds = results.get("check_signal") or {}, results.get("cascade_bounds") or {}
+    lines = _against_best_direct(results)
     if not signal:
-        return []
+        return lines
 
     def pct(x: float | None) -> str:
         return "-" if x is None else f"{100 * x:.1f}%"
@@ -85,7 +86,7 @@ def report_lines(results: dict[str, Any]) -> list[str]:
     def ratio(x: float | None) -> str:
         return "-" if x is None else f"{x:.2f}x"
 
-    lines = ["## The check juror: does a visible pass predict the hidden tests?", "",
+    lines += ["## The check juror: does a visible pass predict the hidden tests?", "",
              "Each agent's direct answers on the test tasks, run against the examples the task shows (the check the "
              "cascade runs), against the hidden tests. Balanced accuracy is the AUC of this yes/no signal.", "",
              "| agent | checked | unverified | hidden pass | visible pass | TPR | TNR | balanced accuracy "
@@ -110,3 +111,19 @@ def report_lines(results: dict[str, Any]) -> list[str]:
                          f"{pct(k['escalated_share'])} | {pct(p['pass_at_1'])} | {ratio(p['cost_vs_best_direct'])} |")
         lines.append("")
     return lines
+
+
+def _against_best_direct(results: dict[str, Any]) -> list[str]:
+    """Every router beside the best single agent answering directly (one call): the fair baseline here."""
+    best = results.get("best_direct")
+    if not best:
+        return []
+    base = results["routers"][best]
+    lines = [f"## Against the best single agent's direct answer ({best}: {100 * base['pass_at_1']:.1f}%, "
+             f"${base['cost_usd']:.5f})", "", "| router | pass@1 | pass@1 - best direct | cost / best direct |",
+             "|---|---|---|---|"]
+    for name, f in results["routers"].items():
+        if f and "cost_vs_best_direct" in f:
+            lines.append(f"| {name} | {100 * f['pass_at_1']:.1f}% | {100 * (f['pass_at_1'] - base['pass_at_1']):+.1f} "
+                         f"pts | {f['cost_vs_best_direct']:.2f}x |")
+    return [*lines, ""]

@@ -78,11 +78,15 @@ def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask],
         for name, router_runs in runs.items():
             routers[name]["second_half"] = second_half(router_runs, late, agents, name in AUCTION_ROUTERS)
     with_random_controls(routers, singles, agents, [t.id for t in test], cfg.seed)
+    best_direct = max((n for n in routers if n.startswith("direct:") and routers[n]),
+                      key=lambda n: (routers[n]["pass_at_1"], -routers[n]["cost_usd"]), default=None)
     strong = routers.get(f"single:{agents[-1]}")
     weak = routers.get(f"single:{agents[0]}")
     for figures in routers.values():
         if strong and strong["cost_usd"]:
             figures["cost_vs_largest"] = figures["cost_usd"] / strong["cost_usd"]
+        if best_direct and routers[best_direct]["cost_usd"]:
+            figures["cost_vs_best_direct"] = figures["cost_usd"] / routers[best_direct]["cost_usd"]
         if strong and weak and strong["pass_at_1"] != weak["pass_at_1"]:
             figures["apgr"] = (figures["pass_at_1"] - weak["pass_at_1"]) / (strong["pass_at_1"] - weak["pass_at_1"])
     return {
@@ -113,6 +117,7 @@ def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask],
         "refine_min_similarity": cfg.refine_min_similarity,
         "memory_policy": cfg.memory_policy,
         "domain": cfg.domain,
+        "best_direct": best_direct,
         "check_signal": check_signal(runs, agents),
         "cascade_bounds": cascade_bounds(runs, agents),
     }
