@@ -54,6 +54,7 @@ def build_record(state: AuctionState, auction_id: str) -> dict[str, Any]:
         "task": state["task"], "bids": bids, "jurors": state.get("jurors", []),
         "provisional_winner": state["provisional_winner"], "winner": state["winner"],
         "winner_agent": winner["agent"],
+        **({"juror_reliability": state["juror_reliability"]} if state.get("juror_reliability") else {}),
     }
 
 
