@@ -141,6 +141,10 @@ def test_only_earlier_signed_auctions_with_verdicts_are_learned_from(memory):
     memory.log._run("UPDATE auctions SET record = replace(record, '\"signature\"', '\"unsigned\"') "
                     "WHERE auction_id = 'past-1'")  # a record edited around it
     assert from_memory(memory, list(PRICES), 50, memory.max_seq())["a"]["n"] == 22
+    add_history(memory, 40, start=100, outcome=False)  # newer auctions with no verdict: read past them
+    assert from_memory(memory, list(PRICES), 50, memory.max_seq())["a"]["n"] == 22
+    assert len(memory.recent_verdicts(5, memory.max_seq())) == 5
+    assert [r["seq"] for r in memory.recent_verdicts(3, 12)] == [10, 11, 12]
 
 
 def test_auctions_logged_while_this_one_runs_do_not_change_whom_it_calls(memory):

@@ -41,7 +41,7 @@ Outcome = tuple[Mapping[str, float], bool]
 
 
 class VerdictSource(Protocol):
-    def verdicts(self) -> list[dict[str, Any]]: ...
+    def recent_verdicts(self, auctions: int, max_seq: int) -> list[dict[str, Any]]: ...
 
 
 def auc(scores: Sequence[float], passed: Sequence[bool]) -> float | None:
@@ -96,8 +96,7 @@ def measure(outcomes: Sequence[Outcome], jurors: Sequence[str], min_outcomes: in
 def from_memory(memory: VerdictSource, jurors: Sequence[str], auctions: int,
                 max_seq: int) -> dict[str, JurorReliability]:
     """Learned from the newest ``auctions`` signed records with a verified verdict and seq <= ``max_seq``."""
-    earlier = [r for r in memory.verdicts() if r["seq"] <= max_seq]
-    return measure(executed_outcomes(earlier[-auctions:] if auctions else []), jurors)
+    return measure(executed_outcomes(memory.recent_verdicts(auctions, max_seq) if auctions else []), jurors)
 
 
 def counted(report: Mapping[str, JurorReliability], jurors: Iterable[str]) -> list[str]:
