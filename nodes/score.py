@@ -87,4 +87,6 @@ def score(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
         scores[b["id"]] = Score(cost=cost, value=value, score=total if math.isfinite(total) else math.inf,
                                 jury=jury)
     update = {"scores": scores, "jurors": jurors, "dropped_jurors": dropped}
-    return update | {"juror_reliability": learned} if learned else update
+    if learned:
+        update["juror_reliability"] = learned
+    return update

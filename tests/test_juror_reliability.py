@@ -118,6 +118,15 @@ def test_a_constant_juror_is_dropped_and_its_calls_are_not_made(memory):
     assert stored["juror_reliability"] == report
 
 
+def test_a_dropped_juror_makes_no_batched_call_either(memory):
+    add_history(memory, 24)
+    scripts = juror_scripts()
+    result = graph.invoke({"task": TASK}, context=context_for(memory, scripts, juror_reliability=50,
+                                                              jury_batch=True))["result"]
+    assert jury_calls(scripts) == {"a": 1, "d": 1, "b": 0, "c": 0}
+    assert result["jurors"] == ["a", "d"] and all(b["jury"] == {"a": 4, "d": 2} for b in result["bids"])
+
+
 def test_cold_start_keeps_every_juror_at_weight_one_and_the_papers_scores(memory):
     add_history(memory, 12)
     off_scripts, on_scripts = juror_scripts(), juror_scripts()
@@ -182,6 +191,20 @@ def test_a_negative_setting_is_one_clear_error_before_any_call(memory):
     with pytest.raises(ConfigError, match="juror_reliability must be >= 0"):
         graph.invoke({"task": TASK}, context=context_for(memory, scripts, juror_reliability=-3))
     assert not any(s.log for s in scripts.values())
+
+
+def test_sale_run_refuses_a_negative_value_with_one_error_and_no_request(tmp_path, capsys):
+    from sale.apps.cli import main
+    from tests.openai_stub import Behaviour, StubServer, pool_toml
+
+    with StubServer({"a": Behaviour(), "b": Behaviour()}) as server:
+        pool = tmp_path / "pool.toml"
+        pool.write_text(pool_toml(server.base_url, {"a": 0.1, "b": 0.2}))
+        code = main(["run", "--pool", str(pool), "--memory", str(tmp_path / "m"), "--juror-reliability", "-1", "x"])
+        assert server.requests == []
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("error:") == 1 and "--juror-reliability must be >= 0, got -1" in err, err
+    assert not (tmp_path / "m").exists()
 
 
 def test_sale_run_prints_who_counted_and_why(memory):
