@@ -272,20 +272,6 @@ class AuctionMemory:
         return out
 
     @_serialised
-    def recent_verdicts(self, auctions: int, max_seq: int) -> list[dict[str, Any]]:
-        """The newest ``auctions`` signed records with seq <= ``max_seq`` and a verified verdict (as ``passed``),
-        oldest first: what juror reliability is learned from (sale/core/jurors.py). Reads back from the newest
-        record only as far as it must."""
-        fetch = max(auctions, 1)
-        while True:
-            rows = self.log.recent(fetch)
-            found = [r for r in (self._trust(row) for row in rows if row["seq"] <= max_seq)
-                     if r is not None and r["passed"] is not None]
-            if len(found) >= auctions or len(rows) < fetch:
-                return found[:auctions][::-1]
-            fetch *= 2
-
-    @_serialised
     def quarantine(self, auction_id: str, reason: str) -> bool:
         """Keep a record out of retrieval from now on (it stays in the log, marked and re-signed)."""
         record = self.log.get(auction_id)

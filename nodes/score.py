@@ -15,6 +15,7 @@ from langgraph.runtime import Runtime
 from graphs.context import AuctionContext
 from graphs.live import domain_of, memory_of, pool_of
 from graphs.state import AuctionState, Bid, Score
+from memory_store.verdicts import recent_verdicts
 from sale.core import jurors as reliability
 from sale.core.cost import bid_cost, bid_value, consensus_outliers, unreliable_jurors
 
@@ -33,7 +34,7 @@ def juror_reliability(state: AuctionState, ctx: AuctionContext) -> dict[str, rel
         return state["juror_reliability"]
     memory = memory_of(ctx)
     bound = state.get("memory_seq_before", memory.max_seq())  # this auction is not logged before `record`
-    return reliability.from_memory(memory, pool_of(ctx).names, ctx.juror_reliability, bound)
+    return reliability.learn(recent_verdicts(memory, ctx.juror_reliability, bound), pool_of(ctx).names)
 
 
 def score(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:

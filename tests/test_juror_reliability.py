@@ -13,8 +13,9 @@ from rich.console import Console
 
 from graphs.auction import graph
 from graphs.context import AuctionContext, Live
+from memory_store.verdicts import recent_verdicts
 from sale.core.cost import Weights
-from sale.core.jurors import auc, executed_outcomes, from_memory, measure, reweighted
+from sale.core.jurors import auc, executed_outcomes, learn, measure, reweighted
 from sale.core.preflight import ConfigError, check_context
 from tests.scripted import Script, factory_for, scripted_pool
 
@@ -53,6 +54,11 @@ def juror_scripts() -> dict[str, Script]:
     return {a: Script(bid=f"Plan by {a}: loop over the list, square, add up, check the examples.",
                       jury=json.dumps({"score": {"a": 4, "b": 3, "c": 1, "d": 2}[a]}), spread=1.75 - i / 4)
             for i, a in enumerate(PRICES)}
+
+
+def from_memory(memory, jurors: list[str], auctions: int, max_seq: int) -> dict:
+    """What the score node learns: the newest verdicts before ``max_seq``, measured."""
+    return learn(recent_verdicts(memory, auctions, max_seq), jurors)
 
 
 def context_for(memory, scripts, **settings) -> AuctionContext:
@@ -152,8 +158,8 @@ def test_only_earlier_signed_auctions_with_verdicts_are_learned_from(memory):
     assert from_memory(memory, list(PRICES), 50, memory.max_seq())["a"]["n"] == 22
     add_history(memory, 40, start=100, outcome=False)  # newer auctions with no verdict: read past them
     assert from_memory(memory, list(PRICES), 50, memory.max_seq())["a"]["n"] == 22
-    assert len(memory.recent_verdicts(5, memory.max_seq())) == 5
-    assert [r["seq"] for r in memory.recent_verdicts(3, 12)] == [10, 11, 12]
+    assert len(recent_verdicts(memory, 5, memory.max_seq())) == 5
+    assert [r["seq"] for r in recent_verdicts(memory, 3, 12)] == [10, 11, 12]
 
 
 def test_auctions_logged_while_this_one_runs_do_not_change_whom_it_calls(memory):

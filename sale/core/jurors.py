@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Protocol, TypedDict
+from typing import Any, TypedDict
 
 from sale.core.cost import Weights
 
@@ -38,10 +38,6 @@ class JurorReliability(TypedDict):
 
 Outcome = tuple[Mapping[str, float], bool]
 """The executed bid's jury ({juror: score}) and whether the auction's answer passed."""
-
-
-class VerdictSource(Protocol):
-    def recent_verdicts(self, auctions: int, max_seq: int) -> list[dict[str, Any]]: ...
 
 
 def auc(scores: Sequence[float], passed: Sequence[bool]) -> float | None:
@@ -93,10 +89,9 @@ def measure(outcomes: Sequence[Outcome], jurors: Sequence[str], min_outcomes: in
     return report
 
 
-def from_memory(memory: VerdictSource, jurors: Sequence[str], auctions: int,
-                max_seq: int) -> dict[str, JurorReliability]:
-    """Learned from the newest ``auctions`` signed records with a verified verdict and seq <= ``max_seq``."""
-    return measure(executed_outcomes(memory.recent_verdicts(auctions, max_seq) if auctions else []), jurors)
+def learn(records: Iterable[Mapping[str, Any]], jurors: Sequence[str]) -> dict[str, JurorReliability]:
+    """The report from past records with their verdicts as ``passed`` (memory_store.verdicts.recent_verdicts)."""
+    return measure(executed_outcomes(records), jurors)
 
 
 def counted(report: Mapping[str, JurorReliability], jurors: Iterable[str]) -> list[str]:
