@@ -42,9 +42,10 @@ from nodes.finish import finish
 from nodes.jury import jury
 from nodes.record import record
 from nodes.refine import refine
-from nodes.score import eligible_bids, score
+from nodes.score import eligible_bids, juror_reliability, score
 from nodes.select import select_final, select_provisional
 from sale.core.cost import check_jury_signal
+from sale.core.jurors import counted
 from sale.core.preflight import check_context
 from sale.core.prompts import check_prompt_settings
 from sale.core.tasks import validate_task
@@ -115,11 +116,12 @@ def dispatch_batch_jury(state: AuctionState) -> list[Send] | str:
 
 
 def _jurors_and_fresh_bids(state: AuctionState) -> tuple[list[str], list]:
-    """Jurors still in the auction, and the eligible bids no one has scored yet."""
-    pool = pool_of(get_runtime(AuctionContext).context)
+    """Jurors still in the auction and not dropped as unreliable, and the eligible bids no one has scored yet."""
+    ctx = get_runtime(AuctionContext).context
+    pool = pool_of(ctx)
     excluded = state.get("excluded", {})
     scored = state.get("scores", {})
-    jurors = [a for a in pool.names if a not in excluded]
+    jurors = counted(juror_reliability(state, ctx), [a for a in pool.names if a not in excluded])
     return jurors, [b for b in eligible_bids(state) if b["id"] not in scored]
 
 

@@ -89,6 +89,12 @@ class AuctionContext:
     """Robust modes: past auctions (from memory, signed records only) whose jury scores decide which jurors to
     trust; a juror whose scores correlate <= 0 with the other jurors' median over at least 20 past bids is
     dropped. 0 = off."""
+    juror_reliability: int = 0
+    """Past auctions with a verified verdict (from memory, signed records only, earlier than this one) to learn
+    each juror's reliability from: the AUC of its score of the executed bid for the verdict. A constant juror, or
+    one below AUC 0.6 over at least 20 outcomes (5 passed, 5 failed), is dropped and not called; the others weigh
+    2 x AUC - 1 (1 below that sample: cold start). Any jury mode; the result's `juror_reliability` says who
+    counted and why (docs/scoring.md). 0 = off."""
     juror_weight_cap: float = 1.0
     """Largest share of the jury weight any one juror may hold (1.0 = no cap)."""
     jury_signal: str = "integer"

@@ -79,6 +79,8 @@ class AuctionState(TypedDict):
     scores: dict[str, Score]
     jurors: list[str]
     dropped_jurors: dict[str, str]
+    juror_reliability: dict[str, dict[str, Any]]
+    """Context ``juror_reliability``: each juror's learned weight and why (sale/core/jurors.py), set once."""
     phase: Literal["bidding", "refining"]
     provisional_winner: str | None
     winner: str | None

@@ -132,6 +132,7 @@ def build_result(state: AuctionState, context: AuctionContext) -> dict[str, Any]
         "bids": bids,
         "jurors": state.get("jurors", []),
         "dropped_jurors": state.get("dropped_jurors", {}),
+        **({"juror_reliability": state["juror_reliability"]} if state.get("juror_reliability") else {}),
         "provisional_winner": agent_of(state.get("provisional_winner")),
         "winner": skipped["agent"] if skipped else agent_of(state.get("winner")),
         "winner_bid": state.get("winner"),

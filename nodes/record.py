@@ -56,6 +56,7 @@ def build_record(state: AuctionState, auction_id: str) -> dict[str, Any]:
         "provisional_winner": state["provisional_winner"], "winner": state["winner"],
         "winner_agent": winner["agent"],
         **({"policy": "cascade", "cascade": cascade_summary(state["cascade"])} if state.get("cascade") else {}),
+        **({"juror_reliability": state["juror_reliability"]} if state.get("juror_reliability") else {}),
     }
 
 

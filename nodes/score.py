@@ -2,7 +2,8 @@
 
 A juror that did not give a valid score on every eligible bid is dropped for all of them (symmetric), so no
 bid is helped or hurt by a missing verdict; the drop is reported. Excluded agents neither win nor judge. The
-task's domain may add cost terms of its own to C.
+task's domain may add cost terms of its own to C. With context ``juror_reliability``, jurors are weighted (or
+dropped, uncalled) by how well their past scores predicted verdicts (sale/core/jurors.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from langgraph.runtime import Runtime
 from graphs.context import AuctionContext
 from graphs.live import domain_of, memory_of, pool_of
 from graphs.state import AuctionState, Bid, Score
+from memory_store.verdicts import recent_verdicts
+from sale.core import jurors as reliability
 from sale.core.cost import bid_cost, bid_value, consensus_outliers, unreliable_jurors
 
 
@@ -22,10 +25,23 @@ def eligible_bids(state: AuctionState) -> list[Bid]:
     return [b for b in state.get("bids", []) if not b["disqualified"] and b["agent"] not in excluded]
 
 
+def juror_reliability(state: AuctionState, ctx: AuctionContext) -> dict[str, reliability.JurorReliability]:
+    """The auction's reliability report: learned once (the first round's score stores it), from auctions logged
+    before this one; {} when the setting is off."""
+    if not ctx.juror_reliability:
+        return {}
+    if state.get("juror_reliability"):
+        return state["juror_reliability"]
+    memory = memory_of(ctx)
+    bound = state.get("memory_seq_before", memory.max_seq())  # this auction is not logged before `record`
+    return reliability.learn(recent_verdicts(memory, ctx.juror_reliability, bound), pool_of(ctx).names)
+
+
 def score(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
     ctx = runtime.context
     pool = pool_of(ctx)
     weights = ctx.weights()
+    learned = juror_reliability(state, ctx)
     bids = eligible_bids(state)
     cost_terms = domain_of(ctx, state["task"], state.get("domain")).cost_terms
     excluded = state.get("excluded", {})
@@ -37,6 +53,9 @@ def score(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
     for juror in pool.names:
         if juror in excluded:
             dropped[juror] = "excluded from the auction"
+            continue
+        if juror in learned and not learned[juror]["weight"]:
+            dropped[juror] = f"unreliable ({learned[juror]['reason']}); not called"
             continue
         missing = [b["id"] for b in bids if (b["id"], juror) not in valid]
         if missing:
@@ -54,6 +73,8 @@ def score(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
         for juror, deviation in consensus_outliers(by_bid, jurors).items():
             dropped[juror] = f"outlier: mean deviation {deviation} from the other jurors' median"
         jurors = [j for j in jurors if j not in dropped]
+    if learned:
+        weights = reliability.reweighted(weights, jurors, learned)
     scores: dict[str, Score] = {}
     for b in bids:
         jury = {j: valid[(b["id"], j)] for j in pool.names if (b["id"], j) in valid}
@@ -66,4 +87,7 @@ def score(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
         total = cost - value
         scores[b["id"]] = Score(cost=cost, value=value, score=total if math.isfinite(total) else math.inf,
                                 jury=jury)
-    return {"scores": scores, "jurors": jurors, "dropped_jurors": dropped}
+    update = {"scores": scores, "jurors": jurors, "dropped_jurors": dropped}
+    if learned:
+        update["juror_reliability"] = learned
+    return update

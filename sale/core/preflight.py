@@ -52,6 +52,7 @@ _RANGES: dict[str, tuple[float | None, float | None, bool, bool]] = {
     "weight_jury": (None, None, True, False),
     "budget_bias": (0, None, True, False),
     "juror_history": (0, None, True, True),
+    "juror_reliability": (0, None, True, True),
     "juror_weight_cap": (0, 1, False, False),
     "jury_max_tokens": (1, None, True, True),
     "jury_reason_max_tokens": (1, None, True, True),

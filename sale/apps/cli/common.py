@@ -113,4 +113,5 @@ def context_from_args(args: argparse.Namespace, pool: Any, memory: Any) -> Any:
                           rebid_exemplars=getattr(args, "rebid_exemplars", "full"),
                           domain=getattr(args, "domain", "auto"), auction_policy=args.auction_policy,
                           refine_min_similarity=args.refine_min_similarity,
-                          execution=getattr(args, "execution", "auto"))
+                          execution=getattr(args, "execution", "auto"),
+                          juror_reliability=getattr(args, "juror_reliability", 0))

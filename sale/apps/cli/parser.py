@@ -230,6 +230,9 @@ def add_pool_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jury-signal", choices=JURY_SIGNALS, default="integer", help=JURY_SIGNAL_HELP)
     p.add_argument("--jury-layout", choices=JURY_LAYOUTS, default="paper", help=JURY_LAYOUT_HELP)
     p.add_argument("--rebid-exemplars", choices=REBID_EXEMPLAR_MODES, default="full", help=REBID_EXEMPLARS_HELP)
+    p.add_argument("--juror-reliability", type=int, default=0, metavar="N",
+                   help="weight jurors by how well their scores predicted the last N verified verdicts in memory; "
+                        "a constant or non-predicting juror is dropped and not called (default 0 = off)")
     p.add_argument("--search", choices=("ddgs", "bm25"), default="ddgs",
                      help="executor web search: ddgs (live web) or bm25 (offline, over --corpus)")
     p.add_argument("--corpus", help="directory of .txt/.md/.jsonl documents for --search bm25")

@@ -186,6 +186,9 @@ def print_result(result: dict[str, Any], out: Console) -> None:
         out.print(f"excluded {agent}: {reason}", highlight=False)
     for juror, reason in result["dropped_jurors"].items():
         out.print(f"juror {juror} not counted: {reason}", highlight=False)
+    if result.get("juror_reliability"):
+        out.print("juror reliability: " + "; ".join(f"{j} weight {r['weight']:g} ({r['reason']})"
+                                                    for j, r in result["juror_reliability"].items()), highlight=False)
     out.print(f"provisional winner: [bold]{result['provisional_winner']}[/]   final winner: "
               f"[bold green]{result['winner']}[/]   memory before: {result['memory_size_before']} auction(s), "
               f"retrieved: {len(result['retrieved'])}")
