@@ -19,6 +19,7 @@ import subprocess
 import sys
 import sysconfig
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,7 +55,8 @@ def _stream(cmd: list[str], on_line: Callable[[str], None]) -> tuple[int, list[s
     return proc.returncode, log
 
 
-def install(lock: Path, status: Status) -> None:
+def install(lock: Path, status: Status, marks: dict[str, float]) -> None:
+    """pip fetches (and hash-checks) every wheel first, then installs them all; ``marks`` records when."""
     total = locked_count(lock)
     site = Path(sysconfig.get_paths()["purelib"])
     before = len(list(site.glob("*.dist-info")))
@@ -76,6 +78,7 @@ def install(lock: Path, status: Status) -> None:
             name = line.split()[1].split("==")[0]
             status.show(f"fetching {fetched}/{total} wheels ({name})", f"fetching {total} wheels")
         elif line.startswith("Installing collected packages") and not installing.is_set():
+            marks["fetched"] = time.monotonic()
             installing.set()
             watcher.start()
 
@@ -114,9 +117,16 @@ def main() -> None:
     parser.add_argument("--prefix", default="[setup]")
     args = parser.parse_args()
     status = Status(args.prefix)
-    install(args.lock, status)
+    marks = {"start": time.monotonic()}
+    install(args.lock, status, marks)
+    marks["installed"] = time.monotonic()
     compile_bytecode(status)
+    marks["compiled"] = time.monotonic()
     status.clear()
+    fetched = marks.get("fetched", marks["start"])
+    print(f"{args.prefix} {locked_count(args.lock)} wheels installed in {marks['compiled'] - marks['start']:.0f} s "
+          f"(fetching {fetched - marks['start']:.0f} s, installing {marks['installed'] - fetched:.0f} s, bytecode "
+          f"{marks['compiled'] - marks['installed']:.0f} s)", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

