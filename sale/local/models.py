@@ -91,7 +91,7 @@ def model_file(model: BundledModel, target_dir: Path | None = None) -> Path:
 
 
 def stamp_path(path: Path) -> Path:
-    return path.with_name(path.name + ".sha256")
+    return path.with_name(path.name + ".verified")
 
 
 def sha256_file(path: Path, progress: Callable[[int], None] | None = None) -> str:
@@ -111,7 +111,9 @@ def _stamp(model: BundledModel, path: Path) -> str:
 
 
 def write_stamp(model: BundledModel, path: Path) -> None:
+    """Also ``<file>.sha256`` (the sha alone), which older checkouts sharing this cache read as their stamp."""
     stamp_path(path).write_text(_stamp(model, path))
+    path.with_name(path.name + ".sha256").write_text(model.sha256 + "\n")
 
 
 def problem(model: BundledModel, path: Path, deep: bool = False) -> str | None:
@@ -129,8 +131,8 @@ def problem(model: BundledModel, path: Path, deep: bool = False) -> str | None:
     recorded = stamp.read_text() if model.parts and stamp.is_file() else ""
     if not model.parts or recorded == _stamp(model, path):
         return None
-    if len(recorded.split()) != 3:
-        return f"{path} has no verification record of this version's setup"
+    if not recorded:
+        return f"{path} has no record of being verified by setup (no {stamp.name})"
     return f"{path} changed since setup last verified it"
 
 

