@@ -205,3 +205,15 @@ def test_the_status_line_is_rewritten_in_place_on_a_terminal():
     progress.done("m: ready")
     assert out.getvalue() == ("\r\033[K[3/3] models: m assembling 1/2 MB\r\033[K[3/3] models: m assembling 2/2 MB"
                               "\r\033[K[3/3] models: m: ready\n")
+
+
+def test_sale_models_prepare_fetches_nothing_and_names_the_setup_script(tmp_path, monkeypatch, capsys):
+    from sale.apps.cli import main
+
+    monkeypatch.setenv("SALE_CACHE_DIR", str(tmp_path))
+    assert main(["models", "prepare"]) == 2
+    out, err = capsys.readouterr()
+    assert out.startswith("smollm2-135m: ") and "sha256 verified" in out
+    assert err == (f"error: qwen2.5-coder-0.5b: {tmp_path / 'models' / 'qwen2.5-coder-0.5b-instruct-q4_k_m.gguf'} "
+                   "is missing; run `bash scripts/setup.sh` to repair it\n")
+    assert not (tmp_path / "models").exists()
