@@ -49,17 +49,21 @@ stamp="$VENV/.sale-installed"
 want=$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   step=$SECONDS
-  total=$(grep -c -- '--hash' requirements.lock)
-  # pip installs uv (hash-pinned in the lock like every other wheel), uv the rest: pip's own install is CPU-bound
-  # (index pages, hashing, serial unpacking) and several times slower on 2 cores (docs/figures/lean-install.md).
-  "$VENV/bin/pip" install --quiet --no-deps --require-hashes -r <(grep -A1 '^uv==' requirements.lock) \
-    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+  # pip fetches uv (hash-pinned in the lock like every other wheel) into a throwaway folder, uv installs the rest
+  # into .venv: pip's own install is CPU-bound (index pages, hashing, serial unpacking) and several times slower on
+  # 2 cores (docs/figures/lean-install.md). The installer itself stays out of .venv.
+  boot=$(mktemp -d); trap 'rm -rf "$boot"' EXIT
+  "$VENV/bin/pip" install --quiet --no-deps --require-hashes --target "$boot/uv" \
+    -r <(grep -A1 '^uv==' requirements.lock) 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+  sed '/^uv==/,+1d' requirements.lock > "$boot/requirements.txt"
+  total=$(grep -c -- '--hash' "$boot/requirements.txt")
   say "[2/3] python packages:" "installing $total hash-pinned wheels and compiling their bytecode (uv)"
-  uv=("$VENV/bin/uv" pip install --python "$VENV/bin/python" --no-deps)
+  uv=("$boot/uv/bin/uv" pip install --python "$VENV/bin/python" --no-deps)
   if [ -t 2 ]; then
-    "${uv[@]}" --require-hashes --compile-bytecode -r requirements.lock  # uv draws its own progress bars
-  else
-    "${uv[@]}" --require-hashes --compile-bytecode -r requirements.lock 2>&1 | { grep -v '^ [+-] ' >&2 || true; }
+    "${uv[@]}" --require-hashes --compile-bytecode -r "$boot/requirements.txt"  # uv draws its own progress bars
+  else  # a log: uv's summary lines and any error, not a line per wheel
+    "${uv[@]}" --require-hashes --compile-bytecode -r "$boot/requirements.txt" 2>&1 \
+      | { grep -Ev '^ *([+-] |Downloading |Downloaded |Building |Built )' >&2 || true; }
   fi
   "${uv[@]}" --quiet -e .
   echo "$want" > "$stamp"
