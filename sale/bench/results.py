@@ -52,12 +52,15 @@ def random_matched(name: str, target_usd: float, singles: dict[tuple[str, str], 
 
 def with_random_controls(routers: dict[str, Any], singles: dict[tuple[str, str], Run], agents: list[str],
                          task_ids: list[str], seed: int) -> None:
-    """A ``random-matched:NAME`` row for every auction router that ran, when every agent ran every test task."""
+    """A ``random-matched:NAME`` row for every auction router that ran, when every agent ran every test task.
+    ``singles`` are the runs it draws from: each agent's direct answers where the run has them for every test
+    task (the one-call baseline of one-shot tasks), else its executor runs."""
     if not all((a, t) in singles for a in agents for t in task_ids) or not task_ids:
         return
     for name in [n for n in routers if n in AUCTION_ROUTERS and routers[n]]:
+        source = "direct" if next(iter(singles.values())).router.startswith("direct:") else "executor"
         routers[f"{R.RANDOM_MATCHED}:{name}"] = random_matched(name, routers[name]["cost_usd"], singles, agents,
-                                                              task_ids, seed)
+                                                              task_ids, seed) | {"answers_from": source}
 
 
 def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask], train: list[BenchTask],
@@ -77,7 +80,9 @@ def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask],
     if any(name in AUCTION_ROUTERS for name in runs):
         for name, router_runs in runs.items():
             routers[name]["second_half"] = second_half(router_runs, late, agents, name in AUCTION_ROUTERS)
-    with_random_controls(routers, singles, agents, [t.id for t in test], cfg.seed)
+    direct = {(r.agent, r.task_id): r for n, rs in runs.items() if n.startswith("direct:") for r in rs}
+    with_random_controls(routers, direct if all((a, t.id) in direct for a in agents for t in test) else singles,
+                         agents, [t.id for t in test], cfg.seed)
     best_direct = max((n for n in routers if n.startswith("direct:") and routers[n]),
                       key=lambda n: (routers[n]["pass_at_1"], -routers[n]["cost_usd"]), default=None)
     strong = routers.get(f"single:{agents[-1]}")

@@ -245,11 +245,14 @@ def whatif(recording: Recording, prices: dict[str, tuple[float, float]]) -> dict
         out[name] = {"pass_at_1": f["pass_at_1"], "cost_usd": f["cost_usd"], "tokens": f["tokens"],
                      "auction_usd_share": f["auction_usd_share"], "tasks": f["tasks"], "routes": routes,
                      "recorded_cost_usd": (res["routers"].get(name) or {}).get("cost_usd")}
-    test_ids = sorted({t for (_, t) in singles})
+    direct = {(r.agent, r.task_id): priced.single(r) for name, runs in recording.runs.items()
+              if name.startswith("direct:") for r in runs}
+    drawn = direct if direct and all((a, t) in direct for a in agents for t in {t for (_, t) in direct}) else singles
+    test_ids = sorted({t for (_, t) in drawn})  # the control draws from direct answers where the run has them all
     for name in [n for n in out if n in AUCTION_ROUTERS]:
-        if all((a, t) in singles for a in agents for t in test_ids):
+        if all((a, t) in drawn for a in agents for t in test_ids):
             label = f"{R.RANDOM_MATCHED}:{name}"
-            f = random_matched(name, out[name]["cost_usd"], singles, agents, test_ids, res["seed"])
+            f = random_matched(name, out[name]["cost_usd"], drawn, agents, test_ids, res["seed"])
             out[label] = {k: f[k] for k in ("pass_at_1", "cost_usd", "tokens", "auction_usd_share", "tasks",
                                             "mixture", "spend_matched", "pass_at_1_sd")}
             out[label] |= {"routes": "re-drawn", "recorded_cost_usd": (res["routers"].get(label) or {}).get("cost_usd")}
