@@ -89,7 +89,7 @@ def report_lines(results: dict[str, Any]) -> list[str]:
     lines += ["## The check juror: does a visible pass predict the hidden tests?", "",
              "Each agent's direct answers on the test tasks, run against the examples the task shows (the check the "
              "cascade runs), against the hidden tests. Balanced accuracy is the AUC of this yes/no signal.", "",
-             "| agent | checked | unverified | hidden pass | visible pass | TPR | TNR | balanced accuracy "
+             "| agent | checked | unverified | hidden pass (of checked) | visible pass | TPR | TNR | balanced accuracy "
              "| precision |",
              "|---|---|---|---|---|---|---|---|---|"]
     for agent, s in signal.items():
