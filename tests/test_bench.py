@@ -234,6 +234,14 @@ def test_reuse_serves_identical_calls_and_makes_only_the_new_ones(tmp_path):
     with pytest.raises(BenchError, match="not this pool's"):
         asyncio_run(run_bench(BenchConfig(**{**second.__dict__, "pool": str(other), "routers": ("single:small",),
                                              "out": tmp_path / "d"})))
+    (tmp_path / "a" / "results.json").unlink()  # a run stopped half way: its header still says what made it
+    assert json.loads((tmp_path / "a" / "run.json").read_text())["pool"]["agents"][0]["name"] == "small"
+    with pytest.raises(BenchError, match="not this pool's"):
+        asyncio_run(run_bench(BenchConfig(**{**second.__dict__, "pool": str(other), "routers": ("single:small",),
+                                             "out": tmp_path / "e"})))
+    (tmp_path / "a" / "run.json").unlink()
+    with pytest.raises(BenchError, match="neither results.json"):
+        asyncio_run(run_bench(BenchConfig(**{**second.__dict__, "out": tmp_path / "f"})))
 
 
 def test_direct_routers_ask_each_model_once_with_the_task_alone(tmp_path):

@@ -97,6 +97,7 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
             reuser = Replayer(Path(cfg.reuse) / "calls.jsonl", fallback=inner)
             inner = reuser.factory
         recorder = Recorder(inner, cfg.out / "calls.jsonl")
+        write_run_header(cfg, pool)
         factory = recorder.factory
     bench = Bench(cfg, suite, pool, factory)
     if world is not None:
@@ -235,10 +236,14 @@ def check_reusable(source: Path, cfg: BenchConfig, pool: Pool) -> None:
     models, other simulated settings or (simulated replies depend on it) another seed; never overwrite it."""
     if source.resolve() == cfg.out.resolve():
         raise BenchError("--reuse DIR must differ from --out: the new run's recording would overwrite it")
-    try:
+    try:  # a finished run's results, else the header a run writes when it starts (a run stopped half way)
         earlier = json.loads((source / "results.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise BenchError(f"--reuse {source}: no readable results.json (a finished `sale bench --out` run)") from None
+        try:
+            earlier = json.loads((source / "run.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise BenchError(f"--reuse {source}: neither results.json (a finished run) nor run.json (a run's "
+                             "header) is readable there") from None
     theirs = {a["name"]: a.get("model") for a in earlier.get("pool", {}).get("agents", [])}
     ours = {a.name: a.model for a in pool.agents}
     problems = []
@@ -250,6 +255,14 @@ def check_reusable(source: Path, cfg: BenchConfig, pool: Pool) -> None:
         problems.append("simulated replies depend on the seed and the simulator's settings, which differ")
     if problems:
         raise BenchError(f"--reuse {source}: " + "; ".join(problems))
+
+
+def write_run_header(cfg: BenchConfig, pool: Pool) -> None:
+    """``DIR/run.json``: the pool and seed a recording was made with, written before the first call, so a run
+    stopped half way (a session's end, a crash) can be continued with ``--reuse DIR``."""
+    header = {"pool": {"agents": [{"name": a.name, "model": a.model} for a in pool.agents]},
+              "simulated": pool.simulated, "seed": cfg.seed, "sim_params": cfg.sim.__dict__ if pool.simulated else None}
+    (cfg.out / "run.json").write_text(json.dumps(header, indent=2), encoding="utf-8")
 
 
 def _embedded_pool() -> Pool:
