@@ -65,7 +65,8 @@ async def rank_agents(state: AuctionState, runtime: Runtime[AuctionContext]) -> 
                   verifiable=verifiable, trust_unchecked=ctx.cascade_trust_unchecked)
     cascade: dict[str, Any] = {"estimates": estimates, "order": steps, "verifiable": verifiable,
                                "one_call": one_call, "neighbours": [r["auction_id"] for r, _ in near],
-                               "position": 0, "round": 0, "decisions": [], "note": note, "tests": tests}
+                               "position": 0, "round": 0, "decisions": [], "note": note, "tests": tests,
+                               "examples": verified_drafts(near)}
     drafting = [s for s in steps if s["drafts"]]
     if not drafting:
         return update | {"cascade": cascade, "status": "failed", "provisional_winner": None, "winner": None,
@@ -94,7 +95,7 @@ async def draft_bid(state: AuctionState, runtime: Runtime[AuctionContext]) -> di
     retrieved: list[str] = []
     messages: list = [HumanMessage(state["task"])]
     if round_:
-        examples, retrieved = await _verified_examples(state, ctx, agent)
+        examples, retrieved = _examples_block(cascade["examples"]), [e["auction_id"] for e in cascade["examples"]]
         why = (own[-1].get("check") or {}).get("detail") or "it delivered no answer"
         messages += [AIMessage(own[-1]["text"]), HumanMessage(domain.prompt("REDRAFT_USER").format(
             why=why, examples=examples, form=ANSWER_FORM.get(domain.name, domain.answer_form)))]
@@ -158,27 +159,26 @@ async def _write_tests(state: AuctionState, ctx: AuctionContext, agent: str) -> 
     return ("" if call["error"] else generated_examples(state["task"], call["text"])), call
 
 
-async def _verified_examples(state: AuctionState, ctx: AuctionContext, agent: str) -> tuple[str, list[str]]:
-    """Drafts that passed their checks on the most similar past tasks (one per agent), as a prompt block."""
-    memory = memory_of(ctx)
-    try:
-        near = await asyncio.to_thread(memory.near_records, state["task"], ctx.cascade_neighbours,
-                                       state["memory_seq_before"])
-    except MemoryUnavailableError:
-        return "", []
-    chosen: dict[str, tuple[dict[str, Any], str]] = {}
+def verified_drafts(near: list[tuple[dict[str, Any], float]]) -> list[dict[str, str]]:
+    """Drafts that passed checks with examples on the most similar past tasks, best first, one per agent (at most
+    ``EXAMPLE_DRAFTS``): what a redraft is shown. Read once per auction, from the records ``rank_agents`` read."""
+    chosen: dict[str, dict[str, str]] = {}
     for record, _ in near:
         for bid in record.get("bids", []):
             check = bid.get("check") or {}
             if check.get("examples") and check.get("passed") and bid["agent"] not in chosen:
-                chosen[bid["agent"]] = (record, bid["text"])
+                chosen[bid["agent"]] = {"auction_id": record["auction_id"], "task": record["task"], "text": bid["text"]}
                 break
         if len(chosen) == EXAMPLE_DRAFTS:
             break
-    if not chosen:
-        return "", []
-    blocks = "\n".join(f"{data_block(r['task'], 'task')}\n{data_block(text)}" for r, text in chosen.values())
-    return REDRAFT_EXAMPLES.format(blocks=blocks), [r["auction_id"] for r, _ in chosen.values()]
+    return list(chosen.values())
+
+
+def _examples_block(examples: list[dict[str, str]]) -> str:
+    if not examples:
+        return ""
+    blocks = "\n".join(f"{data_block(e['task'], 'task')}\n{data_block(e['text'])}" for e in examples)
+    return REDRAFT_EXAMPLES.format(blocks=blocks)
 
 
 def after_rank(state: AuctionState) -> str:

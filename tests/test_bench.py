@@ -240,7 +240,7 @@ def test_reuse_serves_identical_calls_and_makes_only_the_new_ones(tmp_path):
         asyncio_run(run_bench(BenchConfig(**{**second.__dict__, "pool": str(other), "routers": ("single:small",),
                                              "out": tmp_path / "e"})))
     (tmp_path / "a" / "run.json").unlink()
-    with pytest.raises(BenchError, match="neither results.json"):
+    with pytest.raises(BenchError, match=r"neither results\.json"):
         asyncio_run(run_bench(BenchConfig(**{**second.__dict__, "out": tmp_path / "f"})))
 
 

@@ -209,3 +209,14 @@ async def test_cascade_tests_check_drafts_of_a_task_that_shows_no_example(memory
     scripts["cheap"].answer = RIGHT
     r = (await graph.ainvoke({"task": bare, "auction_id": "t2"}, context=on))["result"]
     assert r["winner"] == "cheap" and r["cascade"]["decisions"][0]["verified"]
+
+
+async def test_a_redraft_is_shown_verified_drafts_of_similar_past_tasks(memory):
+    scripts, ctx = cascade_ctx(memory, RIGHT.replace("add_up", "add_up1"), RIGHT)
+    await graph.ainvoke({"task": NEAR[0], "auction_id": "past"}, context=ctx)
+    scripts["cheap"].answer = WRONG
+    r = (await graph.ainvoke({"task": TASK, "auction_id": "now"}, context=ctx))["result"]
+    redraft = scripts["cheap"].log[-1][1]
+    assert "For comparison, answers that passed their checks" in redraft[2].content
+    assert "def add_up1(a, b)" in redraft[2].content and "<strategy>" in redraft[2].content
+    assert r["bids"][1]["retrieved"] == ["past"] and r["bids"][1]["round"] == 1
