@@ -29,7 +29,7 @@ from nodes.run_tools import tool_settings
 from sale.core.calls import call_model, ledger_entry
 from sale.core.cascade import accepts, estimate, order
 from sale.core.deliverable import asked_name
-from sale.core.prompts import ANSWER_FORM, REDRAFT_EXAMPLES, SINGLE_PLAN, TESTS_USER, data_block
+from sale.core.prompts import REDRAFT_EXAMPLES, SINGLE_PLAN, TESTS_USER, data_block
 from tools.checks import generated_examples
 
 EXAMPLE_DRAFTS = 2
@@ -98,7 +98,7 @@ async def draft_bid(state: AuctionState, runtime: Runtime[AuctionContext]) -> di
         examples, retrieved = _examples_block(cascade["examples"]), [e["auction_id"] for e in cascade["examples"]]
         why = (own[-1].get("check") or {}).get("detail") or "it delivered no answer"
         messages += [AIMessage(own[-1]["text"]), HumanMessage(domain.prompt("REDRAFT_USER").format(
-            why=why, examples=examples, form=ANSWER_FORM.get(domain.name, domain.answer_form)))]
+            why=why, examples=examples, form=domain.answer_form))]
     call = await call_model(spec, messages, purpose="redraft" if round_ else "draft",
                             deadline_s=ctx.execute_deadline_s, max_tokens=ctx.exec_max_tokens,
                             factory=ctx.live.model_factory, breaker=breaker_for(ctx, agent),

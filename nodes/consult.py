@@ -10,7 +10,6 @@ consensus; skipped tasks are never recorded as auctions, so a skip can never vot
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -20,6 +19,7 @@ from graphs.live import breaker_for, memory_of, pool_of
 from graphs.state import AuctionState
 from memory_store import MemoryUnavailableError, Neighbour
 from nodes.record import auction_id_for
+from sale.core.cascade import explores
 
 POLICIES = ("always", "adaptive", "cascade")
 
@@ -39,12 +39,6 @@ def check_auction_policy(ctx: AuctionContext) -> None:
         problems.append(f"refine_min_similarity must be in [0, 1], not {ctx.refine_min_similarity}")
     if problems:
         raise ValueError("; ".join(problems))
-
-
-def explores(seed: int, task: str, rate: float) -> bool:
-    """The exploration draw: a hash of the seed and the task mapped to [0, 1), below ``rate``."""
-    digest = hashlib.sha256(f"{seed}\x00{task}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64 < rate
 
 
 def decide(task: str, neighbours: list[Neighbour], ctx: AuctionContext, agents: list[str]) -> dict[str, Any]:

@@ -85,8 +85,9 @@ def estimate(agents: Sequence[tuple[str, float]], neighbours: Iterable[tuple[dic
 
 
 def explores(seed: int, task: str, rate: float, salt: str = "") -> bool:
-    """A deterministic draw in [0, 1) from the seed, the task and ``salt``, below ``rate``."""
-    digest = hashlib.sha256(f"{seed}\x00{task}\x00{salt}".encode()).digest()
+    """A deterministic draw in [0, 1) from the seed, the task and ``salt``, below ``rate`` (the adaptive policy's
+    exploration draws with no salt, the cascade's with the agent's name)."""
+    digest = hashlib.sha256(f"{seed}\x00{task}{chr(0) + salt if salt else ''}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64 < rate
 
 
