@@ -173,9 +173,19 @@ class AuctionContext:
     """Cascade: a draft the check cannot verify (the task shows no runnable example) ends the auction only if its
     agent's P(pass) reaches this; otherwise the next agent drafts. Unverifiable tasks go to the dearest agent
     unless a cheaper one has earned this trust."""
+    cascade_trust_checked: float = 0.8
+    """Cascade: a cheaper agent's draft that passed the task's examples ends the auction only if P(right | pass)
+    reaches this: its P(pass) on the task and how often its visible passes held up against verdicts in memory
+    (Bayes; an agent whose passes were wrong, or that rarely passes, is not trusted and does not draft)."""
     cascade_retries: int = 1
-    """Cascade: second chances per cheaper agent after a failed check (a redraft shown the failure and verified
-    drafts of similar past tasks from memory) before escalating. 0 = escalate at once."""
+    """Cascade: second chances per agent after a failed check (a redraft shown the failure and verified drafts of
+    similar past tasks from memory) before escalating, the last agent's included when `cascade_last_resort` is
+    `deliver`. 0 = escalate at once."""
+    cascade_last_resort: str = "deliver"
+    """Cascade: what becomes of the last agent's draft when it fails its check. `deliver`: after its second
+    chances, it is the answer, marked as failing the task's examples (one-shot tasks: the tool loop rarely fixes
+    what a redraft did not). `loop`: the executor's ReAct loop starts from it and what the check found (long
+    tasks, where running and fixing is the work). A draft that delivers no answer goes to the loop either way."""
     cascade_tests: bool = False
     """Cascade: where the task shows no runnable example, the dearest agent first writes a few asserts for it (one
     call, charged to the auction) and every draft is checked against them instead (CodeT-style). Off: such tasks

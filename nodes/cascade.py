@@ -24,10 +24,11 @@ from graphs.context import AuctionContext
 from graphs.live import breaker_for, domain_of, memory_of, pool_of
 from graphs.state import AuctionState, Bid
 from memory_store import MemoryUnavailableError
+from memory_store.verdicts import recent_verdicts
 from nodes.draft import drafts
 from nodes.run_tools import tool_settings
 from sale.core.calls import call_model, ledger_entry
-from sale.core.cascade import accepts, estimate, order
+from sale.core.cascade import accepts, check_record, estimate, order, right_given_pass
 from sale.core.deliverable import asked_name
 from sale.core.prompts import REDRAFT_EXAMPLES, SINGLE_PLAN, TESTS_USER, data_block
 from tools.checks import generated_examples
@@ -36,6 +37,8 @@ EXAMPLE_DRAFTS = 2
 """Verified drafts of similar past tasks a redraft is shown (at most one per agent)."""
 TESTS_WRITTEN = 3
 """Asserts the dearest agent is asked for (context ``cascade_tests``)."""
+CHECK_HISTORY = 200
+"""Newest auctions with a verdict that each agent's check error rates are read from (its visible passes that held)."""
 
 
 async def rank_agents(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:
@@ -48,9 +51,11 @@ async def rank_agents(state: AuctionState, runtime: Runtime[AuctionContext]) -> 
     note = None
     try:
         near = await asyncio.to_thread(memory.near_records, state["task"], ctx.cascade_neighbours, seq)
+        judged = await asyncio.to_thread(recent_verdicts, memory, CHECK_HISTORY, seq)
     except MemoryUnavailableError as exc:
-        near, note = [], f"memory unavailable, priors only: {exc}"
+        near, judged, note = [], [], f"memory unavailable, priors only: {exc}"
     estimates = estimate(agents, near, ctx.cascade_prior, ctx.cascade_prior_weight)
+    checks = check_record([a for a, _ in agents], judged, ctx.cascade_prior_weight)
     one_call = drafts(ctx, domain)
     verifiable = one_call and domain.check is not None and bool(domain.checkable and domain.checkable(state["task"]))
     update: dict[str, Any] = {"memory_size_before": memory.size(), "memory_seq_before": seq, "phase": "bidding",
@@ -62,8 +67,9 @@ async def rank_agents(state: AuctionState, runtime: Runtime[AuctionContext]) -> 
         update["calls"] = [ledger_entry(call)]
         verifiable = bool(tests)
     steps = order(agents, estimates, available, state["task"], ctx.cascade_exploration, ctx.skip_seed,
-                  verifiable=verifiable, trust_unchecked=ctx.cascade_trust_unchecked)
-    cascade: dict[str, Any] = {"estimates": estimates, "order": steps, "verifiable": verifiable,
+                  verifiable=verifiable, trust_unchecked=ctx.cascade_trust_unchecked, checks=checks,
+                  trust_checked=ctx.cascade_trust_checked)
+    cascade: dict[str, Any] = {"estimates": estimates, "checks": checks, "order": steps, "verifiable": verifiable,
                                "one_call": one_call, "neighbours": [r["auction_id"] for r, _ in near],
                                "position": 0, "round": 0, "decisions": [], "note": note, "tests": tests,
                                "examples": verified_drafts(near)}
@@ -115,27 +121,37 @@ async def draft_bid(state: AuctionState, runtime: Runtime[AuctionContext]) -> di
         check = dict(await asyncio.to_thread(domain.check, shown, delivery.answer, tool_settings(ctx)))
     elif delivery.source == "none":
         check = {"passed": False, "examples": 0, "failed": 0, "detail": f"no answer: {delivery.reason}"}
-    accepted, why = accepts(check, estimate_["p_pass"], ctx.cascade_trust_unchecked, last)
+    checks = cascade.get("checks") or {}
+    right_if_pass = right_given_pass(estimate_["p_pass"], checks[agent]) if agent in checks else 1.0
+    accepted, why = accepts(check, estimate_["p_pass"], ctx.cascade_trust_unchecked, last, right_if_pass,
+                            ctx.cascade_trust_checked)
     verified = bool(check and check.get("examples") and check.get("passed"))
+    failed = delivery.source == "none" or bool(check is not None and not check.get("passed"))
+    deliver_failed = last and ctx.cascade_last_resort == "deliver" and delivery.source != "none"
+    if accepted and failed and deliver_failed and round_ < ctx.cascade_retries:
+        accepted, why = False, f"{why}; a second chance before it is delivered"
     bid = _bid(agent, round_, call["text"], call["completion_tokens"],
                call["prompt_tokens"] + call["completion_tokens"], call["token_source"], check, retrieved)
     scores = {**state.get("scores", {}), bid["id"]: _score(call["usd"], 1.0 if verified else 0.0)}
     update = {"bids": [bid], "scores": scores, "calls": [ledger_entry(call) | {"kept": accepted}]}
     decision = {"agent": agent, "round": round_, "accepted": accepted, "verified": verified, "why": why}
     if accepted:
-        final = delivery.source != "none" and (check is None or bool(check.get("passed")))
+        final = not failed or deliver_failed
         cascade["decisions"] = [*cascade["decisions"], decision]
-        cascade["draft"] = {"text": call["text"], "check": check, "final": final, "why": why}
+        cascade["draft"] = {"text": call["text"], "check": check, "final": final, "why": why,
+                            "failed_check": failed and final}
         return update | {"cascade": cascade, "provisional_winner": state.get("provisional_winner") or bid["id"],
                          "winner": bid["id"]}
-    retry = round_ < ctx.cascade_retries and delivery.source != "none"
+    retry = round_ < ctx.cascade_retries and delivery.source != "none" and (not last or deliver_failed)
+    if verified and not last:
+        retry = False
     return update | _advance(cascade, decision, last, retry=retry)
 
 
 def _advance(cascade: dict[str, Any], decision: dict[str, Any], last: bool, *, retry: bool) -> dict[str, Any]:
     """The next draft: the same agent's second chance, else the next agent's first; none left fails the auction."""
     cascade["decisions"] = [*cascade["decisions"], decision]
-    if retry and not last:
+    if retry:
         cascade["round"] += 1
         return {"cascade": cascade}
     cascade["position"] += 1

@@ -66,7 +66,9 @@ def cascade_summary(cascade: dict[str, Any]) -> dict[str, Any]:
             "one_call": cascade["one_call"], "neighbours": cascade["neighbours"], "note": cascade.get("note"),
             "tests": cascade.get("tests", ""),
             "estimates": {a: {k: round(v, 6) if isinstance(v, float) else v for k, v in e.items() if k != "agent"}
-                          for a, e in cascade["estimates"].items()}}
+                          for a, e in cascade["estimates"].items()},
+            "checks": {a: {k: round(v, 6) if isinstance(v, float) else v for k, v in c.items() if k != "agent"}
+                       for a, c in (cascade.get("checks") or {}).items()}}
 
 
 def record(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:

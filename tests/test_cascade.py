@@ -10,7 +10,7 @@ from graphs.auction import graph
 from graphs.context import AuctionContext, Live
 from sale.apps.cli.run import print_result
 from sale.apps.responses import auction_record
-from sale.core.cascade import accepts, estimate, evidence_of, order
+from sale.core.cascade import accepts, check_record, estimate, evidence_of, order, right_given_pass
 from tests.scripted import Script, factory_for, scripted_pool
 
 TASK = "Write a Python function add_up(a, b) that returns a + b.\nExample: add_up(2, 3) == 5"
@@ -122,13 +122,70 @@ async def test_a_failed_check_gets_one_redraft_then_escalates(memory):
     assert kinds(scripts["cheap"]) == ["answer"]
 
 
-async def test_the_last_agent_failing_its_check_goes_on_to_the_loop(memory):
-    scripts, ctx = cascade_ctx(memory, WRONG, WRONG, cascade_retries=0)
+async def test_the_last_agent_failing_its_check_goes_on_to_the_loop_when_asked(memory):
+    scripts, ctx = cascade_ctx(memory, WRONG, WRONG, cascade_retries=0, cascade_last_resort="loop")
     r = (await graph.ainvoke({"task": TASK, "auction_id": "a4"}, context=ctx))["result"]
     assert r["winner"] == "big" and kinds(scripts["big"]) == ["answer", "execute"]
     assert "return a + b" in r["answer"] and r["execution"]["model_steps"] == 2
     seeded = scripts["big"].log[1][1]
     assert "add_up(2, 3) gave -1, expected 5" in seeded[-1].content and seeded[-2].content == WRONG
+
+
+async def test_by_default_the_last_agent_redrafts_once_then_its_failed_draft_is_delivered_and_says_so(memory):
+    scripts, ctx = cascade_ctx(memory, WRONG, WRONG)
+    r = (await graph.ainvoke({"task": TASK, "auction_id": "a5"}, context=ctx))["result"]
+    assert kinds(scripts["cheap"]) == ["answer", "answer"] and kinds(scripts["big"]) == ["answer", "answer"]
+    assert "add_up(2, 3) gave -1, expected 5" in scripts["big"].log[1][1][2].content  # the redraft saw why
+    assert r["status"] == "ok" and r["winner"] == "big" and "return a - b" in r["answer"]
+    assert [d["accepted"] for d in r["cascade"]["decisions"]] == [False, False, False, True]
+    step = r["execution"]["steps"][0]
+    assert step["failed_check"] and step["kept"] and r["execution"]["model_steps"] == 1  # no loop
+    out = Console(record=True, width=160)
+    print_result(r, out)
+    assert "kept, although it FAILED the task's examples" in out.export_text()
+    scripts["big"].answer = "I cannot write code."  # no answer at all: the loop, whatever the setting
+    r = (await graph.ainvoke({"task": TASK, "auction_id": "a6"}, context=ctx))
+    assert kinds(scripts["big"])[-1] == "execute" and "return a + b" in r["result"]["answer"]
+
+
+def test_a_pass_is_trusted_by_the_record_of_the_agents_passes():
+    cold = check_record(["cheap", "big"], [], prior_weight=2.0)["cheap"]
+    assert cold["fpr"] == pytest.approx(0.1) and cold["tpr"] == pytest.approx(0.95)
+    assert right_given_pass(0.5, cold) == pytest.approx(0.475 / (0.475 + 0.05))
+    false_pass = record({"cheap": (True, 1), "big": (False, 1)}, passed=False, winner="cheap")
+    true_pass = record({"cheap": (True, 1)}, passed=True, winner="cheap")
+    failed = record({"cheap": (False, 1), "big": (True, 1)}, passed=True, winner="big")
+    rec = check_record(["cheap", "big"], [false_pass, false_pass, true_pass, failed], prior_weight=2.0)
+    c = rec["cheap"]
+    assert (c["true_passes"], c["false_passes"], c["right"], c["wrong"]) == (1, 2, 1, 3)
+    assert c["fpr"] == pytest.approx((2 + 0.2) / (3 + 2)) and rec["big"]["wrong"] == 2 and rec["big"]["right"] == 1
+    assert right_given_pass(0.5, c) < 0.8 < right_given_pass(0.5, cold)
+    assert right_given_pass(0.1, cold) < 0.8  # an agent that rarely passes: its pass is likely luck
+    passed = {"passed": True, "examples": 2, "failed": 0, "detail": "2 of 2 examples held"}
+    ok, why = accepts(passed, 0.5, 0.8, last=False, right_if_pass=right_given_pass(0.5, c), trust_checked=0.8)
+    assert not ok and "not trusted" in why and accepts(passed, 0.5, 0.8, last=True, right_if_pass=0.0)[0]
+    cold_est = estimate(AGENTS, [], 0.5, 2.0)
+    steps = order(AGENTS, cold_est, {"cheap", "big"}, TASK, 0.0, 0, checks=rec, trust_checked=0.8)
+    assert not steps[0]["drafts"] and "would not be trusted" in steps[0]["reason"]
+    assert order(AGENTS, cold_est, {"cheap", "big"}, TASK, 0.0, 0, checks={**rec, "cheap": cold})[0]["drafts"]
+
+
+async def test_an_agent_whose_visible_passes_were_wrong_stops_ending_auctions(memory):
+    scripts, ctx = cascade_ctx(memory, RIGHT, RIGHT)
+    winners = []
+    for i in range(3):
+        scripts["cheap"].answer = RIGHT.replace("add_up", f"add_up{i + 1}")
+        scripts["big"].answer = RIGHT.replace("add_up", f"add_up{i + 1}")
+        r = (await graph.ainvoke({"task": NEAR[i], "auction_id": f"f{i}"}, context=ctx))["result"]
+        winners.append(r["winner"])
+        memory.record_outcome(f"f{i}", r["winner"] == "big")  # cheap's visible passes did not hold
+    scripts["cheap"].answer, scripts["big"].answer = RIGHT, RIGHT
+    asked = kinds(scripts["cheap"]).count("answer")
+    r = (await graph.ainvoke({"task": TASK, "auction_id": "f9"}, context=ctx))["result"]
+    assert winners[0] == "cheap" and "big" in winners and r["winner"] == "big"
+    assert kinds(scripts["cheap"]).count("answer") == asked  # not asked again
+    assert r["cascade"]["checks"]["cheap"]["false_passes"] == winners.count("cheap")
+    assert "would not be trusted" in r["cascade"]["order"][0]["reason"]
 
 
 async def test_an_agent_that_keeps_failing_stops_drafting(memory):
@@ -153,6 +210,8 @@ def test_bad_cascade_settings_are_one_clear_error():
         check_context(AuctionContext(auction_policy="cascade", cascade_prior=2.0, cascade_retries=-1), paths=False)
     with pytest.raises(ConfigError, match="auction_policy"):
         check_context(AuctionContext(auction_policy="cascad"), paths=False)
+    with pytest.raises(ConfigError, match=r"(?s)cascade_trust_checked.*cascade_last_resort"):
+        check_context(AuctionContext(cascade_trust_checked=1.5, cascade_last_resort="retry"), paths=False)
 
 
 def direct_runs(agent, rows, usd):

@@ -25,7 +25,8 @@ from sale.suites.suite import BenchTask, Suite
 from sale.suites.verify import Verdict, verify
 
 POLICY_OF = {"sale-adaptive": {"auction_policy": "adaptive"}, "sale-cascade": {"auction_policy": "cascade"},
-             "sale-cascade-tests": {"auction_policy": "cascade", "cascade_tests": True}}
+             "sale-cascade-tests": {"auction_policy": "cascade", "cascade_tests": True},
+             "sale-cascade-loop": {"auction_policy": "cascade", "cascade_last_resort": "loop"}}
 """The settings each SALE router variant runs with, beyond the run's own."""
 
 

@@ -84,6 +84,71 @@ def estimate(agents: Sequence[tuple[str, float]], neighbours: Iterable[tuple[dic
     return out
 
 
+CHECK_FALSE_PASS_PRIOR = 0.1
+"""P(a draft passes the task's examples | its answer is wrong) with no record: about what a visible pass got wrong
+on a held-out public code benchmark for the embedded ladder (docs/cascade.md)."""
+CHECK_TRUE_PASS_PRIOR = 0.95
+"""P(a draft passes the task's examples | its answer is right) with no record."""
+
+
+class CheckRecord(TypedDict):
+    """How far an agent's visible passes have held, from the verdicts in memory."""
+
+    agent: str
+    true_passes: int
+    """Delivered answers that passed their check and their verdict."""
+    false_passes: int
+    """Delivered answers that passed their check and failed their verdict."""
+    right: int
+    """Answers of this agent known right (a verdict that passed)."""
+    wrong: int
+    """Answers known wrong: a failed verdict, or a draft that failed its check (the check misses a right answer
+    rarely enough that a failed check counts as wrong)."""
+    tpr: float
+    """P(visible pass | right), posterior mean on ``CHECK_TRUE_PASS_PRIOR``."""
+    fpr: float
+    """P(visible pass | wrong), posterior mean on ``CHECK_FALSE_PASS_PRIOR``."""
+
+
+def check_record(agents: Sequence[str], records: Iterable[dict[str, Any]],
+                 prior_weight: float) -> dict[str, CheckRecord]:
+    """Each agent's check error rates from past auctions with a verdict: whether its visible passes were right."""
+    counts = {a: {"true_passes": 0, "false_passes": 0, "right": 0, "wrong": 0} for a in agents}
+    for record in records:
+        verdict = record.get("passed")
+        delivered = record.get("delivered_by") or record.get("winner_agent")
+        last: dict[str, dict[str, Any]] = {}
+        for bid in sorted(record.get("bids", []), key=lambda b: b.get("round", 0)):
+            if (bid.get("check") or {}).get("examples"):
+                last[bid["agent"]] = bid["check"]
+        for agent, check in last.items():
+            if agent not in counts:
+                continue
+            c = counts[agent]
+            if agent == delivered and isinstance(verdict, bool):
+                c["right" if verdict else "wrong"] += 1
+                if check.get("passed"):
+                    c["true_passes" if verdict else "false_passes"] += 1
+            elif not check.get("passed"):
+                c["wrong"] += 1
+    out = {}
+    for agent in agents:
+        c = counts[agent]
+        out[agent] = CheckRecord(
+            agent=agent, **c,
+            tpr=(c["true_passes"] + CHECK_TRUE_PASS_PRIOR * prior_weight) / (c["right"] + prior_weight),
+            fpr=(c["false_passes"] + CHECK_FALSE_PASS_PRIOR * prior_weight) / (c["wrong"] + prior_weight))
+    return out
+
+
+def right_given_pass(p_pass: float, record: CheckRecord) -> float:
+    """P(the answer is right | its draft passed the task's examples), by Bayes from the agent's P(pass) on this
+    task and its check error rates: a visible pass from an agent that rarely passes, or whose passes have not held,
+    is worth little."""
+    hit, miss = record["tpr"] * p_pass, record["fpr"] * (1 - p_pass)
+    return hit / (hit + miss) if hit + miss > 0 else 0.0
+
+
 def explores(seed: int, task: str, rate: float, salt: str = "") -> bool:
     """A deterministic draw in [0, 1) from the seed, the task and ``salt``, below ``rate`` (the adaptive policy's
     exploration draws with no salt, the cascade's with the agent's name)."""
@@ -92,11 +157,13 @@ def explores(seed: int, task: str, rate: float, salt: str = "") -> bool:
 
 
 def order(agents: Sequence[tuple[str, float]], estimates: dict[str, Estimate], available: set[str], task: str,
-          exploration: float, seed: int, verifiable: bool = True, trust_unchecked: float = 0.8) -> list[Step]:
+          exploration: float, seed: int, verifiable: bool = True, trust_unchecked: float = 0.8,
+          checks: dict[str, CheckRecord] | None = None, trust_checked: float = 0.8) -> list[Step]:
     """Cheapest first; a cheaper agent drafts when its expected saving covers its expected cost (or the seeded
-    exploration draw picks it); the dearest available agent always drafts, last. Where no check can verify a
-    draft (``verifiable`` false), a cheaper agent's draft could only end the auction on trust, so only agents
-    whose P(pass) reaches ``trust_unchecked`` draft."""
+    exploration draw picks it); the dearest available agent always drafts, last. A cheaper agent's draft saves
+    anything only if it can end the auction: where no check can verify it (``verifiable`` false), its P(pass) must
+    reach ``trust_unchecked``; where one can, a pass must be worth trusting (``right_given_pass`` from its
+    ``checks`` record reaches ``trust_checked``)."""
     ladder = sorted((a for a in agents if a[0] in available), key=lambda a: a[1])
     if not ladder:
         return []
@@ -105,33 +172,51 @@ def order(agents: Sequence[tuple[str, float]], estimates: dict[str, Estimate], a
     for agent, _ in ladder[:-1]:
         e, top = estimates[agent], estimates[last]
         saving = e["p_pass"] * top["expected_usd"]
+        near = f"{e['passes']}/{e['evidence']} verified passes near"
+        trusted = right_given_pass(e["p_pass"], checks[agent]) if checks and agent in checks else 1.0
         if not verifiable and e["p_pass"] < trust_unchecked:
             steps.append(Step(agent=agent, drafts=False,
                               reason=f"no check can verify a draft of this task, and P(pass) {e['p_pass']:.2f} "
-                                     f"< {trust_unchecked:g} earns no trust ({e['passes']}/{e['evidence']} "
-                                     "verified passes near)"))
-        else:
-            why = (f"expected saving ${saving:.1e} (P(pass) {e['p_pass']:.2f} x the dearest's "
-                   f"${top['expected_usd']:.1e}) {'>=' if saving >= e['expected_usd'] else '<'} its cost "
-                   f"${e['expected_usd']:.1e}; {e['passes']}/{e['evidence']} verified passes near")
-            if saving >= e["expected_usd"]:
-                steps.append(Step(agent=agent, drafts=True, reason=why))
-            elif explores(seed, task, exploration, agent):
+                                     f"< {trust_unchecked:g} earns no trust ({near})"))
+            continue
+        if verifiable and trusted < trust_checked:
+            c = checks[agent]  # type: ignore[index]
+            judged = c["true_passes"] + c["false_passes"]
+            why = (f"a pass of its examples would not be trusted: P(right | pass) {trusted:.2f} < {trust_checked:g} "
+                   f"(P(pass) {e['p_pass']:.2f}, {near}; {c['false_passes']} of its {judged} judged visible passes "
+                   "were wrong)")
+            if explores(seed, task, exploration, agent):
                 steps.append(Step(agent=agent, drafts=True, reason=f"exploration draw (share {exploration:g}): {why}"))
             else:
                 steps.append(Step(agent=agent, drafts=False, reason=why))
+            continue
+        why = (f"expected saving ${saving:.1e} (P(pass) {e['p_pass']:.2f} x the dearest's "
+               f"${top['expected_usd']:.1e}) {'>=' if saving >= e['expected_usd'] else '<'} its cost "
+               f"${e['expected_usd']:.1e}; {near}")
+        if saving >= e["expected_usd"]:
+            steps.append(Step(agent=agent, drafts=True, reason=why))
+        elif explores(seed, task, exploration, agent):
+            steps.append(Step(agent=agent, drafts=True, reason=f"exploration draw (share {exploration:g}): {why}"))
+        else:
+            steps.append(Step(agent=agent, drafts=False, reason=why))
     steps.append(Step(agent=last, drafts=True, reason="the dearest agent: the last resort"))
     return steps
 
 
-def accepts(check: dict[str, Any] | None, p_pass: float, trust_unchecked: float, last: bool) -> tuple[bool, str]:
-    """Whether a draft ends the auction: a check with examples that all held does; a draft the check could only
-    import (the task shows no example, or the sandbox was unavailable) does when the agent's record earns that
-    trust; the last agent's draft always ends it (a failed one goes on to the executor's loop)."""
+def accepts(check: dict[str, Any] | None, p_pass: float, trust_unchecked: float, last: bool,
+            right_if_pass: float = 1.0, trust_checked: float = 0.8) -> tuple[bool, str]:
+    """Whether a draft ends the auction: a check with examples that all held does, when a pass from this agent is
+    worth trusting (``right_if_pass``: P(right | pass) from its record, at least ``trust_checked``); a draft the
+    check could only import (the task shows no example, or the sandbox was unavailable) does when the agent's
+    P(pass) earns ``trust_unchecked``; the last agent's draft always ends it (what becomes of a failed one is the
+    context's ``cascade_last_resort``)."""
     if check is None:
         return last, "no check in this domain" + ("" if last else "; escalated")
     if check.get("examples") and check.get("passed"):
-        return True, f"verified: {check.get('detail', '')}"
+        if last or right_if_pass >= trust_checked:
+            return True, f"verified: {check.get('detail', '')}"
+        return False, (f"passed its check ({check.get('detail', '')}), but a pass from this agent is not trusted: "
+                       f"P(right | pass) {right_if_pass:.2f} < {trust_checked:g}; escalated")
     if check.get("examples") or not check.get("passed"):
         return last, f"failed its check: {check.get('detail', '')}"
     if p_pass >= trust_unchecked:

@@ -71,6 +71,7 @@ _RANGES: dict[str, tuple[float | None, float | None, bool, bool]] = {
     "cascade_prior": (0, 1, True, False),
     "cascade_prior_weight": (0, None, False, False),
     "cascade_trust_unchecked": (0, 1, True, False),
+    "cascade_trust_checked": (0, 1, True, False),
     "cascade_retries": (0, None, True, True),
     "cascade_exploration": (0, 1, True, False),
     "max_steps": (1, None, True, True),
@@ -86,6 +87,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "fallback": ("next_best", "none"),
     "search_backend": ("ddgs", "bm25"),
     "auction_policy": ("always", "adaptive", "cascade"),
+    "cascade_last_resort": ("deliver", "loop"),
     "execution": EXECUTIONS,
 }
 

@@ -114,4 +114,5 @@ def context_from_args(args: argparse.Namespace, pool: Any, memory: Any) -> Any:
                           domain=getattr(args, "domain", "auto"), auction_policy=args.auction_policy,
                           refine_min_similarity=args.refine_min_similarity,
                           execution=getattr(args, "execution", "auto"),
-                          juror_reliability=getattr(args, "juror_reliability", 0))
+                          juror_reliability=getattr(args, "juror_reliability", 0),
+                          cascade_last_resort=getattr(args, "cascade_last_resort", "deliver"))

@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="comma-separated: sale, sale-nomem, single:NAME, single:largest, wtp, carrot, "
                             "to-router, frugalgpt, oracle (default: all), and sale-learned (weights fitted on the "
                             "train split), sale-adaptive (the adaptive auction policy), sale-cascade (the cascade "
-                            "policy; sale-cascade-tests: with cascade_tests), sale-online (weights refitted "
+                            "policy; sale-cascade-tests: with cascade_tests; sale-cascade-loop: the last agent's "
+                            "failed draft goes to the tool loop), sale-online (weights refitted "
                             "from its own verdicts every --refit-every), direct:NAME, direct:largest (one call "
                             "with the task alone; real pools only)")
     bench.add_argument("--seed", type=int, default=0, help="suite, split and stream order seed (default 0)")
@@ -223,6 +224,9 @@ def add_pool_args(p: argparse.ArgumentParser) -> None:
                         "docs/memory.md); cascade: the cheapest agent memory finds credible answers first, its "
                         "answer is checked against the task's examples, a failure escalates (docs/cascade.md); "
                         "default always (the paper's auction)")
+    p.add_argument("--cascade-last-resort", choices=("deliver", "loop"), default="deliver",
+                   help="cascade: when the last agent's draft fails the task's examples, deliver it (after one "
+                        "redraft; the output says it failed) or hand it to the executor's tool loop (default deliver)")
     p.add_argument("--jury-reason", action="store_true",
                      help="jurors give one sentence of reasoning before each score (more tokens, better judging)")
     p.add_argument("--jury-batch", action="store_true",

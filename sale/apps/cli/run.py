@@ -137,13 +137,16 @@ def print_cascade(result: dict[str, Any], out: Console) -> None:
     """The cascade's table: each agent's estimate from memory, whether it drafted, and what became of its drafts."""
     cascade = result["cascade"]
     table = Table(title=f"Cascade {result['auction_id']} ({result['status']})")
-    for col in ("agent", "P(pass)", "verified near", "drafted", "outcome"):
-        table.add_column(col, justify="right" if col in ("P(pass)", "verified near") else "left")
+    numbers = ("P(pass)", "verified near", "false passes")
+    for col in ("agent", *numbers, "drafted", "outcome"):
+        table.add_column(col, justify="right" if col in numbers else "left")
     for step in cascade["order"]:
         e = cascade["estimates"][step["agent"]]
+        c = (cascade.get("checks") or {}).get(step["agent"])
         fates = [f"@{d['round']}: {'[bold green]won[/]' if d['accepted'] else 'escalated'}"
                  for d in cascade["decisions"] if d["agent"] == step["agent"]]
         table.add_row(step["agent"], f"{e['p_pass']:.2f}", f"{e['passes']}/{e['evidence']}",
+                      f"{c['false_passes']}/{c['true_passes'] + c['false_passes']}" if c else "-",
                       "yes" if step["drafts"] else "no", " ".join(fates) or "-")
     out.print(table)
     for step in cascade["order"]:
@@ -210,7 +213,8 @@ def print_outcome(result: dict[str, Any], out: Console) -> None:
         for step in execution["steps"]:
             if step["kind"] == "draft":
                 check = (step.get("check") or {}).get("detail") or step.get("error") or "delivered nothing"
-                out.print(f"  [{step['step']}] draft in one call: {'kept' if step['kept'] else 'not kept'} ({check})",
+                kept = "kept, although it FAILED the task's examples" if step.get("failed_check") else "kept"
+                out.print(f"  [{step['step']}] draft in one call: {kept if step['kept'] else 'not kept'} ({check})",
                           highlight=False, markup=False)
             if step["kind"] == "tool":
                 first = step["input"].strip().splitlines()[0] if step["input"].strip() else ""
