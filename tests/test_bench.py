@@ -371,3 +371,22 @@ def test_cascade_router_checks_direct_answers_and_escalates_on_a_verified_failur
     assert "## Against the best single agent's direct answer (direct:large: 100.0%" in report
     replayed = asyncio_run(run_bench(BenchConfig(**{**cfg.__dict__, "out": tmp_path / "r", "replay": tmp_path / "o"})))
     assert replayed["routers"]["sale-cascade"]["cost_usd"] == r["sale-cascade"]["cost_usd"]
+
+
+def test_a_recording_carries_each_sale_routers_settings_and_a_replay_uses_them(tmp_path):
+    from sale.bench.harness import Bench
+    from sale.bench.runner import recorded_router_settings, write_run_header
+    from sale.sim.params import sim_pool
+    from sale.suites.suite import Suite
+
+    cfg = BenchConfig(suite="coding", pool=SIM_POOL, out=tmp_path, progress=False, routers=("sale-cascade",))
+    bench = Bench(cfg, Suite(name="x", tasks=[]), sim_pool(), None)
+    today = bench.router_settings("sale-cascade")
+    assert today["auction_policy"] == "cascade" and today["cascade_last_resort"] == "deliver"
+    assert bench.router_settings("sale")["auction_policy"] == "always"
+    assert bench.router_settings("sale-cascade-loop")["cascade_last_resort"] == "loop"
+    write_run_header(cfg, sim_pool(), {"sale-cascade": {**today, "cascade_last_resort": "loop"}})
+    assert recorded_router_settings(tmp_path / "elsewhere") == {}  # an older recording: today's settings
+    bench.recorded_settings = recorded_router_settings(tmp_path)
+    assert bench.router_settings("sale-cascade")["cascade_last_resort"] == "loop"
+    assert bench.context(**bench.router_settings("sale-cascade")).cascade_last_resort == "loop"

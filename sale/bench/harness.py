@@ -7,7 +7,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 from graphs.context import AuctionContext, Live
@@ -57,9 +57,20 @@ class Bench:
         self.online_refits: list[dict[str, Any]] = []
         self.progress: Any = None
         self.task_bar: Any = None
+        self.recorded_settings: dict[str, dict[str, Any]] = {}
+        """Each SALE router's settings as a replayed recording ran them (its ``router_settings``), so a recording
+        replays exactly after a default changes."""
         self.fresh_cache: Callable[[], None] = lambda: None
         """Called as each stream starts (the single agents, each router and order): on the simulated ladder it
         empties the prefix cache, so no stream finds its prompts cached by another router's run of the same tasks."""
+
+    def router_settings(self, router: str) -> dict[str, Any]:
+        """What a SALE router runs with beyond the run's settings: its policy and every cascade setting (recorded
+        in ``run.json``, so a replay uses what the recording used)."""
+        own = {"auction_policy": "always", **POLICY_OF.get(router, {})}
+        base = AuctionContext()
+        pinned = {f.name: getattr(base, f.name) for f in fields(base) if f.name.startswith("cascade_")}
+        return {**pinned, **own, **self.recorded_settings.get(router, {})}
 
     def context(self, memory: AuctionMemory | None = None, **overrides: Any) -> AuctionContext:
         """The run's settings; ``memory`` travels in :class:`Live`, the other overrides are settings."""
@@ -224,7 +235,7 @@ class Bench:
         recorded = 0
         try:
             ctx = self.context(memory=memory, refine=router != "sale-nomem",
-                               **{"auction_policy": "always", **POLICY_OF.get(router, {}), **overrides})
+                               **{**self.router_settings(router), **overrides})
             for position, task in enumerate(tasks):
                 started = time.monotonic()
                 domain = executor_domain(task, self.cfg.domain)

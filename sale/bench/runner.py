@@ -97,9 +97,12 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
             reuser = Replayer(Path(cfg.reuse) / "calls.jsonl", fallback=inner)
             inner = reuser.factory
         recorder = Recorder(inner, cfg.out / "calls.jsonl")
-        write_run_header(cfg, pool)
         factory = recorder.factory
     bench = Bench(cfg, suite, pool, factory)
+    if cfg.replay is not None:
+        bench.recorded_settings = recorded_router_settings(Path(cfg.replay))
+    else:
+        write_run_header(cfg, pool, {r: bench.router_settings(r) for r in cfg.routers if r in AUCTION_ROUTERS})
     if world is not None:
         bench.fresh_cache = world.fresh_cache
     from memory_store.embeddings import Embedder
@@ -178,6 +181,7 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         results["routers"][router]["knob"] = ({k["knob"]: C.chosen(k), "calibrated_on": k["calibrated_on"]} if k
                                               else {C.GRIDS[router][0]: C.DEFAULTS[router], "calibrated_on": None})
     results["router_knobs"] = router_knobs
+    results["router_settings"] = {r: bench.router_settings(r) for r in cfg.routers if r in AUCTION_ROUTERS}
     if learned is not None:
         results["routers"][L.ROUTER]["budget_bias"] = 1.0
         results["learned_weights"] = learned
@@ -257,12 +261,25 @@ def check_reusable(source: Path, cfg: BenchConfig, pool: Pool) -> None:
         raise BenchError(f"--reuse {source}: " + "; ".join(problems))
 
 
-def write_run_header(cfg: BenchConfig, pool: Pool) -> None:
-    """``DIR/run.json``: the pool and seed a recording was made with, written before the first call, so a run
-    stopped half way (a session's end, a crash) can be continued with ``--reuse DIR``."""
+def write_run_header(cfg: BenchConfig, pool: Pool, router_settings: dict[str, dict[str, Any]]) -> None:
+    """``DIR/run.json``: the pool and seed a recording was made with, and each SALE router's settings, written
+    before the first call, so a run stopped half way (a session's end, a crash) can be continued with ``--reuse
+    DIR`` and a replay runs the routers as they ran, whatever today's defaults."""
     header = {"pool": {"agents": [{"name": a.name, "model": a.model} for a in pool.agents]},
-              "simulated": pool.simulated, "seed": cfg.seed, "sim_params": cfg.sim.__dict__ if pool.simulated else None}
+              "simulated": pool.simulated, "seed": cfg.seed, "sim_params": cfg.sim.__dict__ if pool.simulated else None,
+              "router_settings": router_settings}
     (cfg.out / "run.json").write_text(json.dumps(header, indent=2), encoding="utf-8")
+
+
+def recorded_router_settings(source: Path) -> dict[str, dict[str, Any]]:
+    """The SALE routers' settings a recording ran with (``run.json``, else ``results.json``); none for a recording
+    older than the record (it replays with today's)."""
+    for name in ("run.json", "results.json"):
+        try:
+            return dict(json.loads((source / name).read_text(encoding="utf-8")).get("router_settings") or {})
+        except (OSError, ValueError):
+            continue
+    return {}
 
 
 def _embedded_pool() -> Pool:
