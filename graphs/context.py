@@ -206,6 +206,11 @@ class AuctionContext:
     that way (`coding`) and keeps the draft if it delivers and passes the domain's check (the task's own examples,
     run in the sandbox), else runs the ReAct loop; `react` always runs the loop (the paper). Simulated pools
     always run the loop: the simulator models the paper's executor."""
+    check_final_answers: bool = True
+    """Before the executor's loop accepts a Final Answer, it runs it through the domain's check (for code: the
+    examples or example tests the task shows, in the sandbox); a failure is fed back as an observation and the
+    loop goes on, as a developer runs the tests before handing in. The last step a budget allows is never held
+    back. Off: the first Final Answer stands (the executor of recordings made before this setting)."""
     max_steps: int = 6
     """Executor model calls before it must stop (the last one asks for the final deliverable, no tools)."""
     exec_token_budget: int = 6000

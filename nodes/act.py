@@ -8,6 +8,7 @@ the agent's endpoint fails, the next-ranked bid of the auction takes over (conte
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, RemoveMessage, SystemMessage
@@ -18,6 +19,7 @@ from langgraph.runtime import Runtime
 from graphs.context import AuctionContext
 from graphs.live import breaker_for, domain_of, pool_of
 from graphs.state import Candidate, ExecutorState
+from nodes.run_tools import tool_settings
 from sale.core.calls import call_model, ledger_entry
 from sale.core.domains import Domain, text_input, tool_line
 from sale.core.prompts import FORMAT_REMINDER
@@ -109,8 +111,28 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
         answer = call["text"].strip() if final is None else final  # a bare "Final Answer:" delivers nothing
         return update | {"answer": answer, "status": f"{limit} budget exhausted", "pending": []}
     if final is not None and not actions:
+        check = await _failed_check(state, ctx, domain, final) if ctx.check_final_answers else None
+        if check is not None:
+            record["check"] = check
+            why = check["detail"]
+            return update | {"messages": [*opening, *ask_final, *replies,
+                                          HumanMessage(domain.prompt("DRAFT_REJECTED").format(why=why))],
+                             "pending": [], "status": ""}
         return update | {"answer": final, "status": "answered", "pending": []}
     return update | {"pending": actions, "status": ""}
+
+
+async def _failed_check(state: ExecutorState, ctx: AuctionContext, domain: Domain, final: str
+                        ) -> dict[str, Any] | None:
+    """The domain's check of a Final Answer when it failed (None: it passed, or the task shows nothing to run)."""
+    if domain.check is None or not (domain.checkable and domain.checkable(state["task"])):
+        return None
+    own = [s for s in state.get("steps") or [] if s.get("agent") in (None, state.get("agent"))]
+    delivery = domain.deliver(state["task"], final, own)
+    if delivery.source == "none":
+        return {"passed": False, "examples": 0, "failed": 0, "detail": f"no answer: {delivery.reason}"}
+    check = dict(await asyncio.to_thread(domain.check, state["task"], delivery.answer, tool_settings(ctx)))
+    return None if check.get("passed") else check
 
 
 def _inline_calls(text: str, offered: list[dict[str, Any]], step: int) -> list[dict[str, Any]]:

@@ -375,7 +375,7 @@ def test_cascade_router_checks_direct_answers_and_escalates_on_a_verified_failur
 
 def test_a_recording_carries_each_sale_routers_settings_and_a_replay_uses_them(tmp_path):
     from sale.bench.harness import Bench
-    from sale.bench.runner import recorded_router_settings, write_run_header
+    from sale.bench.runner import recorded_settings, write_run_header
     from sale.sim.params import sim_pool
     from sale.suites.suite import Suite
 
@@ -385,8 +385,11 @@ def test_a_recording_carries_each_sale_routers_settings_and_a_replay_uses_them(t
     assert today["auction_policy"] == "cascade" and today["cascade_last_resort"] == "deliver"
     assert bench.router_settings("sale")["auction_policy"] == "always"
     assert bench.router_settings("sale-cascade-loop")["cascade_last_resort"] == "loop"
-    write_run_header(cfg, sim_pool(), {"sale-cascade": {**today, "cascade_last_resort": "loop"}})
-    assert recorded_router_settings(tmp_path / "elsewhere") == {}  # an older recording: today's settings
-    bench.recorded_settings = recorded_router_settings(tmp_path)
+    assert bench.pinned_context() == {"check_final_answers": True}
+    write_run_header(cfg, sim_pool(), {"check_final_answers": False},
+                     {"sale-cascade": {**today, "cascade_last_resort": "loop"}})
+    assert recorded_settings(tmp_path / "elsewhere") == ({}, {})  # an older recording: today's settings
+    bench.recorded_context, bench.recorded_settings = recorded_settings(tmp_path)
     assert bench.router_settings("sale-cascade")["cascade_last_resort"] == "loop"
-    assert bench.context(**bench.router_settings("sale-cascade")).cascade_last_resort == "loop"
+    ctx = bench.context(**bench.router_settings("sale-cascade"))
+    assert ctx.cascade_last_resort == "loop" and not ctx.check_final_answers

@@ -299,3 +299,30 @@ async def test_an_unknown_domain_in_the_context_fails_before_any_call(memory, co
         with pytest.raises(TaskError, match="unknown domain 'poetry'"):
             await auction_graph.ainvoke({"task": CODING_TASK}, context=ctx)
         assert stub.requests == []
+
+
+async def test_the_loop_runs_a_final_answer_against_the_tasks_examples_before_accepting_it(memory, corpus):
+    """A developer runs the tests before handing in: a Final Answer that fails the task's examples is fed back and
+    the loop goes on; with the setting off, or on the last step, the first Final Answer stands."""
+    task = "Write a Python function add_up(a, b) that returns a + b.\nExample: add_up(2, 3) == 5"
+    wrong, right = ("Final Answer:\n```python\ndef add_up(a, b):\n    return a - b\n```",
+                    "Final Answer:\n```python\ndef add_up(a, b):\n    return a + b\n```")
+    with StubServer({"small": Behaviour(execute=[wrong, right])}) as stub:
+        ctx = context_for(stub_pool(stub, {"small": 0.05}, tool_protocol="text"), memory, corpus, execution="react")
+        out = await executor_graph.ainvoke({"task": task, "plan": "p", "agent": "small", "domain": "coding"},
+                                           context=ctx)
+        second = stub.calls("small", "execute")[1]["messages"]
+    assert out["status"] == "answered" and "a + b" in out["answer"] and out["model_steps"] == 2
+    assert out["steps"][0]["check"]["failed"] == 1 and "gave -1, expected 5" in second[-1]["content"]
+    with StubServer({"small": Behaviour(execute=[wrong, right])}) as stub:
+        off = context_for(stub_pool(stub, {"small": 0.05}, tool_protocol="text"), memory, corpus, execution="react",
+                          check_final_answers=False)
+        out = await executor_graph.ainvoke({"task": task, "plan": "p", "agent": "small", "domain": "coding"},
+                                           context=off)
+    assert "a - b" in out["answer"] and out["model_steps"] == 1
+    with StubServer({"small": Behaviour(execute=[wrong, right])}) as stub:
+        one = context_for(stub_pool(stub, {"small": 0.05}, tool_protocol="text"), memory, corpus, execution="react",
+                          max_steps=1)
+        out = await executor_graph.ainvoke({"task": task, "plan": "p", "agent": "small", "domain": "coding"},
+                                           context=one)
+    assert "a - b" in out["answer"] and out["status"] == "step budget exhausted"

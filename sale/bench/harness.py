@@ -28,6 +28,9 @@ POLICY_OF = {"sale-adaptive": {"auction_policy": "adaptive"}, "sale-cascade": {"
              "sale-cascade-tests": {"auction_policy": "cascade", "cascade_tests": True},
              "sale-cascade-loop": {"auction_policy": "cascade", "cascade_last_resort": "loop"}}
 """The settings each SALE router variant runs with, beyond the run's own."""
+PINNED = ("check_final_answers",)
+"""Settings of every stream that a recording states (``run.json``: ``context``) and a replay uses: a setting whose
+default changes joins here, and the recordings made before the change state the value they ran with."""
 
 
 def decision_of(result: dict[str, Any]) -> str:
@@ -57,6 +60,8 @@ class Bench:
         self.online_refits: list[dict[str, Any]] = []
         self.progress: Any = None
         self.task_bar: Any = None
+        self.recorded_context: dict[str, Any] = {}
+        """The run's ``PINNED`` settings as a replayed recording ran them (its ``context``)."""
         self.recorded_settings: dict[str, dict[str, Any]] = {}
         """Each SALE router's settings as a replayed recording ran them (its ``router_settings``), so a recording
         replays exactly after a default changes."""
@@ -85,7 +90,12 @@ class Bench:
             max_steps=self.cfg.max_steps or (24 if simulated else 6), execution=self.cfg.execution,
             exec_token_budget=2_000_000 if simulated else 12_000,
             exec_max_tokens=8192 if simulated else 512)
-        return replace(base, **overrides)
+        return replace(base, **{**self.recorded_context, **overrides})
+
+    def pinned_context(self) -> dict[str, Any]:
+        """The ``PINNED`` settings this run uses, for its ``run.json``."""
+        ctx = self.context()
+        return {name: getattr(ctx, name) for name in PINNED}
 
     def log_auction(self, label: str, order: int, position: int, task: BenchTask, result: dict[str, Any],
                     verdict: Verdict) -> None:

@@ -100,9 +100,10 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         factory = recorder.factory
     bench = Bench(cfg, suite, pool, factory)
     if cfg.replay is not None:
-        bench.recorded_settings = recorded_router_settings(Path(cfg.replay))
+        bench.recorded_context, bench.recorded_settings = recorded_settings(Path(cfg.replay))
     else:
-        write_run_header(cfg, pool, {r: bench.router_settings(r) for r in cfg.routers if r in AUCTION_ROUTERS})
+        write_run_header(cfg, pool, bench.pinned_context(),
+                         {r: bench.router_settings(r) for r in cfg.routers if r in AUCTION_ROUTERS})
     if world is not None:
         bench.fresh_cache = world.fresh_cache
     from memory_store.embeddings import Embedder
@@ -181,6 +182,7 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         results["routers"][router]["knob"] = ({k["knob"]: C.chosen(k), "calibrated_on": k["calibrated_on"]} if k
                                               else {C.GRIDS[router][0]: C.DEFAULTS[router], "calibrated_on": None})
     results["router_knobs"] = router_knobs
+    results["context"] = bench.pinned_context()
     results["router_settings"] = {r: bench.router_settings(r) for r in cfg.routers if r in AUCTION_ROUTERS}
     if learned is not None:
         results["routers"][L.ROUTER]["budget_bias"] = 1.0
@@ -261,25 +263,27 @@ def check_reusable(source: Path, cfg: BenchConfig, pool: Pool) -> None:
         raise BenchError(f"--reuse {source}: " + "; ".join(problems))
 
 
-def write_run_header(cfg: BenchConfig, pool: Pool, router_settings: dict[str, dict[str, Any]]) -> None:
-    """``DIR/run.json``: the pool and seed a recording was made with, and each SALE router's settings, written
-    before the first call, so a run stopped half way (a session's end, a crash) can be continued with ``--reuse
-    DIR`` and a replay runs the routers as they ran, whatever today's defaults."""
+def write_run_header(cfg: BenchConfig, pool: Pool, context: dict[str, Any],
+                     router_settings: dict[str, dict[str, Any]]) -> None:
+    """``DIR/run.json``: the pool and seed a recording was made with, its pinned settings and each SALE router's,
+    written before the first call, so a run stopped half way (a session's end, a crash) can be continued with
+    ``--reuse DIR`` and a replay runs as the recording ran, whatever today's defaults."""
     header = {"pool": {"agents": [{"name": a.name, "model": a.model} for a in pool.agents]},
               "simulated": pool.simulated, "seed": cfg.seed, "sim_params": cfg.sim.__dict__ if pool.simulated else None,
-              "router_settings": router_settings}
+              "context": context, "router_settings": router_settings}
     (cfg.out / "run.json").write_text(json.dumps(header, indent=2), encoding="utf-8")
 
 
-def recorded_router_settings(source: Path) -> dict[str, dict[str, Any]]:
-    """The SALE routers' settings a recording ran with (``run.json``, else ``results.json``); none for a recording
-    older than the record (it replays with today's)."""
+def recorded_settings(source: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The pinned settings and the SALE routers' settings a recording ran with (``run.json``, else
+    ``results.json``); none for a recording older than the record (it replays with today's)."""
     for name in ("run.json", "results.json"):
         try:
-            return dict(json.loads((source / name).read_text(encoding="utf-8")).get("router_settings") or {})
+            data = json.loads((source / name).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-    return {}
+        return dict(data.get("context") or {}), dict(data.get("router_settings") or {})
+    return {}, {}
 
 
 def _embedded_pool() -> Pool:
