@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from sale.suites.programs import all_tasks  # noqa: E402
 from sale.suites.programs.task import SIZES, ProgramTask, run_tests  # noqa: E402
+from sale.suites.suite import SuiteError  # noqa: E402
 from tools.checks import code_check, steps_of  # noqa: E402
 
 
@@ -64,7 +65,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
-    rows = figures(all_tasks())
+    try:
+        tasks = all_tasks()
+    except SuiteError as exc:
+        print("\n".join(f"error: {p}" for p in exc.problems), file=sys.stderr)
+        return 2
+    rows = figures(tasks)
     print(table(rows))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")

@@ -189,7 +189,7 @@ def _plain_literal():
     return literal
 
 
-_literal, _repr, _type, _eval, _exec, _compile = _plain_literal(), repr, type, eval, exec, compile
+_as_literal, _repr, _type, _eval, _exec, _compile = _plain_literal(), repr, type, eval, exec, compile
 import builtins as _builtins
 _builtins_saved, _restore = dict(_builtins.__dict__), dict.update
 """
@@ -212,7 +212,7 @@ def _program_harness(code: str, steps: list[Step]) -> str:
         "    try:\n"
         "        if _value:\n"
         "            _v = _eval(_compile(_source, '<example tests>', 'eval'), _env)\n"
-        "            _l = _literal(_v)\n"
+        "            _l = _as_literal(_v)\n"
         f"            _ok = _l is not None and len(_l) <= {MAX_VALUE_CHARS}\n"
         "            _out['steps'].append(['value', _l] if _ok else ['other', _repr(_v)[:200]])\n"
         "        else:\n"
