@@ -21,6 +21,7 @@ from sale.core.breaker import Breakers
 from sale.core.deliverable import Delivery
 from sale.core.pool import Pool
 from sale.core.prompts import SINGLE_PLAN
+from sale.suites.programs import is_program, step_budget
 from sale.suites.suite import BenchTask, Suite
 from sale.suites.verify import Verdict, verify
 
@@ -97,6 +98,13 @@ class Bench:
         ctx = self.context()
         return {name: getattr(ctx, name) for name in PINNED}
 
+    def max_steps(self, task: BenchTask) -> int:
+        """Executor model calls for ``task``: ``--max-steps``, else 24 on the simulated pool, else 6, or on a
+        programs task a budget that grows with its bin (a developer's write, run, fix cycles)."""
+        if self.cfg.max_steps or self.pool.simulated:
+            return self.context().max_steps
+        return step_budget(task.bin) if is_program(task) else self.context().max_steps
+
     def log_auction(self, label: str, order: int, position: int, task: BenchTask, result: dict[str, Any],
                     verdict: Verdict) -> None:
         """Every bid's features and the outcome, for weight learning and analysis (``DIR/auctions.jsonl``)."""
@@ -138,7 +146,8 @@ class Bench:
         started = time.monotonic()
         domain = executor_domain(task, self.cfg.domain)
         state = await executor.ainvoke({"task": task.task, "plan": SINGLE_PLAN, "agent": agent},
-                                       context=self.context(fallback="none", domain=domain))
+                                       context=self.context(fallback="none", domain=domain,
+                                                            max_steps=self.max_steps(task)))
         wall = time.monotonic() - started
         calls = state.get("calls", [])
         model_calls = [c for c in calls if c["purpose"] == "execute"]
@@ -249,7 +258,8 @@ class Bench:
             for position, task in enumerate(tasks):
                 started = time.monotonic()
                 domain = executor_domain(task, self.cfg.domain)
-                result = (await graph.ainvoke({"task": task.task}, context=replace(ctx, domain=domain)))["result"]
+                task_ctx = replace(ctx, domain=domain, max_steps=self.max_steps(task))
+                result = (await graph.ainvoke({"task": task.task}, context=task_ctx))["result"]
                 wall = time.monotonic() - started
                 verdict = await self.check(task, result.get("answer") or "")
                 self.log_auction(label, order, position, task, result, verdict)

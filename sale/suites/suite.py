@@ -5,6 +5,11 @@ Two suites are generated from a seed, so no model can have seen them and any see
 * ``deep-search``: multi-hop questions over a generated corpus (:mod:`sale.suites.deep_search`);
 * ``coding``: Python functions with hidden unit tests (:mod:`sale.suites.coding`).
 
+One is written by hand (issue 29), fixed tasks in a seeded order:
+
+* ``programs``: small programs (several functions or a class, an input file, stated edge cases) in three bins,
+  with example tests an agent may run and hidden tests it never sees (:mod:`sale.suites.programs`).
+
 Users' own suites are JSONL files, one task per line (:mod:`sale.suites.jsonl`, docs/benchmark.md). A run writes
 the tasks it ran to ``DIR/suite.jsonl``; a replay runs those (:func:`recorded_suite`), not what a generator
 draws today.
@@ -17,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 BINS = (1, 2, 3, 4, 5)
-SUITES = ("deep-search", "coding")
+SUITES = ("deep-search", "coding", "programs")
 VERIFIERS = ("exact", "regex", "unit_tests", "python_tests", "llm_judge")
 CODE_VERIFIERS = ("unit_tests", "python_tests")
 """Verifiers that run the answer's function: its task is coding, and its deliverable is code."""
@@ -74,20 +79,24 @@ class Suite:
 
 
 def load_suite(name_or_file: str, seed: int, workdir: Path, size: int = 100, domains: tuple[str, ...] = ()) -> Suite:
-    """A shipped suite generated from ``seed`` (its corpus written under ``workdir``), or a JSONL file (whose
-    ``domain`` values must be shipped ones or among ``domains``, the run's registered domains)."""
+    """A shipped suite generated from ``seed`` (its corpus written under ``workdir``; ``programs``: its tasks in
+    a seeded order, the first ``size`` of them), or a JSONL file (whose ``domain`` values must be shipped ones or
+    among ``domains``, the run's registered domains)."""
     from sale.suites.coding import coding_suite  # the generators build on this module's types
     from sale.suites.deep_search import deep_search_suite
     from sale.suites.jsonl import load_jsonl_suite
+    from sale.suites.programs import programs_suite
 
     if name_or_file == "deep-search":
         return deep_search_suite(seed, workdir / "corpus", per_bin=max(1, size // len(BINS)))
     if name_or_file == "coding":
         return coding_suite(seed, per_bin=max(1, size // len(BINS)))
+    if name_or_file == "programs":
+        return programs_suite(seed, size)
     path = Path(name_or_file)
     if path.suffix == ".jsonl" or path.exists():
         return load_jsonl_suite(path, domains)
-    raise SuiteError(f"unknown suite {name_or_file!r}: use {' or '.join(SUITES)}, or a .jsonl file")
+    raise SuiteError(f"unknown suite {name_or_file!r}: use {', '.join(SUITES)}, or a .jsonl file")
 
 
 def recorded_suite(run_dir: Path, name_or_file: str, seed: int, workdir: Path, size: int = 100,

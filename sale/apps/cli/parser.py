@@ -51,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="benchmark SALE against single agents and routers on a suite")
     bench.add_argument("--suite", default="deep-search",
-                       help="deep-search, coding (generated from --seed) or a JSONL file of your own tasks")
+                       help="deep-search, coding (generated from --seed), programs (hand-written small programs, "
+                            "three bins) or a JSONL file of your own tasks")
     bench.add_argument("--pool", default="",
                        help="TOML pool file, sim:qwen3-ladder (simulated Qwen3 ladder), or empty for the embedded pool")
     bench.add_argument("--routers", default=",".join(DEFAULT_ROUTER_LIST),
@@ -66,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seeds", default="", metavar="S1,S2,...",
                        help="run the whole bench once per seed (DIR/seed-N/) and summarise mean ± sd over seeds in "
                             "DIR/seeds.json and DIR/seeds.md")
-    bench.add_argument("--size", type=int, default=100, help="tasks generated for a shipped suite (default 100)")
+    bench.add_argument("--size", type=int, default=100,
+                       help="tasks generated for a shipped suite (default 100; programs: its first N, all if fewer)")
     bench.add_argument("--limit", type=int, help="use only the first N tasks (bins stay balanced)")
     bench.add_argument("--orders", type=int, default=1, help="stream orderings SALE is averaged over (default 1)")
     bench.add_argument("--out", default="bench-out", help="output directory (default bench-out)")
@@ -108,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "(default 5)")
     add_execution_arg(bench)
     bench.add_argument("--max-steps", type=int, default=0,
-                       help="executor model calls per task (default 24 simulated, 6 real)")
+                       help="executor model calls per task (default 24 simulated, 6 real; real pools on programs "
+                            "tasks: 4 + 4 x bin)")
     bench.add_argument("--no-progress", action="store_true", help="no progress bar")
     bench.add_argument("--json", action="store_true", help="print results.json to stdout")
     bench.set_defaults(handler=cmd_bench)

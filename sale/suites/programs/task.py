@@ -10,8 +10,10 @@ in scope.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from sale.core.deliverable import asked_name
 from tools.sandbox import SandboxConfig, import_as_module, run_python
 
 SIZES = {1: "small", 2: "medium", 3: "large"}
@@ -42,10 +44,16 @@ class ProgramTask:
 
     @property
     def text(self) -> str:
-        """The task as an agent sees it."""
-        return (f"{self.spec.strip()}\n\nExample tests (you may run them; the module's names are in scope):\n"
+        """The task as an agent sees it. When the spec names a helper before the entry point, a first line names
+        the entry point, so the executor (``asked_name``) delivers and checks the definition the tests call."""
+        body = (f"{self.spec.strip()}\n\nExample tests (you may run them; the module's names are in scope):\n"
                 f"```python\n{self.visible.strip()}\n```\n\n"
                 "Answer with the complete module in one ```python block.")
+        if asked_name(body) == self.entry_point:
+            return body
+        kind = ("class" if re.search(rf"^class {re.escape(self.entry_point)}\b", self.solution, re.MULTILINE)
+                else "function")
+        return f"Write a Python module; its entry point is the {kind} `{self.entry_point}`.\n\n{body}"
 
 
 def run_tests(module: str, tests: str, timeout_s: float = 20.0) -> tuple[bool, str]:
@@ -68,6 +76,9 @@ def self_check(task: ProgramTask) -> list[str]:
         problems.append(f"{task.name}: bin {task.bin} not in {sorted(SIZES)}")
     if task.entry_point not in task.spec:
         problems.append(f"{task.name}: the spec does not name {task.entry_point!r}")
+    elif (asked := asked_name(task.text)) != task.entry_point:
+        problems.append(f"{task.name}: the executor reads {asked!r} from the text as the name to define, not "
+                        f"{task.entry_point!r} (a stub definition in the example tests?)")
     for label, code in (("solution", task.solution), ("wrong", task.wrong)):
         if f"def {task.entry_point}(" not in code and f"class {task.entry_point}" not in code:
             problems.append(f"{task.name}: the {label} does not define {task.entry_point!r}")
