@@ -112,20 +112,27 @@ def _opened_memory(directory: str, policy: str, log_url: str, index_url: str) ->
 _EMBEDDED_START = threading.Lock()
 
 
-def process_embedded_pool() -> Pool:
-    """The process's embedded pool, started on first use. Two runs that ask at once (Studio, ``sale serve``)
+def process_embedded_pool(ctx_per_slot: int = 0) -> Pool:
+    """The process's embedded pool, started on first use (with at least ``ctx_per_slot`` tokens of context per
+    slot, when given: long tasks need more than the default). Two runs that ask at once (Studio, ``sale serve``)
     wait for the same start instead of starting two sets of servers; a failed start is retried by the next
     caller. Graph routers and nodes run in worker threads under ``langgraph dev``, so the event loop stays free
     while the models load."""
     with _EMBEDDED_START:
-        return _started_embedded_pool()
+        return _started_embedded_pool(ctx_per_slot)
 
 
 @functools.cache
-def _started_embedded_pool() -> Pool:
-    from sale.local import embedded_pool
+def _started_embedded_pool(ctx_per_slot: int) -> Pool:
+    from dataclasses import replace
 
+    from sale.local import embedded_pool
+    from sale.local.pool import RuntimeSettings
+
+    settings = RuntimeSettings.from_env()
+    if ctx_per_slot > settings.ctx_per_slot:
+        settings = replace(settings, ctx_per_slot=ctx_per_slot)
     stack = contextlib.ExitStack()
-    pool = stack.enter_context(embedded_pool())
+    pool = stack.enter_context(embedded_pool(settings=settings))
     atexit.register(stack.close)
     return pool

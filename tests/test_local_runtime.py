@@ -167,8 +167,8 @@ def test_two_runs_asking_at_once_start_one_embedded_pool(monkeypatch):
     starts = []
 
     @contextlib.contextmanager
-    def slow_pool():
-        starts.append(threading.get_ident())
+    def slow_pool(settings=None):
+        starts.append(settings)
         time.sleep(0.5)
         yield Pool.of(AgentSpec(name="a", model="a", base_url="http://127.0.0.1:9/v1", price_per_mtok=1.0),
                       source="embedded")
@@ -183,6 +183,9 @@ def test_two_runs_asking_at_once_start_one_embedded_pool(monkeypatch):
         for t in threads:
             t.join()
         assert len(starts) == 1 and len(got) == 4 and all(p is got[0] for p in got)
+        assert starts[0].ctx_per_slot == 4096
+        resources.process_embedded_pool(16_384)  # a long-task bench asks for more context per slot
+        assert starts[-1].ctx_per_slot == 16_384
     finally:
         resources._started_embedded_pool.cache_clear()
 

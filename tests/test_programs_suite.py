@@ -15,7 +15,7 @@ from sale.bench.config import BenchConfig
 from sale.bench.tasks import select_tasks
 from sale.core.deliverable import asked_name
 from sale.core.pool import Pool
-from sale.suites.programs import programs_suite, step_budget
+from sale.suites.programs import executor_budget, programs_suite
 from sale.suites.programs.task import ProgramTask, self_check
 from sale.suites.suite import SUITES, Suite, SuiteError, load_suite
 from sale.suites.verify import verify
@@ -363,7 +363,7 @@ def test_a_task_without_example_tests_keeps_the_single_call_forms():
 
 # --- the step budget -------------------------------------------------------------------------------------------
 
-def test_a_programs_task_gets_a_step_budget_per_bin_on_real_pools():
+def test_a_programs_task_gets_an_executor_budget_per_bin_on_real_pools():
     from sale.bench.harness import Bench
     from sale.sim.params import sim_pool
 
@@ -371,11 +371,15 @@ def test_a_programs_task_gets_a_step_budget_per_bin_on_real_pools():
     rows = programs_suite(0, tasks=FIXTURE).tasks
     suite = Suite(name="programs", tasks=rows)
     bench = Bench(BenchConfig(suite="programs", progress=False), suite, real, None)
-    assert {t.bin: bench.max_steps(t) for t in rows} == {1: 8, 2: 12, 3: 16} == {b: step_budget(b) for b in (1, 2, 3)}
+    budgets = {t.bin: bench.executor_budget(t) for t in rows}
+    assert {b: v["max_steps"] for b, v in budgets.items()} == {1: 4, 2: 6, 3: 8}
+    assert budgets == {b: executor_budget(b) for b in (1, 2, 3)} and budgets[3]["exec_token_budget"] == 48_000
+    assert bench.context(**budgets[3]).exec_max_tokens == 2048
     other = replace(rows[0], id="cd-0-1-000")
-    assert bench.max_steps(other) == 6
-    assert Bench(BenchConfig(suite="programs", max_steps=3), suite, real, None).max_steps(rows[2]) == 3
-    assert Bench(BenchConfig(suite="programs"), suite, sim_pool(), None).max_steps(rows[2]) == 24
+    assert bench.executor_budget(other) == {} and bench.context(**bench.executor_budget(other)).max_steps == 6
+    capped = Bench(BenchConfig(suite="programs", max_steps=3), suite, real, None)
+    assert capped.executor_budget(rows[2])["max_steps"] == 3
+    assert Bench(BenchConfig(suite="programs"), suite, sim_pool(), None).executor_budget(rows[2]) == {}
 
 
 def test_a_single_agent_run_executes_with_the_task_budget(monkeypatch):
@@ -385,7 +389,7 @@ def test_a_single_agent_run_executes_with_the_task_budget(monkeypatch):
     seen = []
 
     async def fake(state, context):
-        seen.append(context.max_steps)
+        seen.append((context.max_steps, context.exec_max_tokens, context.exec_token_budget))
         return {"answer": "", "status": "failed", "calls": []}
 
     monkeypatch.setattr(graph, "ainvoke", fake)
@@ -394,7 +398,7 @@ def test_a_single_agent_run_executes_with_the_task_budget(monkeypatch):
     bench = Bench(BenchConfig(suite="programs", progress=False), Suite(name="programs", tasks=rows), real, None)
     for row in sorted(rows, key=lambda t: t.bin):
         asyncio.run(bench.single("small", row))
-    assert seen == [8, 12, 16]
+    assert seen == [(4, 2048, 16_000), (6, 2048, 32_000), (8, 2048, 48_000)]
 
 
 # --- the figures script --------------------------------------------------------------------------------------------

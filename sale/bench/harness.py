@@ -21,7 +21,7 @@ from sale.core.breaker import Breakers
 from sale.core.deliverable import Delivery
 from sale.core.pool import Pool
 from sale.core.prompts import SINGLE_PLAN
-from sale.suites.programs import is_program, step_budget
+from sale.suites.programs import executor_budget, is_program
 from sale.suites.suite import BenchTask, Suite
 from sale.suites.verify import Verdict, verify
 
@@ -98,12 +98,14 @@ class Bench:
         ctx = self.context()
         return {name: getattr(ctx, name) for name in PINNED}
 
-    def max_steps(self, task: BenchTask) -> int:
-        """Executor model calls for ``task``: ``--max-steps``, else 24 on the simulated pool, else 6, or on a
-        programs task a budget that grows with its bin (a developer's write, run, fix cycles)."""
-        if self.cfg.max_steps or self.pool.simulated:
-            return self.context().max_steps
-        return step_budget(task.bin) if is_program(task) else self.context().max_steps
+    def executor_budget(self, task: BenchTask) -> dict[str, int]:
+        """The executor's budgets for ``task`` beyond the run's: on a real pool a programs task gets its bin's
+        (sale/suites/programs: more steps, longer replies, more tokens as the program grows), its steps capped
+        by ``--max-steps`` when given; every other task, and the simulated pool, the run's own."""
+        if self.pool.simulated or not is_program(task):
+            return {}
+        budget = executor_budget(task.bin)
+        return budget | ({"max_steps": self.cfg.max_steps} if self.cfg.max_steps else {})
 
     def log_auction(self, label: str, order: int, position: int, task: BenchTask, result: dict[str, Any],
                     verdict: Verdict) -> None:
@@ -147,7 +149,7 @@ class Bench:
         domain = executor_domain(task, self.cfg.domain)
         state = await executor.ainvoke({"task": task.task, "plan": SINGLE_PLAN, "agent": agent},
                                        context=self.context(fallback="none", domain=domain,
-                                                            max_steps=self.max_steps(task)))
+                                                            **self.executor_budget(task)))
         wall = time.monotonic() - started
         calls = state.get("calls", [])
         model_calls = [c for c in calls if c["purpose"] == "execute"]
@@ -258,7 +260,7 @@ class Bench:
             for position, task in enumerate(tasks):
                 started = time.monotonic()
                 domain = executor_domain(task, self.cfg.domain)
-                task_ctx = replace(ctx, domain=domain, max_steps=self.max_steps(task))
+                task_ctx = replace(ctx, domain=domain, **self.executor_budget(task))
                 result = (await graph.ainvoke({"task": task.task}, context=task_ctx))["result"]
                 wall = time.monotonic() - started
                 verdict = await self.check(task, result.get("answer") or "")

@@ -35,6 +35,8 @@ from sale.core.pool import Pool, load_pool
 from sale.sim.params import SIM_POOL, sim_pool
 from sale.sim.world import SimWorld
 from sale.suites.jsonl import write_jsonl
+from sale.suites.programs import CTX_PER_SLOT as PROGRAMS_CTX
+from sale.suites.programs import is_program
 from sale.suites.suite import BenchTask, load_suite, recorded_suite
 
 
@@ -75,7 +77,8 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     else:
         from sale.core.calls import openai_chat_model
 
-        pool = load_pool(cfg.pool) if cfg.pool else _embedded_pool()
+        programs = any(is_program(t) for t in suite.tasks)
+        pool = load_pool(cfg.pool) if cfg.pool else _embedded_pool(PROGRAMS_CTX if programs else 0)
         inner = openai_chat_model
     cfg = with_direct_answers(cfg, pool)
     if cfg.judge and cfg.judge not in pool.names:
@@ -286,10 +289,10 @@ def recorded_settings(source: Path) -> tuple[dict[str, Any], dict[str, dict[str,
     return {}, {}
 
 
-def _embedded_pool() -> Pool:
+def _embedded_pool(ctx_per_slot: int) -> Pool:
     from graphs.live import process_embedded_pool
 
-    return process_embedded_pool()
+    return process_embedded_pool(ctx_per_slot)
 
 
 @contextlib.contextmanager

@@ -21,10 +21,16 @@ PREFIX = "programs-"
 """Every task id starts with it: ``programs-<bin>-<name>``."""
 
 
-def step_budget(bin_: int) -> int:
-    """Executor model calls for a task of ``bin_`` when the run sets none: a developer's write, run, read, fix
-    cycles take more calls as the program grows."""
-    return 4 + 4 * bin_
+CTX_PER_SLOT = 16_384
+"""Context per slot the embedded models need for the largest bin's loop (a 1,000-token spec and eight replies of
+up to 2,048 tokens, each with its observation); the bench starts the embedded pool with at least this."""
+
+
+def executor_budget(bin_: int) -> dict[str, int]:
+    """The executor's budgets for a task of ``bin_`` when the run sets none: a developer's write, run, read, fix
+    cycles take more calls as the program grows (2 + 2 x bin model calls), a whole module needs a longer reply
+    than one function (2,048 tokens), and the loop's context grows with each step (16,000 tokens per bin)."""
+    return {"max_steps": 2 + 2 * bin_, "exec_max_tokens": 2048, "exec_token_budget": 16_000 * bin_}
 
 
 def is_program(task: BenchTask) -> bool:
