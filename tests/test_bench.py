@@ -393,3 +393,16 @@ def test_a_recording_carries_each_sale_routers_settings_and_a_replay_uses_them(t
     assert bench.router_settings("sale-cascade")["cascade_last_resort"] == "loop"
     ctx = bench.context(**bench.router_settings("sale-cascade"))
     assert ctx.cascade_last_resort == "loop" and not ctx.check_final_answers
+
+
+def test_sale_reliable_is_the_paper_auction_with_jurors_weighed_by_their_record():
+    from sale.bench.config import AUCTION_ROUTERS
+    from sale.bench.harness import Bench
+    from sale.sim.params import sim_pool
+    from sale.suites.suite import Suite
+
+    bench = Bench(BenchConfig(suite="coding", pool=SIM_POOL, progress=False), Suite(name="x", tasks=[]), sim_pool(),
+                  None)
+    settings = bench.router_settings("sale-reliable")
+    assert "sale-reliable" in AUCTION_ROUTERS and settings["auction_policy"] == "always"
+    assert bench.context(**settings).juror_reliability == 200 and bench.context().juror_reliability == 0

@@ -17,7 +17,7 @@ from sale.sim.params import SIM_POOL, SimParams
 
 ONLINE_ROUTER = "sale-online"
 AUCTION_ROUTERS = ("sale", "sale-nomem", "sale-learned", "sale-adaptive", ONLINE_ROUTER, "sale-cascade",
-                   "sale-cascade-tests", "sale-cascade-loop")
+                   "sale-cascade-tests", "sale-cascade-loop", "sale-reliable")
 DEFAULT_ROUTERS = ("sale", "sale-nomem", "single:largest", "wtp", "carrot", "to-router", "frugalgpt", "oracle")
 KNOWN = (*AUCTION_ROUTERS, *R.PREDICTIVE, "oracle")
 

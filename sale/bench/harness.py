@@ -27,7 +27,8 @@ from sale.suites.verify import Verdict, verify
 
 POLICY_OF = {"sale-adaptive": {"auction_policy": "adaptive"}, "sale-cascade": {"auction_policy": "cascade"},
              "sale-cascade-tests": {"auction_policy": "cascade", "cascade_tests": True},
-             "sale-cascade-loop": {"auction_policy": "cascade", "cascade_last_resort": "loop"}}
+             "sale-cascade-loop": {"auction_policy": "cascade", "cascade_last_resort": "loop"},
+             "sale-reliable": {"juror_reliability": 200}}
 """The settings each SALE router variant runs with, beyond the run's own."""
 PINNED = ("check_final_answers",)
 """Settings of every stream that a recording states (``run.json``: ``context``) and a replay uses: a setting whose

@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "to-router, frugalgpt, oracle (default: all), and sale-learned (weights fitted on the "
                             "train split), sale-adaptive (the adaptive auction policy), sale-cascade (the cascade "
                             "policy; sale-cascade-tests: with cascade_tests; sale-cascade-loop: the last agent's "
-                            "failed draft goes to the tool loop), sale-online (weights refitted "
+                            "failed draft goes to the tool loop), sale-reliable (the paper's auction, jurors "
+                            "weighed by their record over the last 200 verdicts), sale-online (weights refitted "
                             "from its own verdicts every --refit-every), direct:NAME, direct:largest (one call "
                             "with the task alone; real pools only)")
     bench.add_argument("--seed", type=int, default=0, help="suite, split and stream order seed (default 0)")
