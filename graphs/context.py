@@ -210,7 +210,8 @@ class AuctionContext:
     """Before the executor's loop accepts a Final Answer, it runs it through the domain's check (for code: the
     examples or example tests the task shows, in the sandbox); a failure is fed back as an observation and the
     loop goes on, as a developer runs the tests before handing in. The last step a budget allows is never held
-    back. Off: the first Final Answer stands (the executor of recordings made before this setting)."""
+    back. Off: the first Final Answer stands (the executor of recordings made before this setting). Simulated
+    pools never check: the simulator models the paper's executor."""
     max_steps: int = 6
     """Executor model calls before it must stop (the last one asks for the final deliverable, no tools)."""
     exec_token_budget: int = 6000

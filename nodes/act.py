@@ -111,7 +111,8 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
         answer = call["text"].strip() if final is None else final  # a bare "Final Answer:" delivers nothing
         return update | {"answer": answer, "status": f"{limit} budget exhausted", "pending": []}
     if final is not None and not actions:
-        check = await _failed_check(state, ctx, domain, final) if ctx.check_final_answers else None
+        check = (await _failed_check(state, ctx, domain, final)
+                 if ctx.check_final_answers and not pool.simulated else None)
         if check is not None:
             record["check"] = check
             why = check["detail"]
