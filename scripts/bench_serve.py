@@ -4,12 +4,12 @@
                                            [--profile DIR] [--server-arg=--no-refine ...]
 
 Starts a scripted two-agent pool whose endpoints answer at once (tests/openai_stub.py in a process of its own,
-loopback; the small agent's bid loses to the big one's, so every auction also retrieves from memory for the
-small agent's rebid and re-judges it), then `sale serve` on that pool (a process of its own, a fresh memory,
-free ports), and drives it with N clients that each send their next request as soon as the last is answered,
-until the count is answered. Prints requests/s, latency p50/p99, the server's CPU per request, and the memory
-check: every acknowledged auction is in the log exactly once with the answer the client got, and the index holds
-exactly the log's retrievable auctions. The machine's load average is printed with every figure.
+loopback, with HTTP keep-alive as real endpoints have it; the small agent's bid loses to the big one's, so every
+auction also retrieves from memory for the small agent's rebid and re-judges it), then `sale serve` on that pool (a
+process of its own, a fresh memory, free ports), and drives it with N clients that each send their next request as
+soon as the last is answered, until the count is answered. Prints requests/s, latency p50/p99, the server's CPU per
+request, and the memory check: every acknowledged auction is in the log exactly once with the answer the client got,
+and the index holds exactly the log's retrievable auctions. The machine's load average is printed with every figure.
 
 ``--kill-at K`` kills the server with SIGKILL once K requests are acknowledged, starts it again on the same memory
 and port, and carries on; requests in flight at the kill fail and are sent again as new requests (the memory
@@ -55,6 +55,7 @@ def run_stub() -> None:
     }
     stub = StubServer(behaviours)
     stub.requests = _Discard()
+    stub._server.RequestHandlerClass.protocol_version = "HTTP/1.1"  # keep-alive, as real endpoints do
     stub.start()
     print(stub.base_url, flush=True)
     signal.sigwait({signal.SIGTERM, signal.SIGINT})

@@ -9,12 +9,17 @@ cost nothing and the profile is one of CPU, not of wall time. When ``sale`` exit
 gracefully), OUT_DIR gets ``stacks.collapsed`` (Brendan Gregg's folded format, one
 ``frame;frame;frame microseconds`` line per stack: flamegraph.pl or speedscope draw it) and ``top.md`` (the frames
 with the largest inclusive CPU share). SIGUSR1 starts the window again (drops start-up), SIGUSR2 closes it, so a
-load benchmark profiles the load only.
+load benchmark profiles the load only. In the same window cProfile follows the main thread (the event loop),
+exactly: ``main-thread.pstats``, and its top cumulative costs at the end of ``top.md``; the sampler is biased towards
+calls that release the GIL (it can only sample when it holds the GIL), cProfile towards code with many small calls.
 """
 
 from __future__ import annotations
 
 import collections
+import cProfile
+import io
+import pstats
 import signal
 import sys
 import threading
@@ -22,7 +27,8 @@ import time
 from pathlib import Path
 from types import FrameType
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 SAMPLE_S = 0.005
 TOP = 40
@@ -48,8 +54,7 @@ def frame_name(frame: FrameType) -> str:
             path = path.split(marker, 1)[1]
             break
     else:
-        root = str(Path(__file__).resolve().parents[1]) + "/"
-        path = path.removeprefix(root)
+        path = path.removeprefix(str(ROOT) + "/")
     return f"{code.co_qualname if hasattr(code, 'co_qualname') else code.co_name} ({path}:{code.co_firstlineno})"
 
 
@@ -150,15 +155,45 @@ def main() -> int:
     out, argv = Path(sys.argv[1]), sys.argv[3:]
     from sale.apps.cli import main as sale_main
 
-    sampler = Sampler()
-    signal.signal(signal.SIGUSR1, lambda *_: sampler.reset())
-    signal.signal(signal.SIGUSR2, lambda *_: sampler.freeze())
+    sampler, profile = Sampler(), cProfile.Profile()
+
+    def window(start: bool) -> None:
+        """Signal handlers run on the main thread, the event loop's: cProfile follows that thread exactly."""
+        if start:
+            sampler.reset()
+            profile.enable()
+        else:
+            profile.disable()
+            sampler.freeze()
+
+    signal.signal(signal.SIGUSR1, lambda *_: window(True))
+    signal.signal(signal.SIGUSR2, lambda *_: window(False))
     sampler.start()
     try:
         return sale_main(argv)
     finally:
+        profile.disable()
         sampler.stop()
         sampler.write(out, "sale " + " ".join(argv))
+        write_cprofile(profile, out)
+
+
+def write_cprofile(profile: cProfile.Profile, out: Path) -> None:
+    """The event loop thread's deterministic profile (no sampling bias; cProfile's own overhead inflates code
+    with many small calls): ``main-thread.pstats`` and its top functions by cumulative time in ``top.md``."""
+    try:
+        stats = pstats.Stats(profile)
+    except TypeError:  # the window never opened
+        return
+    stats.dump_stats(out / "main-thread.pstats")
+    text = io.StringIO()
+    pstats.Stats(str(out / "main-thread.pstats"), stream=text).sort_stats("cumulative").print_stats(TOP)
+    lines = text.getvalue().splitlines()
+    table = "\n".join(line for line in lines if line.strip())
+    with open(out / "top.md", "a") as f:
+        f.write("\nThe event loop's thread under cProfile (the same window), by cumulative time:\n\n```\n"
+                + table.split("Ordered by: cumulative time", 1)[-1].strip().replace(str(ROOT) + "/", "")
+                + "\n```\n")
 
 
 if __name__ == "__main__":
