@@ -94,7 +94,7 @@ class AuctionMemory:
             self._embedded: dict[str, list[float]] = {}
             self._embed_lock = threading.Lock()
             self.index_stale = False
-            self._pending: dict[str, tuple[str, str, list[float], int, list[str], str]] = {}
+            self._pending: dict[str, dict[str, Any]] = {}  # auction id -> logged record (with seq) to index
             # a shared index is read by other processes too: there every entry is written at once
             self._flusher = None if self.shared else Flusher(self._flush_in_background)
             self._index, self.index_damage = open_repaired(self.directory / "chroma", self.index_url)
@@ -147,7 +147,7 @@ class AuctionMemory:
         reason = screen(record)
         if reason:
             record = {**record, "quarantine": reason}
-        else:
+        if self._flusher is None and not reason:
             self._embed(record["task"])  # before the lock (see _embeds_task_first)
         with self._lock:
             seq, inserted = self.log.add(sign(record, self._key))
@@ -161,7 +161,7 @@ class AuctionMemory:
         """Index a logged record. The log is the truth: if the index cannot take it now (a Chroma server down),
         warn and catch up from the log at the next write or retrieval, instead of failing the auction."""
         if self._flusher is not None:
-            self._pending[record["auction_id"]] = self._index_row(record, seq)
+            self._pending[record["auction_id"]] = {**record, "seq": seq}
             self._flusher.poke()
             return
         try:
@@ -176,20 +176,25 @@ class AuctionMemory:
     def _flush_pending(self, upto: int | None = None) -> None:
         """Apply the waiting index entries in one upsert (all of them, if any has ``seq <= upto``; ``upto`` None:
         in any case). Called with the lock held. A failure leaves them to the next catch-up from the log."""
-        if not self._pending or (upto is not None and min(r[3] for r in self._pending.values()) > upto):
+        if not self._pending or (upto is not None and min(r["seq"] for r in self._pending.values()) > upto):
             return
-        rows = list(self._pending.values())
+        records = list(self._pending.values())
         self._pending.clear()
         try:
+            self._embed_many([r["task"] for r in records])
             self._catch_up()
-            self._index.upsert_many(rows)
+            self._index.upsert_many([self._index_row(r, r["seq"]) for r in records])
         except Exception as exc:  # chromadb raises many transport error types
             self.index_stale = True
-            warnings.warn(f"{len(rows)} auction(s) logged but not indexed yet (index at {self._index.where} "
+            warnings.warn(f"{len(records)} auction(s) logged but not indexed yet (index at {self._index.where} "
                           f"unavailable: {_short(exc)}); they will be indexed from the log", RuntimeWarning,
                           stacklevel=2)
 
     def _flush_in_background(self) -> None:
+        """Embed the waiting tasks first, outside the lock (one batch), then apply them under it."""
+        with self._lock:
+            tasks = [r["task"] for r in self._pending.values()]
+        self._embed_many(tasks)
         with self._lock:
             if not self._closed:
                 self._flush_pending()
@@ -374,18 +379,30 @@ class AuctionMemory:
 
     def _embed(self, task: str) -> list[float]:
         """One embedding per task text: an auction embeds its task for every refining agent and for the record,
-        so the last few are kept (calls hold the store's lock)."""
+        so the last few are kept. Safe from any thread, with or without the store's lock."""
         key = task[:EMBED_CHARS]
         with self._embed_lock:
             known = self._embedded.get(key)
         if known is not None:
             return known
         vector = self.embedder.embed([key])[0]
-        with self._embed_lock:
-            if len(self._embedded) >= EMBED_CACHE:
-                self._embedded.pop(next(iter(self._embedded)))
-            self._embedded[key] = vector
+        self._remember([key], [vector])
         return vector
+
+    def _embed_many(self, tasks: list[str]) -> None:
+        """Put the tasks' embeddings in the cache, the missing ones in one forward pass."""
+        keys = list(dict.fromkeys(t[:EMBED_CHARS] for t in tasks))
+        with self._embed_lock:
+            missing = [k for k in keys if k not in self._embedded]
+        if missing:
+            self._remember(missing, self.embedder.embed(missing))
+
+    def _remember(self, keys: list[str], vectors: list[list[float]]) -> None:
+        with self._embed_lock:
+            for key, vector in zip(keys, vectors, strict=True):
+                if len(self._embedded) >= EMBED_CACHE:
+                    self._embedded.pop(next(iter(self._embedded)))
+                self._embedded[key] = vector
 
     def _index_row(self, record: dict[str, Any], seq: int) -> tuple[str, str, list[float], int, list[str], str]:
         bidders = sorted({b["agent"] for b in record["bids"] if b.get("label") in ("win", "loss")})

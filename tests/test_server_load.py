@@ -35,15 +35,24 @@ def prefer_big(body):
     return '{"score": 5}' if "big plan" in body["messages"][1]["content"] else '{"score": 1}'
 
 
-def test_an_auction_logged_a_moment_ago_is_retrieved_before_its_index_entry_is_flushed(memory):
+@pytest.fixture
+def held(memory):
+    """The memory with its background flush held back, so what waits stays waiting until a read applies it."""
+    memory._flusher._delay = 3600
+    return memory
+
+
+def test_an_auction_logged_a_moment_ago_is_retrieved_before_its_index_entry_is_flushed(held):
     """The index entry of a fresh record waits to be grouped; a retrieval that may see it applies it first."""
+    memory = held
     memory.add(rec("a", TASKS[0]))
     assert memory._pending, "the index write was expected to wait for its group"
     assert [a for a, _ in memory.similar(TASKS[0], 1, memory.max_seq())] == ["a"]
     assert not memory._pending
 
 
-def test_a_retrieval_that_cannot_see_the_new_record_does_not_wait_for_it(memory):
+def test_a_retrieval_that_cannot_see_the_new_record_does_not_wait_for_it(held):
+    memory = held
     memory.add(rec("a", TASKS[0]))
     seq = memory.add(rec("b", TASKS[1]))
     memory.index  # noqa: B018 (applies what waits)
@@ -59,7 +68,8 @@ def test_waiting_index_writes_reach_the_index_in_the_background(memory):
     deadline = time.monotonic() + 30
     while memory._pending and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert not memory._pending and memory._index.count() == len(TASKS)
+    with memory._lock:  # a flush under way holds it
+        assert not memory._pending and memory._index.count() == len(TASKS)
 
 
 def test_concurrent_embeddings_are_the_vectors_each_text_gets_alone(embedder):
@@ -106,6 +116,7 @@ import os, signal, sys
 from memory_store import AuctionMemory
 from tests.test_memory import TASKS, rec
 memory = AuctionMemory(sys.argv[1])
+memory._flusher._delay = 3600
 for i, task in enumerate(TASKS):
     memory.add(rec(f"id{i}", task))
 assert memory._pending, "nothing was waiting: the kill would prove nothing"
