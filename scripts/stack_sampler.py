@@ -10,7 +10,7 @@ gracefully), OUT_DIR gets ``stacks.collapsed`` (Brendan Gregg's folded format, o
 ``frame;frame;frame microseconds`` line per stack: flamegraph.pl or speedscope draw it) and ``top.md`` (the frames
 with the largest inclusive CPU share). SIGUSR1 starts the window again (drops start-up), SIGUSR2 closes it, so a
 load benchmark profiles the load only. In the same window cProfile follows the main thread (the event loop),
-exactly: ``main-thread.pstats``, and its top cumulative costs at the end of ``top.md``; the sampler is biased towards
+exactly: its top cumulative costs at the end of ``top.md``; the sampler is biased towards
 calls that release the GIL (it can only sample when it holds the GIL), cProfile towards code with many small calls.
 """
 
@@ -180,21 +180,17 @@ def main() -> int:
 
 def write_cprofile(profile: cProfile.Profile, out: Path) -> None:
     """The event loop thread's deterministic profile (no sampling bias; cProfile's own overhead inflates code
-    with many small calls): ``main-thread.pstats`` and its top functions by cumulative time in ``top.md``."""
+    with many small calls): its top functions by cumulative time, at the end of ``top.md``."""
     try:
-        stats = pstats.Stats(profile)
+        stats = pstats.Stats(profile, stream=(text := io.StringIO()))
     except TypeError:  # the window never opened
         return
-    stats.dump_stats(out / "main-thread.pstats")
-    text = io.StringIO()
-    pstats.Stats(str(out / "main-thread.pstats"), stream=text).sort_stats("cumulative").print_stats(TOP)
-    lines = text.getvalue().splitlines()
-    table = "\n".join(line for line in lines if line.strip())
+    stats.sort_stats("cumulative").print_stats(TOP)
+    table = "\n".join(line for line in text.getvalue().splitlines() if line.strip())
     with open(out / "top.md", "a") as f:
         f.write("\nThe event loop's thread under cProfile (the same window), by cumulative time:\n\n```\n"
                 + table.split("Ordered by: cumulative time", 1)[-1].strip().replace(str(ROOT) + "/", "")
                 + "\n```\n")
-
 
 if __name__ == "__main__":
     sys.exit(main())
