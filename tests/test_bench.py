@@ -406,3 +406,14 @@ def test_sale_reliable_is_the_paper_auction_with_jurors_weighed_by_their_record(
     settings = bench.router_settings("sale-reliable")
     assert "sale-reliable" in AUCTION_ROUTERS and settings["auction_policy"] == "always"
     assert bench.context(**settings).juror_reliability == 200 and bench.context().juror_reliability == 0
+
+
+def test_test_runs_count_checks_and_python_runs_once_each():
+    from sale.bench.harness import count_test_runs
+
+    steps = [{"kind": "draft", "check": {"passed": False}}, {"kind": "model"},
+             {"kind": "tool", "tool": "python"}, {"kind": "tool", "tool": "python", "repeat_of": 2},
+             {"kind": "tool", "tool": "search"}, {"kind": "model", "check": {"passed": True}}]
+    assert count_test_runs(steps) == 3
+    given = [{"kind": "draft", "check": {"passed": True}, "from_auction": True}]  # checked once, in the auction
+    assert count_test_runs(given, [{"check": {"passed": False}}, {"check": {"passed": True}}, {"check": None}]) == 2

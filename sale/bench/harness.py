@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import fields, replace
 from typing import Any
 
@@ -48,6 +48,14 @@ def decision_of(result: dict[str, Any]) -> str:
 
 def repeats(steps: list[dict[str, Any]]) -> int:
     return sum(1 for s in steps if s.get("repeat_of") is not None)
+
+
+def count_test_runs(steps: Sequence[dict[str, Any]], bids: Sequence[dict[str, Any]] = ()) -> int:
+    """Times a run's code met the task's examples: the check of a draft or Final Answer (the executor's steps; a
+    cascade's drafts, checked in the auction), and each Python tool run (an agent running its code or tests)."""
+    checked = sum(1 for s in steps if s.get("check") is not None and not s.get("from_auction"))
+    ran = sum(1 for s in steps if s.get("kind") == "tool" and s.get("tool") == "python" and s.get("repeat_of") is None)
+    return checked + ran + sum(1 for b in bids if b.get("check") is not None)
 
 
 class Bench:
@@ -166,7 +174,7 @@ class Bench:
                    detail=verdict["detail"][:200], answer=(state.get("answer") or "")[-500:],
                    exec_error=(state.get("error") or "failed")[:200] if state.get("status") == "failed" else "",
                    answer_source=state.get("answer_source", ""), exec_steps=state.get("model_steps", 0),
-                   repeated_actions=repeats(state.get("steps", [])))
+                   repeated_actions=repeats(state.get("steps", [])), test_runs=count_test_runs(state.get("steps", [])))
 
     async def direct(self, agent: str, task: BenchTask) -> Run:
         """The model's own skill: one call, the task as the only message; no plan, no tools, no executor."""
@@ -295,6 +303,8 @@ class Bench:
                     answer=(result.get("answer") or "")[-500:],
                     exec_steps=(result.get("execution") or {}).get("model_steps", 0),
                     repeated_actions=repeats((result.get("execution") or {}).get("steps", [])),
+                    test_runs=count_test_runs((result.get("execution") or {}).get("steps", []),
+                                              result.get("bids") or []),
                     auction_by_purpose={k: v for k, v in u.get("by_purpose", {}).items() if k != "execute"}))
                 self.tick()
         finally:

@@ -54,6 +54,8 @@ class Run:
     """Executor model steps (single agents and auction winners)."""
     repeated_actions: int = 0
     """Tool calls the executor did not rerun because the agent had already made exactly that call."""
+    test_runs: int = 0
+    """Times the run's code met the task's examples: checks of drafts and Final Answers, and Python tool runs."""
     check: str = ""
     """Direct answers: the domain's check on the answer, run as the cascade runs it (``pass`` / ``fail``: the
     task's examples ran; ``unverified``: it only imported or could not be run; empty: no check in the domain)."""

@@ -40,6 +40,8 @@ def summarise(runs: list[Run], agents: list[str], orders: int) -> dict[str, Any]
         "tool_usd": sum(r.tool_usd for r in runs) / orders,
         "tasks": len(runs) // orders,
         "workload": {a: wins.get(a, 0) / len(runs) for a in agents},
+        "steps_per_task": float(np.mean([r.exec_steps for r in runs])),
+        "test_runs_per_task": float(np.mean([r.test_runs for r in runs])),
     }
     purposes: Counter[str] = Counter()
     for r in runs:
