@@ -102,6 +102,8 @@ def test_report_and_plots_are_written_and_labelled(sim_run):
     _, out = sim_run
     report = (out / "report.md").read_text()
     assert "**SIMULATED**" in report and "| sale |" in report and "budget_bias" in report
+    work = report[report.index("## Work per task and bin"):].splitlines()
+    assert any(line.startswith("| sale | ") and " / " in line for line in work[:12])
     assert "sale: the auction takes " in report and "under 5 % of tokens where executions average" in report
     for name in ("pareto.png", "workload.png", "win_share.png", "knob.png"):
         data = (out / name).read_bytes()

@@ -8,6 +8,11 @@ from typing import Any
 PLOTS = ("pareto.png", "workload.png", "win_share.png", "knob.png")
 
 
+def _work(f: dict[str, Any]) -> str:
+    per_task = f["tokens"] / max(f["tasks"], 1)
+    return f"{f.get('steps_per_task', 0):.1f} / {f.get('test_runs_per_task', 0):.1f} / {per_task:,.0f}"
+
+
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}%"
 
@@ -81,7 +86,14 @@ def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path)
                 cells = [f"{_pct(f['bins'][b]['pass_at_1'])} / {_usd(f['bins'][b]['cost_usd'])}"
                          if b in f["bins"] else "-" for b in bins]
                 lines.append(f"| {name} | " + " | ".join(cells) + " |")
-        lines.append("")
+        lines += ["", "## Work per task and bin (model steps / visible-test runs / tokens)", "",
+                  "| router | " + " | ".join(f"bin {b}" for b in bins) + " |", "|---|" + "---|" * len(bins)]
+        for name, f in routers.items():
+            if f:
+                cells = [_work(f["bins"][b]) if b in f["bins"] else "-" for b in bins]
+                lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines += ["", "Visible-test runs: checks of a draft or Final Answer against the task's examples, and the "
+                  "agent's own Python runs.", ""]
     diag = {n: f["diagnostics"] for n, f in routers.items() if f and "diagnostics" in f}
     if diag:
         lines += ["## Routing diagnostics", "",
