@@ -137,8 +137,13 @@ async def draft_bid(state: AuctionState, runtime: Runtime[AuctionContext]) -> di
     decision = {"agent": agent, "round": round_, "accepted": accepted, "verified": verified, "why": why}
     if accepted:
         final = not failed or deliver_failed
+        text, kept_check = call["text"], check
+        earlier = [b for b in own if domain.deliver(state["task"], b["text"], []).source != "none"]
+        if not final and last and ctx.cascade_last_resort == "deliver" and earlier:
+            text, kept_check, final = earlier[-1]["text"], earlier[-1].get("check"), True
+            decision["why"] = why = f"{why}; its earlier draft, which delivered an answer, is delivered"
         cascade["decisions"] = [*cascade["decisions"], decision]
-        cascade["draft"] = {"text": call["text"], "check": check, "final": final, "why": why,
+        cascade["draft"] = {"text": text, "check": kept_check, "final": final, "why": why,
                             "failed_check": failed and final}
         return update | {"cascade": cascade, "provisional_winner": state.get("provisional_winner") or bid["id"],
                          "winner": bid["id"]}

@@ -143,6 +143,10 @@ async def test_by_default_the_last_agent_redrafts_once_then_its_failed_draft_is_
     out = Console(record=True, width=160)
     print_result(r, out)
     assert "kept, although it FAILED the task's examples" in out.export_text()
+    scripts["big"].answer = lambda messages, kwargs: WRONG if len(messages) == 1 else "I cannot fix it."
+    r = (await graph.ainvoke({"task": TASK, "auction_id": "a7"}, context=ctx))["result"]
+    assert "return a - b" in r["answer"] and kinds(scripts["big"])[-2:] == ["answer", "answer"]  # no loop
+    assert r["execution"]["steps"][0]["failed_check"] and "earlier draft" in r["cascade"]["decisions"][-1]["why"]
     scripts["big"].answer = "I cannot write code."  # no answer at all: the loop, whatever the setting
     r = (await graph.ainvoke({"task": TASK, "auction_id": "a6"}, context=ctx))
     assert kinds(scripts["big"])[-1] == "execute" and "return a + b" in r["result"]["answer"]
