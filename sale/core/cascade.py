@@ -6,7 +6,8 @@ similar past auctions in which its work was verified (a check with examples that
 the signed verdict of an answer it delivered), each weighted by similarity, on top of a Beta prior (a cold start
 is the prior alone). Its expected cost comes from the tokens its drafts took there (else the prior's token count).
 Trying a cheaper agent first pays when ``P(pass) x cost(the dearest agent) >= cost(this agent)``: its verified
-pass saves the dearest agent's call, its failure costs its own. The dearest agent always stands last.
+pass saves the dearest agent's call, its failure costs its own. The dearest agent always stands last. A visible
+pass counts only as far as the agent's passes have held against verdicts (``check_record``, ``right_given_pass``).
 """
 
 from __future__ import annotations
