@@ -276,7 +276,30 @@ def test_a_missing_task_module_is_a_clear_suite_error(monkeypatch):
     programs.all_tasks.cache_clear()
     monkeypatch.setattr(programs, "MODULES", {**programs.MODULES, 3: "no_such_bin"})
     try:
-        with pytest.raises(SuiteError, match=r"no_such_bin\.py is missing"):
+        with pytest.raises(SuiteError, match=r"tasks/no_such_bin/ is missing"):
+            programs.all_tasks()
+    finally:
+        programs.all_tasks.cache_clear()
+
+
+def test_a_task_folder_reads_back_as_written_and_a_broken_one_is_named(tmp_path, monkeypatch):
+    import json
+
+    import sale.suites.programs as programs
+
+    task = FIXTURE[0]
+    folder = tmp_path / programs.MODULES[task.bin] / task.name
+    folder.mkdir(parents=True)
+    (folder / "task.json").write_text(json.dumps({"bin": task.bin, "entry_point": task.entry_point}))
+    for field, file in programs.FILES.items():
+        (folder / file).write_text(getattr(task, field))
+    assert programs.read_task(folder) == task
+    (tmp_path / programs.MODULES[2] / "broken").mkdir(parents=True)
+    (tmp_path / programs.MODULES[3]).mkdir()
+    programs.all_tasks.cache_clear()
+    monkeypatch.setattr(programs, "TASKS_DIR", tmp_path)
+    try:
+        with pytest.raises(SuiteError, match=r"broken: .*task\.json"):
             programs.all_tasks()
     finally:
         programs.all_tasks.cache_clear()
@@ -419,7 +442,7 @@ def test_the_figures_script_counts_per_bin():
 # --- the shipped tasks ---------------------------------------------------------------------------------------------
 
 def test_the_shipped_suite_holds_40_sound_tasks_in_three_bins():
-    """Fails, not skips, until sale/suites/programs/small.py, medium.py and large.py hold the tasks."""
+    """Fails, not skips, if sale/suites/programs/tasks/ holds fewer than 40 sound tasks."""
     import sale.suites.programs as programs
 
     tasks = programs.all_tasks()

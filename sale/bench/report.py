@@ -5,12 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sale.bench.report_bins import bin_lines
+
 PLOTS = ("pareto.png", "workload.png", "win_share.png", "knob.png")
-
-
-def _work(f: dict[str, Any]) -> str:
-    per_task = f["tokens"] / max(f["tasks"], 1)
-    return f"{f.get('steps_per_task', 0):.1f} / {f.get('test_runs_per_task', 0):.1f} / {per_task:,.0f}"
 
 
 def _pct(x: float | None) -> str:
@@ -77,23 +74,7 @@ def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path)
             lines += [_skips(name, f["auction_skipped"]), ""]
         if f and f.get("auction_by_kind"):
             lines += _by_kind(name, f["auction_by_kind"])
-    bins = sorted({b for f in routers.values() if f for b in f.get("bins", {})})
-    if bins:
-        lines += ["## pass@1 and cost per complexity bin", "",
-                  "| router | " + " | ".join(f"bin {b}" for b in bins) + " |", "|---|" + "---|" * len(bins)]
-        for name, f in routers.items():
-            if f:
-                cells = [f"{_pct(f['bins'][b]['pass_at_1'])} / {_usd(f['bins'][b]['cost_usd'])}"
-                         if b in f["bins"] else "-" for b in bins]
-                lines.append(f"| {name} | " + " | ".join(cells) + " |")
-        lines += ["", "## Work per task and bin (model steps / visible-test runs / tokens)", "",
-                  "| router | " + " | ".join(f"bin {b}" for b in bins) + " |", "|---|" + "---|" * len(bins)]
-        for name, f in routers.items():
-            if f:
-                cells = [_work(f["bins"][b]) if b in f["bins"] else "-" for b in bins]
-                lines.append(f"| {name} | " + " | ".join(cells) + " |")
-        lines += ["", "Visible-test runs: checks of a draft or Final Answer against the task's examples, and the "
-                  "agent's own Python runs.", ""]
+    lines += bin_lines(routers)
     diag = {n: f["diagnostics"] for n, f in routers.items() if f and "diagnostics" in f}
     if diag:
         lines += ["## Routing diagnostics", "",

@@ -1,22 +1,28 @@
 """The ``programs`` suite (issue 29): hand-written small programs in three bins, verified by hidden tests.
 
-The tasks live in ``small.py``, ``medium.py`` and ``large.py`` (bins 1, 2, 3; each a ``TASKS`` list of
-:class:`~sale.suites.programs.task.ProgramTask`). They are imported when first asked for (``ALL``,
-:func:`programs_suite`), so the task type and its self-check import without them.
+Each task is a folder under ``tasks/<small|medium|large>/<name>/`` (bins 1, 2, 3): ``task.json`` (its bin and
+entry point), ``spec.md`` (what to write), ``visible.txt`` (the example tests shown), ``hidden.txt`` (the tests
+never shown), ``solution.txt`` (the reference) and ``wrong.txt`` (a plausible wrong module). Plain files, so a task
+reads (and diffs) as a person wrote it; they are read when first asked for (``ALL``, :func:`programs_suite`).
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
+import json
 import random
+from pathlib import Path
 
 from sale.core.tasks import TaskError, validate_task
 from sale.suites.programs.task import SIZES, ProgramTask
 from sale.suites.suite import BenchTask, Suite, SuiteError
 
 MODULES = {1: "small", 2: "medium", 3: "large"}
-"""Each bin's module, in bin order."""
+"""Each bin's folder under ``tasks/``, in bin order."""
+TASKS_DIR = Path(__file__).resolve().parent / "tasks"
+FILES = {"spec": "spec.md", "visible": "visible.txt", "hidden": "hidden.txt", "solution": "solution.txt",
+         "wrong": "wrong.txt"}
+"""A task folder's files, by the :class:`~sale.suites.programs.task.ProgramTask` field each holds."""
 PREFIX = "programs-"
 """Every task id starts with it: ``programs-<bin>-<name>``."""
 
@@ -39,27 +45,35 @@ def is_program(task: BenchTask) -> bool:
 
 @functools.cache
 def all_tasks() -> tuple[ProgramTask, ...]:
-    """The three modules' tasks, in bin order; a missing module, a task in the wrong module or a repeated name is
-    a :class:`SuiteError` naming each problem."""
+    """Every task, in bin order and by name within a bin; a missing bin, a task filed under the wrong bin or one
+    missing a file is a :class:`SuiteError` naming each problem."""
     tasks: list[ProgramTask] = []
     problems: list[str] = []
     for bin_, name in MODULES.items():
-        module_name = f"{__name__}.{name}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            problems.append(f"sale/suites/programs/{name}.py is missing (the {SIZES[bin_]} tasks, bin {bin_})")
+        folder = TASKS_DIR / name
+        if not folder.is_dir():
+            problems.append(f"sale/suites/programs/tasks/{name}/ is missing (the {SIZES[bin_]} tasks, bin {bin_})")
             continue
-        found = list(getattr(module, "TASKS", []))
-        problems += [f"{t.name}: in {name}.py but bin {t.bin}" for t in found if t.bin != bin_]
-        tasks += found
+        for task_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+            try:
+                task = read_task(task_dir)
+            except (OSError, ValueError, KeyError) as exc:
+                problems.append(f"{task_dir.name}: {exc}")
+                continue
+            if task.bin != bin_:
+                problems.append(f"{task.name}: under {name}/ but bin {task.bin}")
+            tasks.append(task)
     names = [t.name for t in tasks]
     problems += [f"{n}: the name is used by {names.count(n)} tasks" for n in sorted(set(names)) if names.count(n) > 1]
     if problems:
         raise SuiteError("programs suite: " + "; ".join(problems), [f"programs suite: {p}" for p in problems])
     return tuple(tasks)
+
+
+def read_task(folder: Path) -> ProgramTask:
+    meta = json.loads((folder / "task.json").read_text(encoding="utf-8"))
+    text = {field: (folder / file).read_text(encoding="utf-8") for field, file in FILES.items()}
+    return ProgramTask(name=folder.name, bin=int(meta["bin"]), entry_point=str(meta["entry_point"]), **text)
 
 
 def __getattr__(name: str) -> tuple[ProgramTask, ...]:
