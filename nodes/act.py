@@ -8,7 +8,6 @@ the agent's endpoint fails, the next-ranked bid of the auction takes over (conte
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, RemoveMessage, SystemMessage
@@ -19,7 +18,7 @@ from langgraph.runtime import Runtime
 from graphs.context import AuctionContext
 from graphs.live import breaker_for, domain_of, pool_of
 from graphs.state import Candidate, ExecutorState
-from nodes.run_tools import tool_settings
+from nodes.run_tools import check_delivery
 from sale.core.calls import call_model, ledger_entry
 from sale.core.domains import Domain, text_input, tool_line
 from sale.core.prompts import FORMAT_REMINDER
@@ -129,11 +128,8 @@ async def _failed_check(state: ExecutorState, ctx: AuctionContext, domain: Domai
     if domain.check is None or not (domain.checkable and domain.checkable(state["task"])):
         return None
     own = [s for s in state.get("steps") or [] if s.get("agent") in (None, state.get("agent"))]
-    delivery = domain.deliver(state["task"], final, own)
-    if delivery.source == "none":
-        return {"passed": False, "examples": 0, "failed": 0, "detail": f"no answer: {delivery.reason}"}
-    check = dict(await asyncio.to_thread(domain.check, state["task"], delivery.answer, tool_settings(ctx)))
-    return None if check.get("passed") else check
+    check = await check_delivery(ctx, domain, state["task"], domain.deliver(state["task"], final, own))
+    return None if check is None or check.get("passed") else check
 
 
 def _inline_calls(text: str, offered: list[dict[str, Any]], step: int) -> list[dict[str, Any]]:

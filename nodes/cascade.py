@@ -26,7 +26,7 @@ from graphs.state import AuctionState, Bid
 from memory_store import MemoryUnavailableError
 from memory_store.verdicts import recent_verdicts
 from nodes.draft import drafts
-from nodes.run_tools import tool_settings
+from nodes.run_tools import check_delivery
 from sale.core.calls import call_model, ledger_entry
 from sale.core.cascade import accepts, check_record, estimate, order, right_given_pass
 from sale.core.deliverable import asked_name
@@ -115,12 +115,8 @@ async def draft_bid(state: AuctionState, runtime: Runtime[AuctionContext]) -> di
         update: dict[str, Any] = {"calls": [ledger_entry(call)], "excluded": {agent: f"draft failed: {call['error']}"}}
         return update | _advance(cascade, decision, last, retry=False)
     delivery = domain.deliver(state["task"], call["text"], [])
-    check = None
-    if delivery.source != "none" and domain.check is not None:
-        shown = state["task"] + (f"\n\n{cascade['tests']}" if cascade.get("tests") else "")
-        check = dict(await asyncio.to_thread(domain.check, shown, delivery.answer, tool_settings(ctx)))
-    elif delivery.source == "none":
-        check = {"passed": False, "examples": 0, "failed": 0, "detail": f"no answer: {delivery.reason}"}
+    shown = state["task"] + (f"\n\n{cascade['tests']}" if cascade.get("tests") else "")
+    check = await check_delivery(ctx, domain, shown, delivery)
     checks = cascade.get("checks") or {}
     right_if_pass = right_given_pass(estimate_["p_pass"], checks[agent]) if agent in checks else 1.0
     accepted, why = accepts(check, estimate_["p_pass"], ctx.cascade_trust_unchecked, last, right_if_pass,
@@ -138,7 +134,7 @@ async def draft_bid(state: AuctionState, runtime: Runtime[AuctionContext]) -> di
     if accepted:
         final = not failed or deliver_failed
         text, kept_check = call["text"], check
-        earlier = [b for b in own if domain.deliver(state["task"], b["text"], []).source != "none"]
+        earlier = [b for b in own if not (b.get("check") or {}).get("detail", "").startswith("no answer")]
         if not final and last and ctx.cascade_last_resort == "deliver" and earlier:
             text, kept_check, final = earlier[-1]["text"], earlier[-1].get("check"), True
             decision["why"] = why = f"{why}; its earlier draft, which delivered an answer, is delivered"

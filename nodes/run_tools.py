@@ -22,7 +22,8 @@ from langgraph.runtime import Runtime
 from graphs.context import AuctionContext
 from graphs.live import domain_of, pool_of
 from graphs.state import ExecutorState
-from sale.core.domains import tool_args
+from sale.core.deliverable import Delivery
+from sale.core.domains import Domain, tool_args
 from sale.core.prompts import OBSERVATION, REPEATED_ACTION
 
 
@@ -77,6 +78,17 @@ def tool_settings(ctx: AuctionContext) -> dict[str, Any]:
     """What the shipped tools read from ``config["configurable"]`` (tools/domains.py)."""
     return {"python_timeout_s": ctx.python_timeout_s, "sandbox_allow_weak": ctx.sandbox_allow_weak,
             "search": ctx.live.search, "search_backend": ctx.search_backend, "search_corpus": ctx.search_corpus}
+
+
+async def check_delivery(ctx: AuctionContext, domain: Domain, task: str, delivery: Delivery) -> dict[str, Any] | None:
+    """The domain's check of what an answer delivers, run in the sandbox off the event loop (None: the domain has
+    no check); an answer that delivers nothing fails it, saying why. One place for the cascade's drafts and the
+    loop's Final Answers."""
+    if delivery.source == "none":
+        return {"passed": False, "examples": 0, "failed": 0, "detail": f"no answer: {delivery.reason}"}
+    if domain.check is None:
+        return None
+    return dict(await asyncio.to_thread(domain.check, task, delivery.answer, tool_settings(ctx)))
 
 
 def run_tool(tool: BaseTool, action: dict[str, Any], ctx: AuctionContext) -> tuple[str, dict]:
