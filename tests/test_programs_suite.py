@@ -451,3 +451,28 @@ def test_the_shipped_suite_holds_40_sound_tasks_in_three_bins():
     problems = [p for t in tasks for p in self_check(t)]
     assert problems == [], "\n".join(problems)
     assert len(programs_suite(0).tasks) == len(tasks)
+
+
+def test_execution_against_a_bid_per_bin_and_agent():
+    from sale.bench.report_bins import bin_lines, execution_vs_bid
+    from sale.bench.runs import Run
+
+    def single(agent: str, task: str, bin_: int, tokens: int) -> Run:
+        return Run(router=f"single:{agent}", task_id=task, bin=bin_, order=0, agent=agent, passed=True, usd=0.0,
+                   tokens=tokens, completion_tokens=0, auction_tokens=0, auction_usd=0.0, tool_usd=0.0, wall_s=0.0)
+
+    singles = {(r.agent, r.task_id): r for r in [single("small", "a", 2, 3000), single("small", "b", 2, 5000),
+                                                 single("big", "a", 2, 9000), single("big", "c", 3, 1)]}
+    bids = {"bid": {"calls": 2, "prompt_tokens": 400, "completion_tokens": 300}}
+    rows = [{"bin": 2, "usage": {"by_purpose": bids}, "bids": [
+                {"agent": "small", "round": 0, "tokens": 100}, {"agent": "big", "round": 0, "tokens": 200},
+                {"agent": "small", "round": 1, "tokens": 999}]},
+            {"bin": 3, "usage": {"by_purpose": {"draft": {"calls": 1}}}, "bids": [{"agent": "big", "round": 0}]}]
+    figures = execution_vs_bid(rows, singles, ["small", "big"])
+    assert set(figures) == {"2"}
+    assert figures["2"]["small"] | {} == {"execution_tokens": 4000.0, "bid_tokens": 300.0, "plan_tokens": 100.0,
+                                         "ratio": 4000 / 300, "executions": 2, "bids": 1}
+    assert figures["2"]["big"]["ratio"] == 9000 / 400
+    routers = {"single:big": {"bins": {"2": {"pass_at_1": 1.0, "cost_usd": 0.0, "tokens": 9000, "tasks": 1}}}}
+    text = "\n".join(bin_lines(routers, figures))
+    assert "| 2 | big | 9,000 (1 tasks) | 400 (1 bids) | 22.5x |" in text

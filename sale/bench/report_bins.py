@@ -1,12 +1,59 @@
-"""The report's tables per complexity bin: pass@1 and cost, and the work a task took (model steps, visible-test
-runs, tokens), for every router."""
+"""The figures per complexity bin: pass@1 and cost, the work a task took (model steps, visible-test runs,
+tokens), and how an execution compares with a bid (issue 29: SALE pays where execution dwarfs a bid)."""
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 
-def bin_lines(routers: dict[str, Any]) -> list[str]:
+from sale.bench.runs import Run
+
+
+def auction_rows(out: Path) -> list[dict[str, Any]]:
+    path = out / "auctions.jsonl"
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def execution_vs_bid(rows: list[dict[str, Any]], singles: dict[tuple[str, str], Run], agents: list[str]
+                     ) -> dict[str, dict[str, Any]]:
+    """Per bin and agent: the tokens of its execution alone (``single:AGENT``, prompt + completion, every task of
+    the bin) against one first-round bid of its own in the paper's auction (the bid call's prompt tokens, averaged
+    over the bin's bid calls, plus the agent's plan). Empty where no paper-mode auction ran."""
+    plans: dict[tuple[int, str], list[int]] = defaultdict(list)
+    prompts: dict[int, list[float]] = defaultdict(list)
+    for row in rows:
+        bid = ((row.get("usage") or {}).get("by_purpose") or {}).get("bid")
+        if not bid or not bid.get("calls"):
+            continue
+        prompts[row["bin"]].append(bid["prompt_tokens"] / bid["calls"])
+        for b in row.get("bids") or []:
+            if b.get("round") == 0:
+                plans[(row["bin"], b["agent"])].append(int(b.get("tokens") or 0))
+    out: dict[str, dict[str, Any]] = {}
+    for bin_ in sorted(prompts):
+        per_agent = {}
+        for agent in agents:
+            execs = [r.tokens for (a, _), r in singles.items() if a == agent and r.bin == bin_]
+            if not execs or not plans.get((bin_, agent)):
+                continue
+            plan = float(np.mean(plans[(bin_, agent)]))
+            bid = float(np.mean(prompts[bin_])) + plan
+            execution = float(np.mean(execs))
+            per_agent[agent] = {"execution_tokens": execution, "bid_tokens": bid, "plan_tokens": plan,
+                                "ratio": execution / bid if bid else None, "executions": len(execs),
+                                "bids": len(plans[(bin_, agent)])}
+        if per_agent:
+            out[str(bin_)] = per_agent
+    return out
+
+
+def bin_lines(routers: dict[str, Any], exec_vs_bid: dict[str, dict[str, Any]] | None = None) -> list[str]:
     bins = sorted({b for f in routers.values() if f for b in f.get("bins", {})})
     if not bins:
         return []
@@ -15,8 +62,31 @@ def bin_lines(routers: dict[str, Any]) -> list[str]:
     lines += _rows(routers, bins, lambda f: f"{100 * f['pass_at_1']:.1f}% / ${f['cost_usd']:.5f}")
     lines += ["", "## Work per task and bin (model steps / visible-test runs / tokens)", "", *header]
     lines += _rows(routers, bins, _work)
-    return [*lines, "", "Visible-test runs: checks of a draft or Final Answer against the task's examples, and the "
-            "agent's own Python runs.", ""]
+    lines += ["", "Visible-test runs: checks of a draft or Final Answer against the task's examples, and the "
+              "agent's own Python runs.", ""]
+    auctions = {n: f for n, f in routers.items() if f and any(
+        (f["bins"].get(b) or {}).get("auction_tokens_per_task") for b in bins)}
+    if auctions:
+        lines += ["## Auction share of USD per bin", "", *header]
+        lines += _rows(auctions, bins, lambda f: f"{100 * f.get('auction_usd_share', 0):.1f}%")
+        lines.append("")
+    return lines + _exec_vs_bid_lines(exec_vs_bid or {})
+
+
+def _exec_vs_bid_lines(figures: dict[str, dict[str, Any]]) -> list[str]:
+    if not figures:
+        return []
+    lines = ["## Execution against a bid, per bin", "",
+             "| bin | agent | execution tokens | bid tokens (prompt + plan) | execution / bid |",
+             "|---|---|---|---|---|"]
+    for bin_, agents in figures.items():
+        for agent, f in agents.items():
+            ratio = f"{f['ratio']:.1f}x" if f["ratio"] is not None else "-"
+            lines.append(f"| {bin_} | {agent} | {f['execution_tokens']:,.0f} ({f['executions']} tasks) | "
+                         f"{f['bid_tokens']:,.0f} ({f['bids']} bids) | {ratio} |")
+    return [*lines, "", "Execution: the agent's own executor run on every task of the bin (`single:AGENT`); bid: one "
+            "first-round bid call of the paper's auction. SALE's auction can pay back only where this ratio is "
+            "large (the paper's auction is under 1 % of its tokens).", ""]
 
 
 def _rows(routers: dict[str, Any], bins: list[str], cell: Any) -> list[str]:

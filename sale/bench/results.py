@@ -10,6 +10,7 @@ import numpy as np
 from sale.bench import routers as R
 from sale.bench.check_signal import cascade_bounds, check_signal
 from sale.bench.config import AUCTION_ROUTERS, BenchConfig
+from sale.bench.report_bins import auction_rows, execution_vs_bid
 from sale.bench.runs import Run
 from sale.bench.summary import diagnostics, second_half, win_stream, with_bins
 from sale.bench.tasks import stream_order
@@ -125,4 +126,5 @@ def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask],
         "best_direct": best_direct,
         "check_signal": check_signal(runs, agents),
         "cascade_bounds": cascade_bounds(runs, agents),
+        "execution_vs_bid": execution_vs_bid(auction_rows(cfg.out), singles, agents),
     }
