@@ -17,7 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from sale.sim.long_bins import measured
 from sale.sim.params import BID_LENGTH, SimParams, pass_probability, position
+from sale.suites.programs import is_program
 from sale.suites.suite import BenchTask
 
 
@@ -48,7 +50,14 @@ def latent_success(seed: int, agent: str, task: BenchTask, rho: float) -> bool:
     shared = seeded_rng(seed, "difficulty", task.id).standard_normal()
     own = seeded_rng(seed, "agent-noise", agent, task.id).standard_normal()
     x = rho * shared + math.sqrt(1 - rho * rho) * own
-    return _STD.cdf(x) < pass_probability(agent, task.domain, task.bin)
+    return _STD.cdf(x) < task_pass_probability(agent, task)
+
+
+def task_pass_probability(agent: str, task: BenchTask) -> float:
+    """The paper's per-bin rates, or on a programs task (the long bins) the real run's (:mod:`sale.sim.long_bins`)."""
+    if is_program(task):
+        return measured(position(agent), task.bin, "pass")
+    return pass_probability(agent, task.domain, task.bin)
 
 
 def bid_features(params: SimParams, agent: str, domain: str, good: bool, rng: np.random.Generator

@@ -26,7 +26,9 @@ from sale.core.pool import AgentSpec
 from sale.sim.cache import PrefixCache
 from sale.sim.chat import SimChatModel
 from sale.sim.draws import PlanInfo, bid_features, jury_score, latent_success, norm_text, seeded_rng, synthetic_logprobs
-from sale.sim.params import EXEC_STEPS, LADDER, THINK_TOKENS, SimParams
+from sale.sim.long_bins import measured
+from sale.sim.params import EXEC_STEPS, LADDER, THINK_TOKENS, SimParams, position
+from sale.suites.programs import is_program
 from sale.suites.suite import CODE_VERIFIERS, BenchTask
 
 _GOOD_STEPS = {
@@ -160,8 +162,9 @@ class SimWorld:
         good = info.good if info is not None and info.task_id == task.id else self.succeeds_alone(agent, task)
         done = sum(1 for m in messages if m.type == "tool")
         rng = seeded_rng(self.seed, "execute", agent, task.id, done)
-        steps = EXEC_STEPS[task.bin - 1] + int(rng.integers(-1, 2))
-        mean_think = self.params.think_scale * THINK_TOKENS[task.bin - 1]
+        steps, think = execution_shape(agent, task)
+        steps += int(rng.integers(-1, 2))
+        mean_think = self.params.think_scale * think
         think_n = max(1, int(mean_think * math.exp(0.3 * rng.standard_normal())))
         thought = "<think>(simulated reasoning) " + " ".join(rng.choice(_THINK, size=think_n)) + "</think>"
         code = task.solution if good else (task.wrong or "def solve():\n    return None\n")
@@ -212,3 +215,14 @@ def _query(task: str, hop: int) -> str:
 
 def _message(text: str, meta: dict[str, Any] | None = None, tool_calls: list[dict] | None = None) -> AIMessage:
     return AIMessage(content=text, response_metadata=meta or {"finish_reason": "stop"}, tool_calls=tool_calls or [])
+
+
+def execution_shape(agent: str, task: BenchTask) -> tuple[int, float]:
+    """(tool steps before the final answer, reasoning tokens per turn): the paper-shaped defaults per bin, or on a
+    programs task the real run's model steps and completion tokens per step (:mod:`sale.sim.long_bins`)."""
+    if is_program(task):
+        x = position(agent)
+        return (max(1, round(measured(x, task.bin, "steps")) - 1),
+                measured(x, task.bin, "completion_per_step"))
+    return EXEC_STEPS[task.bin - 1], THINK_TOKENS[task.bin - 1]
+
