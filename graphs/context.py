@@ -169,6 +169,10 @@ class AuctionContext:
     """Cascade: P(pass) of an agent with no verified work near the task (the Beta prior's mean)."""
     cascade_prior_weight: float = 2.0
     """Cascade: how many verified past auctions the prior weighs as (small = memory takes over quickly)."""
+    cascade_prior_from_record: bool = True
+    """Cascade: each agent's prior is its own record (its pass rate over the newest auctions with a verdict, itself
+    on `cascade_prior`), not `cascade_prior` alone: an agent that never passes stops drafting on cost alone, however
+    few of its failures are among a task's nearest neighbours."""
     cascade_trust_unchecked: float = 0.8
     """Cascade: a draft the check cannot verify (the task shows no runnable example) ends the auction only if its
     agent's P(pass) reaches this; otherwise the next agent drafts. Unverifiable tasks go to the dearest agent

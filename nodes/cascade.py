@@ -28,7 +28,7 @@ from memory_store.verdicts import recent_verdicts
 from nodes.draft import drafts
 from nodes.run_tools import check_delivery
 from sale.core.calls import call_model, ledger_entry
-from sale.core.cascade import accepts, check_record, estimate, order, right_given_pass
+from sale.core.cascade import accepts, base_rates, check_record, estimate, order, right_given_pass
 from sale.core.deliverable import asked_name
 from sale.core.prompts import REDRAFT_EXAMPLES, SINGLE_PLAN, TESTS_USER, data_block
 from tools.checks import generated_examples
@@ -54,8 +54,11 @@ async def rank_agents(state: AuctionState, runtime: Runtime[AuctionContext]) -> 
         judged = await asyncio.to_thread(recent_verdicts, memory, CHECK_HISTORY, seq)
     except MemoryUnavailableError as exc:
         near, judged, note = [], [], f"memory unavailable, priors only: {exc}"
-    estimates = estimate(agents, near, ctx.cascade_prior, ctx.cascade_prior_weight)
-    checks = check_record([a for a, _ in agents], judged, ctx.cascade_prior_weight)
+    names = [a for a, _ in agents]
+    prior = (base_rates(names, judged, ctx.cascade_prior, ctx.cascade_prior_weight) if ctx.cascade_prior_from_record
+             else ctx.cascade_prior)
+    estimates = estimate(agents, near, prior, ctx.cascade_prior_weight)
+    checks = check_record(names, judged, ctx.cascade_prior_weight)
     one_call = drafts(ctx, domain)
     verifiable = one_call and domain.check is not None and bool(domain.checkable and domain.checkable(state["task"]))
     update: dict[str, Any] = {"memory_size_before": memory.size(), "memory_seq_before": seq, "phase": "bidding",
@@ -69,7 +72,8 @@ async def rank_agents(state: AuctionState, runtime: Runtime[AuctionContext]) -> 
     steps = order(agents, estimates, available, state["task"], ctx.cascade_exploration, ctx.skip_seed,
                   verifiable=verifiable, trust_unchecked=ctx.cascade_trust_unchecked, checks=checks,
                   trust_checked=ctx.cascade_trust_checked)
-    cascade: dict[str, Any] = {"estimates": estimates, "checks": checks, "order": steps, "verifiable": verifiable,
+    cascade: dict[str, Any] = {"estimates": estimates, "priors": prior if isinstance(prior, dict) else {},
+                               "checks": checks, "order": steps, "verifiable": verifiable,
                                "one_call": one_call, "neighbours": [r["auction_id"] for r, _ in near],
                                "position": 0, "round": 0, "decisions": [], "note": note, "tests": tests,
                                "examples": verified_drafts(near)}

@@ -68,7 +68,8 @@ def cascade_summary(cascade: dict[str, Any]) -> dict[str, Any]:
             "estimates": {a: {k: round(v, 6) if isinstance(v, float) else v for k, v in e.items() if k != "agent"}
                           for a, e in cascade["estimates"].items()},
             "checks": {a: {k: round(v, 6) if isinstance(v, float) else v for k, v in c.items() if k != "agent"}
-                       for a, c in (cascade.get("checks") or {}).items()}}
+                       for a, c in (cascade.get("checks") or {}).items()},
+            **({"priors": {a: round(p, 6) for a, p in cascade["priors"].items()}} if cascade.get("priors") else {})}
 
 
 def record(state: AuctionState, runtime: Runtime[AuctionContext]) -> dict:

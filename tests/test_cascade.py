@@ -10,7 +10,7 @@ from graphs.auction import graph
 from graphs.context import AuctionContext, Live
 from sale.apps.cli.run import print_result
 from sale.apps.responses import auction_record
-from sale.core.cascade import accepts, check_record, estimate, evidence_of, order, right_given_pass
+from sale.core.cascade import accepts, base_rates, check_record, estimate, evidence_of, order, right_given_pass
 from tests.scripted import Script, factory_for, scripted_pool
 
 TASK = "Write a Python function add_up(a, b) that returns a + b.\nExample: add_up(2, 3) == 5"
@@ -205,6 +205,36 @@ async def test_an_agent_that_keeps_failing_stops_drafting(memory):
     assert drafted[0] and not drafted[-1]  # its record, not its price, decides
     last = r["cascade"]["order"][0]
     assert last["agent"] == "cheap" and not last["drafts"] and r["cascade"]["estimates"]["cheap"]["passes"] == 0
+
+
+def test_an_agents_own_record_is_its_prior_so_failures_far_from_the_task_still_count():
+    history = [record({"cheap": (False, 1), "big": (True, 1)}, passed=True)] * 10
+    rates = base_rates(["cheap", "big"], history, prior=0.5, prior_weight=2.0)
+    assert rates["cheap"] == pytest.approx(1.0 / 12) and rates["big"] == pytest.approx(11.0 / 12)
+    assert base_rates(["cheap"], [], 0.5, 2.0) == {"cheap": 0.5}  # a cold start is the prior
+    far = [(record({"cheap": (False, 1), "big": (True, 1)}), 0.05)] * 3  # the few failures near it are far
+    flat, own = estimate(AGENTS, far, 0.5, 2.0), estimate(AGENTS, far, rates, 2.0)
+    assert flat["cheap"]["p_pass"] > 0.4 and own["cheap"]["p_pass"] < 0.1
+    drafts = [order(AGENTS, e, {"cheap", "big"}, TASK, 0.0, 0)[0]["drafts"] for e in (flat, own)]
+    assert drafts == [True, False]  # on cost alone it would draft; on its record it does not
+
+
+async def test_the_cascade_reads_each_agents_prior_from_its_verdicts_in_memory(memory):
+    scripts, ctx = cascade_ctx(memory, WRONG, RIGHT, cascade_retries=0)
+    for i, task in enumerate(NEAR):
+        scripts["cheap"].answer = WRONG.replace("add_up", f"add_up{i + 1}")
+        scripts["big"].answer = RIGHT.replace("add_up", f"add_up{i + 1}")
+        r = (await graph.ainvoke({"task": task, "auction_id": f"v{i}"}, context=ctx))["result"]
+        memory.record_outcome(r["auction_id"], True)
+    failed = len(scripts["cheap"].log)  # its drafts, each failed; it stops drafting once memory doubts it
+    assert 0 < failed < len(NEAR)
+    scripts["cheap"].answer, scripts["big"].answer = WRONG, RIGHT
+    r = (await graph.ainvoke({"task": TASK, "auction_id": "v9"}, context=ctx))["result"]
+    assert r["cascade"]["priors"] == pytest.approx({"cheap": 1.0 / (2 + failed), "big": 6.0 / 7})
+    flat = (await graph.ainvoke({"task": TASK, "auction_id": "v10"},
+                                context=replace(ctx, cascade_prior_from_record=False)))["result"]
+    assert "priors" not in flat["cascade"]
+    assert flat["cascade"]["estimates"]["cheap"]["p_pass"] > r["cascade"]["estimates"]["cheap"]["p_pass"]
 
 
 def test_bad_cascade_settings_are_one_clear_error():

@@ -56,9 +56,23 @@ def evidence_of(record: dict[str, Any]) -> dict[str, tuple[bool, int]]:
     return out
 
 
+def base_rates(agents: Sequence[str], records: Iterable[dict[str, Any]], prior: float,
+               prior_weight: float) -> dict[str, float]:
+    """Each agent's pass rate over ``records`` (what they verified of it, :func:`evidence_of`), on the Beta prior
+    (``prior``, ``prior_weight``): the prior its P(pass) on a task starts from when the context asks for it."""
+    seen = {a: [0, 0] for a in agents}
+    for record in records:
+        for agent, (passed, _) in evidence_of(record).items():
+            if agent in seen:
+                seen[agent][0] += 1
+                seen[agent][1] += passed
+    return {a: (prior * prior_weight + wins) / (prior_weight + n) for a, (n, wins) in seen.items()}
+
+
 def estimate(agents: Sequence[tuple[str, float]], neighbours: Iterable[tuple[dict[str, Any], float]],
-             prior: float, prior_weight: float) -> dict[str, Estimate]:
-    """P(pass) and expected cost per agent (``agents``: name and USD per Mtok) from (record, similarity) pairs."""
+             prior: float | dict[str, float], prior_weight: float) -> dict[str, Estimate]:
+    """P(pass) and expected cost per agent (``agents``: name and USD per Mtok) from (record, similarity) pairs;
+    ``prior`` is one mean for all, or each agent's own (:func:`base_rates`)."""
     mass = {a: 0.0 for a, _ in agents}
     wins = {a: 0.0 for a, _ in agents}
     counts = {a: [0, 0] for a, _ in agents}
@@ -79,7 +93,8 @@ def estimate(agents: Sequence[tuple[str, float]], neighbours: Iterable[tuple[dic
         seen = tokens[agent]
         total = sum(w for w, _ in seen)
         expected = sum(w * t for w, t in seen) / total if total > 0 else float(DEFAULT_DRAFT_TOKENS)
-        out[agent] = Estimate(agent=agent, p_pass=(prior * prior_weight + wins[agent]) / (prior_weight + mass[agent]),
+        mean = prior[agent] if isinstance(prior, dict) else prior
+        out[agent] = Estimate(agent=agent, p_pass=(mean * prior_weight + wins[agent]) / (prior_weight + mass[agent]),
                               evidence=counts[agent][0], passes=counts[agent][1], expected_tokens=expected,
                               expected_usd=expected * price / 1e6)
     return out
