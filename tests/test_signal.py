@@ -83,3 +83,28 @@ def test_a_run_without_single_agent_outcomes_is_one_clear_error(tmp_path, capsys
     assert main(["analyze", "signal", "--from", str(tmp_path)]) == 2
     assert "no first-round bid has a single-agent outcome" in capsys.readouterr().err
     assert not (tmp_path / "signal.json").exists()
+
+
+def test_the_check_verdict_is_a_signal_on_the_same_bids_from_the_cascade_else_the_direct_answer():
+    from sale.analysis.signal import bid_rows, check_on_draft
+
+    def bid(agent: str, round_: int = 0, check: dict | None = None) -> dict:
+        return {"id": f"{agent}@{round_}", "agent": agent, "round": round_, "entropy": 0.5, "jury": {"a": 1.0},
+                "check": check}
+
+    auctions = [{"run": "sale", "order": 0, "position": 0, "task_id": "t1", "bids": [bid("a"), bid("b")],
+                 "cascade": None},
+                {"run": "sale-cascade", "order": 0, "position": 0, "task_id": "t1", "cascade": {"order": []},
+                 "bids": [bid("a", 0, {"passed": True, "examples": 2}), bid("a", 1, {"passed": False, "examples": 2}),
+                          bid("b", 0, {"passed": True, "examples": 0})]}]
+    tasks = [{"router": f"single:{a}", "task_id": "t1", "agent": a, "passed": a == "b"} for a in "ab"]
+    tasks += [{"router": "direct:a", "task_id": "t1", "agent": "a", "passed": True, "check": "fail"},
+              {"router": "direct:b", "task_id": "t1", "agent": "b", "passed": False, "check": "fail"}]
+    rows = {r["agent"]: r for r in bid_rows(auctions, tasks)}
+    assert rows["a"]["signals"]["check"] == 1.0 and rows["a"]["check_source"] == "cascade"  # its first draft's
+    assert rows["b"]["signals"]["check"] == 0.0 and rows["b"]["check_source"] == "direct"  # no example ran there
+    assert rows["a"]["passed"] is False and rows["a"]["draft_passed"] is True
+    assert {"entropy", "jury:a"} <= set(rows["a"]["signals"])
+    out = check_on_draft(list(rows.values()), 0)
+    assert out["check_sources"] == {"cascade": 1, "direct": 1} and out["check_on_draft"]["bids"] == 2
+    assert check_on_draft([{**r, "signals": {}} for r in rows.values()], 0) == {}

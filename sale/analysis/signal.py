@@ -13,6 +13,10 @@ tasks (``tasks.jsonl``). For each signal this gives
 
 Intervals are 95 % bootstrap intervals resampling tasks (a task's bids move together). Higher signal means
 "better" for every row: ``value_minus_cost`` is V - C (the auction picks the lowest C - V).
+
+Where the run also holds the check juror's verdicts (a cascade's first drafts, else each agent's direct answer:
+the same request, the task as the only message), ``check`` (1 = the examples the task shows held) is one more
+signal on the same bids, and ``check_on_draft`` scores it against the draft's own hidden tests as well.
 """
 
 from __future__ import annotations
@@ -43,15 +47,38 @@ def bid_rows(auctions: list[dict[str, Any]], tasks: list[dict[str, Any]]) -> lis
             chosen.setdefault(a["task_id"], a)
         if chosen:
             break
+    checks = check_verdicts(auctions, tasks)
     rows = []
     for task_id, auction in chosen.items():
         for bid in auction.get("bids") or []:
             own = singles.get(task_id, {}).get(bid["agent"])
             if bid.get("round") != 0 or bid.get("disqualified") or own is None:
                 continue
-            rows.append({"task": task_id, "agent": bid["agent"], "passed": bool(own["passed"]),
-                         "signals": bid_signals(bid)})
+            row = {"task": task_id, "agent": bid["agent"], "passed": bool(own["passed"]), "signals": bid_signals(bid)}
+            if (check := checks.get((task_id, bid["agent"]))) is not None:
+                row["signals"]["check"], row["draft_passed"], row["check_source"] = check
+            rows.append(row)
     return rows
+
+
+def check_verdicts(auctions: list[dict[str, Any]], tasks: list[dict[str, Any]]
+                   ) -> dict[tuple[str, str], tuple[float, bool | None, str]]:
+    """(task, agent) -> (the check juror's verdict on that agent's one-call draft, 1.0 pass / 0.0 fail; the draft's
+    hidden pass where the run has it; where the verdict came from). A cascade's first-round draft where it drafted
+    (its first auction of the task), else the agent's direct answer; a check that ran no example says nothing."""
+    out: dict[tuple[str, str], tuple[float, bool | None, str]] = {}
+    hidden = {(r["task_id"], r["agent"]): bool(r["passed"]) for r in tasks if r["router"].startswith("direct:")}
+    for a in sorted(auctions, key=lambda a: (a["run"], a["order"], a["position"])):
+        for bid in a.get("bids") or []:
+            check = bid.get("check")
+            if bid.get("round") == 0 and check and check.get("examples") and a.get("cascade") is not None:
+                key = (a["task_id"], bid["agent"])
+                out.setdefault(key, (float(bool(check["passed"])), hidden.get(key), "cascade"))
+    for r in tasks:
+        key = (r["task_id"], r["agent"])
+        if r["router"].startswith("direct:") and r.get("check") in ("pass", "fail") and key not in out:
+            out[key] = (float(r["check"] == "pass"), bool(r["passed"]), "direct")
+    return out
 
 
 def bid_signals(bid: dict[str, Any]) -> dict[str, float]:
@@ -181,7 +208,20 @@ def signal_report(directory: Path, seed: int = 0) -> dict[str, Any]:
             "pass_rate": {a: round(float(np.mean([r["passed"] for r in rows if r["agent"] == a])), 4)
                           for a in agents},
             "bootstrap": {"resamples": BOOTSTRAP, "unit": "task", "seed": seed},
-            "signals": signals}
+            "signals": signals, **check_on_draft(rows, seed)}
+
+
+def check_on_draft(rows: list[dict[str, Any]], seed: int) -> dict[str, Any]:
+    """The check verdict against the hidden tests of the very draft it checked (within agent and pooled), and
+    where its verdicts came from; nothing when the run has no check verdict."""
+    have = [r for r in rows if "check" in r["signals"]]
+    if not have:
+        return {}
+    drafts = [{**r, "passed": r["draft_passed"]} for r in have if r.get("draft_passed") is not None]
+    sources = {s: sum(r["check_source"] == s for r in have) for s in ("cascade", "direct")}
+    return {"check_sources": sources, "check_on_draft": {
+        "bids": len(drafts), "auc_within_agent": _figure(drafts, within_agent_auc, "check", seed),
+        "auc_pooled": _figure(drafts, pooled_auc, "check", seed)}}
 
 
 def assumed_signal(results: dict[str, Any]) -> float | None:
@@ -201,7 +241,7 @@ def _describe(report: dict[str, Any]) -> str:
 
 
 def _signal_order(name: str) -> tuple[int, str]:
-    order = {"entropy": 0, "jury_mean": 2, "value": 3, "value_minus_cost": 4}
+    order = {"check": -1, "entropy": 0, "jury_mean": 2, "value": 3, "value_minus_cost": 4}
     return (1 if name.startswith("jury:") else order.get(name, 5)), name
 
 
@@ -264,5 +304,12 @@ def format_signal_report(report: dict[str, Any]) -> str:
                      f"{cell(s['ranking'])} ({s['ranking']['pairs']} pairs) | " + " | ".join(per) + " |")
     tag = _describe(report)
     rates = ", ".join(f"{a} {r:.0%}" for a, r in report["pass_rate"].items())
-    return (f"Signal report, {tag}: {report['tasks']} tasks, {report['bids']} first-round bids; own pass rate "
+    text = (f"Signal report, {tag}: {report['tasks']} tasks, {report['bids']} first-round bids; own pass rate "
             f"{rates}. 0.5 = no information.\n\n" + "\n".join(lines))
+    if draft := report.get("check_on_draft"):
+        src = report["check_sources"]
+        text += (f"\n\ncheck: the check juror's verdict on each agent's one-call draft ({src['cascade']} from the "
+                 f"cascade's drafts, {src['direct']} from direct answers). Against the draft's own hidden tests "
+                 f"({draft['bids']} drafts): AUC within agent {cell(draft['auc_within_agent'])}, pooled "
+                 f"{cell(draft['auc_pooled'])}.")
+    return text

@@ -8,10 +8,13 @@ modelled from ``auctions.jsonl``: the calls of one kind share its prompt tokens 
 bids keep their recorded completion tokens. At the recorded prices, and at any list that scales every price
 alike, the re-priced figures are exact.
 
-pass@1 never changes: what each run delivered is fixed. Routes that depend on price are held fixed and named so;
-the oracle (hindsight) is re-routed and the random control re-drawn, as neither needs a model call; for SALE the
-auctions whose provisional or final winner would change under the new cost term are counted from the recorded
-bids' C and V.
+A router whose path depends on prices through a rule the recording can replay (the cascade: who drafts is priced)
+is re-run instead, at the new prices, with every call served from the recording (sale/bench/whatif_rerun.py): its
+pass@1 and spend are what a rerun at those prices gives, or, where that path needs a call the recording does not
+hold, no figure and the tasks and agents that need one. For every other router pass@1 never changes: what each run
+delivered is fixed. Routes that depend on price are held fixed and named so; the oracle (hindsight) is re-routed
+and the random control re-drawn, as neither needs a model call; for the paper's auction the auctions whose
+provisional or final winner would change under the new cost term are counted from the recorded bids' C and V.
 """
 
 from __future__ import annotations
@@ -216,11 +219,18 @@ def rerouted_auctions(recording: Recording, router: str, prices: dict[str, tuple
     return {"auctions": total, "changed": changed, "unverified": unverified}
 
 
-def whatif(recording: Recording, prices: dict[str, tuple[float, float]]) -> dict[str, Any]:
-    """Every recorded router at ``prices``: pass@1 as recorded, spend re-priced, and what could not be."""
+def whatif(recording: Recording, prices: dict[str, tuple[float, float]], pool_file: str = "") -> dict[str, Any]:
+    """Every recorded router at ``prices``: the cascade re-run from the recording, the rest with pass@1 as recorded
+    and spend re-priced, and what could not be."""
     from sale.bench.config import AUCTION_ROUTERS
+    from sale.bench.whatif_rerun import RerunError, price_path_routers, rerun
 
     res, agents = recording.results, recording.agents
+    rerun_names = price_path_routers(res, list(recording.runs))
+    try:
+        reruns = rerun(recording, prices, rerun_names, pool_file) if rerun_names else {}
+    except RerunError as exc:
+        raise WhatifError(str(exc)) from None
     priced = Repricer(recording, prices)
     singles = {(r.agent, r.task_id): priced.single(r) for name, runs in recording.runs.items()
                if name.startswith("single:") and name != "single:largest" for r in runs}
@@ -233,6 +243,13 @@ def whatif(recording: Recording, prices: dict[str, tuple[float, float]]) -> dict
         elif name == "oracle":
             rows, routes = [replace(next((singles[(a, r.task_id)] for a in new_order if singles[(a, r.task_id)].passed),
                                          singles[(new_order[0], r.task_id)]), router=name) for r in runs], "re-routed"
+        elif name in reruns and reruns[name]["unrecorded"]:
+            out[name] = {"pass_at_1": None, "cost_usd": None, "tokens": None, "auction_usd_share": None,
+                         "tasks": len(runs), "routes": "needs calls", "unrecorded": reruns[name]["unrecorded"],
+                         "recorded_cost_usd": (res["routers"].get(name) or {}).get("cost_usd")}
+            continue
+        elif name in reruns:
+            rows, routes = reruns[name]["runs"], "re-run"
         elif name in AUCTION_ROUTERS or any(r.auction_tokens for r in runs):
             rows, routes = [priced.auction(name, r) for r in runs], "held"
         else:
@@ -249,7 +266,7 @@ def whatif(recording: Recording, prices: dict[str, tuple[float, float]]) -> dict
               if name.startswith("direct:") for r in runs}
     drawn = direct if direct and all((a, t) in direct for a in agents for t in {t for (_, t) in direct}) else singles
     test_ids = sorted({t for (_, t) in drawn})  # the control draws from direct answers where the run has them all
-    for name in [n for n in out if n in AUCTION_ROUTERS]:
+    for name in [n for n in out if n in AUCTION_ROUTERS and out[n]["cost_usd"] is not None]:
         if all((a, t) in drawn for a in agents for t in test_ids):
             label = f"{R.RANDOM_MATCHED}:{name}"
             f = random_matched(name, out[name]["cost_usd"], drawn, agents, test_ids, res["seed"])
@@ -260,7 +277,8 @@ def whatif(recording: Recording, prices: dict[str, tuple[float, float]]) -> dict
             "n_test": res.get("n_test"), "prices": {a: {"recorded": recording.prices()[a][0], "whatif": prices[a][0]}
                                                      for a in agents},
             "routers": out, "best_single": _with_ratios(out, new_order),
-            "rerouted_auctions": {n: rerouted_auctions(recording, n, prices) for n in out if n in AUCTION_ROUTERS},
+            "rerouted_auctions": {n: rerouted_auctions(recording, n, prices) for n in out
+                                  if n in AUCTION_ROUTERS and n not in reruns},
             "modelled_auction_kinds": priced.modelled}
 
 
@@ -275,6 +293,7 @@ def _with_ratios(routers: dict[str, dict[str, Any]], order: list[str]) -> str | 
     for f in routers.values():
         for key, ref in (("cost_vs_largest", largest), ("cost_vs_best_single", singles.get(best)),
                          ("cost_vs_best_direct", direct)):
-            f[key] = f["cost_usd"] / ref["cost_usd"] if ref and ref["cost_usd"] else None
+            f[key] = f["cost_usd"] / ref["cost_usd"] if ref and ref["cost_usd"] and f["cost_usd"] is not None \
+                else None
     return best
 

@@ -122,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--price", action="append", default=[], metavar="NAME=USD_PER_MTOK",
                       help="an agent's price per million tokens (repeatable; scales all of its prices alike)")
     what.add_argument("--pool", default="", metavar="FILE",
-                      help="take every agent's prices from this TOML pool file (--price overrides it)")
+                      help="take every agent's prices from this TOML pool file (--price overrides it); a cascade "
+                           "is re-run with its agents")
     what.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     what.set_defaults(handler=cmd_whatif)
 

@@ -16,7 +16,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
     try:
         recording = load_recording(Path(args.run))
-        out = whatif(recording, parse_prices(recording, args.price, args.pool or ""))
+        out = whatif(recording, parse_prices(recording, args.price, args.pool or ""), args.pool or "")
     except WhatifError as exc:
         return report_error(exc)
     print(json.dumps(out, indent=2) if args.json else format_whatif(out), end="" if not args.json else "\n")
@@ -28,6 +28,8 @@ ROUTE_NOTES = {
     "re-routed": "re-routed (hindsight, no model call)",
     "re-drawn": "re-drawn at the re-priced spend",
     "held": "held fixed",
+    "re-run": "re-run from the recording at these prices (no model call)",
+    "needs calls": "needs calls the recording does not hold",
 }
 
 
@@ -46,11 +48,27 @@ def format_whatif(out: dict[str, Any]) -> str:
              "|---|---|---|---|---|---|---|---|---|"]
     for name, f in out["routers"].items():
         recorded = "-" if f["recorded_cost_usd"] is None else f"${f['recorded_cost_usd']:.6f}"
+        if f["cost_usd"] is None:
+            lines.append(f"| {name} | - | {recorded} | - | - | - | - | - | {ROUTE_NOTES[f['routes']]} |")
+            continue
         lines.append(f"| {name} | {100 * f['pass_at_1']:.1f}% | {recorded} | ${f['cost_usd']:.6f} | "
                      f"{_x(f['cost_vs_largest'])} | {_x(f['cost_vs_best_single'])} | {_x(f['cost_vs_best_direct'])} | "
                      f"{100 * f['auction_usd_share']:.1f}% | {ROUTE_NOTES[f['routes']]} |")
-    lines += ["", "pass@1 is as recorded: what each run delivered does not depend on its price. Costs are the flat "
-              "convention (every token at the agent's price); provider-style costs are not re-priced."]
+    rerun = [n for n, f in out["routers"].items() if f["routes"] in ("re-run", "needs calls")]
+    lines += ["", "pass@1 is as recorded" + (f" except for {', '.join(rerun)}" if rerun else "") + ": what each run "
+              "delivered does not depend on its price. Costs are the flat convention (every token at the agent's "
+              "price); provider-style costs are not re-priced."]
+    if rerun:
+        lines.append(f"{', '.join(rerun)}: who drafts is decided from prices, so each ran again at these prices in "
+                     "its recorded task order, every model call served from the recording (as `sale bench --replay` "
+                     "serves them): pass@1 and cost are what a rerun at these prices gives.")
+    for name, f in out["routers"].items():
+        if u := f.get("unrecorded"):
+            lines.append(f"{name}: NO FIGURE. At these prices its path needs model calls the recording does not hold "
+                         f"on {u['tasks']} of its {u['of']} tasks (calls of {', '.join(u['agents'])}; the first at "
+                         f"stream position {u['first_position']}, and the tasks after it depend on those outcomes "
+                         f"through memory). Record them with `sale bench ... --reuse {out['run']}` and a pool at "
+                         "these prices.")
     held = [n for n, f in out["routers"].items() if f["routes"] == "held"]
     if held:
         lines.append(f"Routes held fixed (only their spend is re-priced; at these prices they could route otherwise): "
