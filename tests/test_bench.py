@@ -410,6 +410,25 @@ def test_sale_reliable_is_the_paper_auction_with_jurors_weighed_by_their_record(
     assert bench.context(**settings).juror_reliability == 200 and bench.context().juror_reliability == 0
 
 
+def test_the_report_says_which_jurors_counted_in_each_run_and_why():
+    from sale.bench.jurors import juror_summary, report_lines
+
+    cold = {"weight": 1.0, "auc": None, "n": 0, "reason": "cold start: 0 of 20 verdicts"}
+    flat = {"weight": 0.0, "auc": 0.5, "n": 30, "reason": "constant scores: dropped"}
+    good = {"weight": 0.6, "auc": 0.8, "n": 30, "reason": "AUC 0.80 over 30 verdicts"}
+    rows = [{"run": "sale-reliable", "juror_reliability": {"a": cold, "b": cold}},
+            {"run": "sale-reliable", "juror_reliability": {"a": flat, "b": good}},
+            {"run": "sale", "jurors": ["a", "b"]}]
+    summary = juror_summary(rows)
+    assert list(summary) == ["sale-reliable"]
+    assert summary["sale-reliable"]["a"] == {"auctions": 2, "dropped": 1, "cold_start": 1, "mean_weight": 0.5,
+                                             "last_reason": "constant scores: dropped"}
+    assert summary["sale-reliable"]["b"]["dropped"] == 0 and summary["sale-reliable"]["b"]["mean_weight"] == 0.8
+    text = "\n".join(report_lines({"jurors": summary}))
+    assert "| sale-reliable | a | 2 | 1 | 1 | 0.50 | constant scores: dropped |" in text
+    assert report_lines({"jurors": {}}) == []
+
+
 def test_test_runs_count_checks_and_python_runs_once_each():
     from sale.bench.harness import count_test_runs
 

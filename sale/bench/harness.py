@@ -121,7 +121,7 @@ class Bench:
         """Every bid's features and the outcome, for weight learning and analysis (``DIR/auctions.jsonl``)."""
         keep = ("auction_id", "status", "bids", "jurors", "provisional_winner", "winner", "winner_bid", "budget_bias",
                 "usage",
-                "memory_size_before", "retrieved", "auction_skipped", "auction_held", "cascade")
+                "memory_size_before", "retrieved", "auction_skipped", "auction_held", "cascade", "juror_reliability")
         row = {"run": label, "order": order, "position": position, "task_id": task.id, "bin": task.bin,
                "domain": task.domain, "passed": verdict["passed"], "weights": result.get("weights"),
                **{k: result.get(k) for k in keep}}

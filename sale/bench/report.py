@@ -113,10 +113,11 @@ def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path)
                   + "the SALE rows above ran on the test split with that value.", ""]
     from sale.bench.calibrate import report_lines as knob_lines
     from sale.bench.check_signal import report_lines as check_lines
+    from sale.bench.jurors import report_lines as juror_lines
     from sale.bench.learned import report_lines as learned_lines
 
     lines += (knob_lines(results) + learned_lines(results) + _second_half(results) + _against_largest(results)
-              + _random_controls(results) + check_lines(results))
+              + _random_controls(results) + check_lines(results) + juror_lines(results))
     lines += ["## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
     (out / "report.md").write_text("\n".join(lines), encoding="utf-8")
 

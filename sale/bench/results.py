@@ -10,6 +10,7 @@ import numpy as np
 from sale.bench import routers as R
 from sale.bench.check_signal import cascade_bounds, check_signal
 from sale.bench.config import AUCTION_ROUTERS, BenchConfig
+from sale.bench.jurors import juror_summary
 from sale.bench.report_bins import auction_rows, execution_vs_bid
 from sale.bench.runs import Run
 from sale.bench.summary import diagnostics, second_half, win_stream, with_bins
@@ -95,6 +96,7 @@ def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask],
             figures["cost_vs_best_direct"] = figures["cost_usd"] / routers[best_direct]["cost_usd"]
         if strong and weak and strong["pass_at_1"] != weak["pass_at_1"]:
             figures["apgr"] = (figures["pass_at_1"] - weak["pass_at_1"]) / (strong["pass_at_1"] - weak["pass_at_1"])
+    rows = auction_rows(cfg.out)
     return {
         "simulated": pool.simulated,
         "label": "SIMULATED agents (sim:qwen3-ladder)" if pool.simulated else "real agents",
@@ -126,5 +128,6 @@ def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask],
         "best_direct": best_direct,
         "check_signal": check_signal(runs, agents),
         "cascade_bounds": cascade_bounds(runs, agents),
-        "execution_vs_bid": execution_vs_bid(auction_rows(cfg.out), singles, agents),
+        "execution_vs_bid": execution_vs_bid(rows, singles, agents),
+        "jurors": juror_summary(rows),
     }
