@@ -340,6 +340,56 @@ def test_reuse_pays_once_for_a_request_the_run_repeats(tmp_path):
     assert (reuser.reused, reuser.misses) == (1, 2)
 
 
+def test_a_call_that_failed_when_recorded_fails_the_same_way_in_the_replay(tmp_path):
+    """A call its deadline cancelled (or that raised) is recorded as such, so the replay takes the run's path (the
+    agent excluded, the same error) instead of diverging; ``--reuse`` asks the model again."""
+    import asyncio
+
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    from sale.bench.replay import Recorder, Replayer
+    from sale.core.calls import call_model
+    from sale.core.pool import AgentSpec
+
+    class Slow(GenericFakeChatModel):
+        async def _agenerate(self, *args, **kwargs):
+            await asyncio.sleep(5)
+            return await super()._agenerate(*args, **kwargs)
+
+    class Broken(GenericFakeChatModel):
+        async def _agenerate(self, *args, **kwargs):
+            raise ConnectionError("endpoint went away")
+
+    spec = AgentSpec(name="a", model="a", base_url="http://127.0.0.1:9/v1", price_per_mtok=1.0)
+    behaviours = iter([Slow, Broken, GenericFakeChatModel])
+
+    def endpoint(_spec):
+        return next(behaviours)(messages=iter([AIMessage("ok")]))
+
+    async def three_calls(factory):
+        out = [await call_model(spec, [HumanMessage(q)], purpose="bid", deadline_s=0.2, max_tokens=8,
+                                factory=factory) for q in ("slow", "broken", "fine")]
+        return [c["error"] for c in out], out[-1]["text"]
+
+    recorder = Recorder(endpoint, tmp_path / "calls.jsonl")
+    errors, text = asyncio.run(three_calls(recorder.factory))
+    assert errors == ["missed the 0.2s deadline", "cannot connect to the endpoint (ConnectionError)", None]
+    rows = [json.loads(line) for line in (tmp_path / "calls.jsonl").read_text().splitlines()]
+    assert [r.get("error", {}).get("kind") for r in rows] == ["deadline", "exception", None]
+    replayed, replayed_text = asyncio.run(three_calls(Replayer(tmp_path / "calls.jsonl").factory))
+    assert replayed == errors
+    assert replayed_text == text == "ok"
+    asked = []
+
+    def fallback(_spec):
+        asked.append(1)
+        return GenericFakeChatModel(messages=iter([AIMessage("fresh")]))
+
+    reused, _ = asyncio.run(three_calls(Replayer(tmp_path / "calls.jsonl", fallback=fallback).factory))
+    assert reused == [None, None, None] and len(asked) >= 2
+
+
 def test_cascade_router_checks_direct_answers_and_escalates_on_a_verified_failure(tmp_path):
     """`sale-cascade` through real HTTP: the small agent's answer fails the task's visible example, so every task
     escalates to the large one; the check juror's signal and the cascade bounds come from the direct answers."""

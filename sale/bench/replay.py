@@ -9,6 +9,7 @@ recording kept in the repository may be gzipped (``calls.jsonl.gz``); both read 
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import json
@@ -30,6 +31,10 @@ _REQUEST_KEYS = ("tools", "stop", "logprobs", "top_logprobs", "extra_body")
 
 class ReplayMiss(LookupError):
     """The replayed run asked for a call the recording does not have."""
+
+
+class RecordedCallError(RuntimeError):
+    """A call that failed when the run was recorded fails the same way in its replay."""
 
 
 def request_key(agent: str, messages: list[BaseMessage], kwargs: dict[str, Any]) -> str:
@@ -61,8 +66,12 @@ class Recorder:
     def factory(self, spec: AgentSpec) -> BaseChatModel:
         return RecordingChatModel(inner=self.inner(spec), agent=spec.name, recorder=self)
 
-    def write(self, key: str, agent: str, message: AIMessage) -> None:
-        line = json.dumps({"key": key, "agent": agent, "reply": _reply_dict(message)}, default=str) + "\n"
+    def write(self, key: str, agent: str, message: AIMessage | None = None, error: dict[str, str] | None = None
+              ) -> None:
+        """A reply, or a failure (``error``: ``{"kind": "deadline"}`` for a call its deadline cancelled, else the
+        exception's type and message), so a replay takes the path the run took."""
+        row = {"key": key, "agent": agent, **({"error": error} if error else {"reply": _reply_dict(message)})}
+        line = json.dumps(row, default=str) + "\n"
         with self.lock, self.path.open("a", encoding="utf-8") as fh:
             fh.write(line)
             self.count += 1
@@ -78,14 +87,46 @@ class RecordingChatModel(BaseChatModel):
         return "sale-recording"
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
-        message = self.inner.invoke(messages, stop=stop, **kwargs)
-        self.recorder.write(request_key(self.agent, messages, {**kwargs, "stop": stop}), self.agent, message)
+        key = request_key(self.agent, messages, {**kwargs, "stop": stop})
+        try:
+            message = self.inner.invoke(messages, stop=stop, **kwargs)
+        except Exception as exc:
+            self.recorder.write(key, self.agent, error=_error_of(exc))
+            raise
+        self.recorder.write(key, self.agent, message)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
-        message = await self.inner.ainvoke(messages, stop=stop, **kwargs)
-        self.recorder.write(request_key(self.agent, messages, {**kwargs, "stop": stop}), self.agent, message)
+        key = request_key(self.agent, messages, {**kwargs, "stop": stop})
+        try:
+            message = await self.inner.ainvoke(messages, stop=stop, **kwargs)
+        except asyncio.CancelledError:  # its deadline (call_model's wait_for), or the run stopped
+            self.recorder.write(key, self.agent, error={"kind": "deadline"})
+            raise
+        except Exception as exc:
+            self.recorder.write(key, self.agent, error=_error_of(exc))
+            raise
+        self.recorder.write(key, self.agent, message)
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def _error_of(exc: Exception) -> dict[str, Any]:
+    if isinstance(exc, TimeoutError):
+        return {"kind": "deadline"}
+    return {"kind": "exception", "type": type(exc).__name__, "message": str(exc)[:500],
+            "status_code": getattr(exc, "status_code", None)}
+
+
+def _replayed_error(error: dict[str, Any]) -> Exception:
+    """The recorded failure as an exception that ``call_model`` describes as it described the original (same type
+    name, message and HTTP status)."""
+    if error.get("kind") == "deadline":
+        return TimeoutError("the call missed its deadline when the run was recorded")
+    kind = type(str(error.get("type") or "RecordedCallError"), (RecordedCallError,), {})
+    exc = kind(str(error.get("message") or ""))
+    if error.get("status_code") is not None:
+        exc.status_code = error["status_code"]  # type: ignore[attr-defined]
+    return exc
 
 
 class Replayer:
@@ -105,7 +146,10 @@ class Replayer:
             if line.strip():
                 try:
                     row = json.loads(line)
-                    self.replies[row["key"]].append(row["reply"])
+                    if "error" not in row:
+                        self.replies[row["key"]].append(row["reply"])
+                    elif fallback is None:  # a replay fails where the run failed; --reuse asks the model again
+                        self.replies[row["key"]].append({"error": dict(row["error"])})
                 except (json.JSONDecodeError, KeyError, TypeError):
                     raise ValueError(f"recording {path}: line {n} is not a recorded call") from None
         self.fallback = fallback
@@ -137,6 +181,8 @@ class Replayer:
             self.served[key] += 1
             self.reused += 1
             data = options[min(i, len(options) - 1)]
+        if "error" in data:
+            raise _replayed_error(data["error"])
         return AIMessage(content=data["content"], tool_calls=data.get("tool_calls") or [],
                          response_metadata=data.get("response_metadata") or {})
 
