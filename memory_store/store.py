@@ -15,6 +15,7 @@ Every process needs the same signing key (``SALE_MEMORY_KEY_FILE``, or the direc
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import threading
 import warnings
@@ -23,7 +24,8 @@ from typing import Any
 
 from memory_store.embeddings import Embedder
 from memory_store.exemplars import Exemplar, Neighbour, nearest, nearest_records, pick_exemplars
-from memory_store.index import check_shared_urls
+from memory_store.index import TaskIndex, check_shared_urls
+from memory_store.index_batch import Flusher
 from memory_store.index_repair import open_repaired
 from memory_store.log import AuctionLog, PostgresAuctionLog
 from memory_store.policy import DECAY_POOL, RetentionPolicy, digest
@@ -44,6 +46,21 @@ def _serialised(method):
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+def _embeds_task_first(method):
+    """Like :func:`_serialised`, but the ``task`` argument is embedded before the lock is taken: a forward pass
+    takes milliseconds, and concurrent auctions' embeddings then run as one batch (``Embedder.embed``) instead of
+    one by one under the store's lock."""
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        self._embed(signature.bind(self, *args, **kwargs).arguments["task"])
         with self._lock:
             return method(self, *args, **kwargs)
 
@@ -75,8 +92,12 @@ class AuctionMemory:
             self._key = load_key(self.directory)
             self._embedder = embedder
             self._embedded: dict[str, list[float]] = {}
+            self._embed_lock = threading.Lock()
             self.index_stale = False
-            self.index, self.index_damage = open_repaired(self.directory / "chroma", self.index_url)
+            self._pending: dict[str, dict[str, Any]] = {}  # auction id -> logged record (with seq) to index
+            # a shared index is read by other processes too: there every entry is written at once
+            self._flusher = None if self.shared else Flusher(self._flush_in_background)
+            self._index, self.index_damage = open_repaired(self.directory / "chroma", self.index_url)
             self.sync_index()
             if self.policy.digest_after or self.policy.max_entries:
                 self._retain(self.log.max_seq(), full=True)
@@ -98,9 +119,18 @@ class AuctionMemory:
         self.close()
 
     @property
+    def index(self) -> TaskIndex:
+        """The similarity index, with every logged auction in it (entries still waiting are applied first)."""
+        with self._lock:
+            self._flush_pending()
+            return self._index
+
+    @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = Embedder()
+            with self._embed_lock:  # concurrent first retrievals load the model once
+                if self._embedder is None:
+                    self._embedder = Embedder()
         return self._embedder
 
     @_serialised
@@ -111,31 +141,63 @@ class AuctionMemory:
     def max_seq(self) -> int:
         return self.log.max_seq()
 
-    @_serialised
     def add(self, record: dict[str, Any]) -> int:
-        """Sign and log the auction (idempotent by ``auction_id``), then index it unless one of its strategies is
-        quarantined. Returns its sequence number."""
+        """Sign and log the auction (idempotent by ``auction_id``; durable when this returns), then index it unless
+        one of its strategies is quarantined. Returns its sequence number."""
         reason = screen(record)
         if reason:
             record = {**record, "quarantine": reason}
-        seq, inserted = self.log.add(sign(record, self._key))
-        stored = record if inserted else self.log.get(record["auction_id"])
-        if (inserted and not reason) or (not inserted and retrievable(stored, self._key)):
-            self._index_guarded(stored, seq)  # a repeat (a resumed node) re-indexes what the log holds
-        self._retain(seq)
-        return seq
+        if self._flusher is None and not reason:
+            self._embed(record["task"])  # before the lock (see _embeds_task_first)
+        with self._lock:
+            seq, inserted = self.log.add(sign(record, self._key))
+            stored = record if inserted else self.log.get(record["auction_id"])
+            if (inserted and not reason) or (not inserted and retrievable(stored, self._key)):
+                self._index_guarded(stored, seq)  # a repeat (a resumed node) re-indexes what the log holds
+            self._retain(seq)
+            return seq
 
     def _index_guarded(self, record: dict[str, Any], seq: int) -> None:
         """Index a logged record. The log is the truth: if the index cannot take it now (a Chroma server down),
         warn and catch up from the log at the next write or retrieval, instead of failing the auction."""
+        if self._flusher is not None:
+            self._pending[record["auction_id"]] = {**record, "seq": seq}
+            self._flusher.poke()
+            return
         try:
             self._catch_up()
             self._index_record(record, seq)
         except Exception as exc:  # chromadb raises many transport error types
             self.index_stale = True
             warnings.warn(f"auction {record['auction_id']} is logged but not indexed yet (index at "
-                          f"{self.index.where} unavailable: {_short(exc)}); it will be indexed from the log",
+                          f"{self._index.where} unavailable: {_short(exc)}); it will be indexed from the log",
                           RuntimeWarning, stacklevel=3)
+
+    def _flush_pending(self, upto: int | None = None) -> None:
+        """Apply the waiting index entries in one upsert (all of them, if any has ``seq <= upto``; ``upto`` None:
+        in any case). Called with the lock held. A failure leaves them to the next catch-up from the log."""
+        if not self._pending or (upto is not None and min(r["seq"] for r in self._pending.values()) > upto):
+            return
+        records = list(self._pending.values())
+        self._pending.clear()
+        try:
+            self._embed_many([r["task"] for r in records])
+            self._catch_up()
+            self._index.upsert_many([self._index_row(r, r["seq"]) for r in records])
+        except Exception as exc:  # chromadb raises many transport error types
+            self.index_stale = True
+            warnings.warn(f"{len(records)} auction(s) logged but not indexed yet (index at {self._index.where} "
+                          f"unavailable: {_short(exc)}); they will be indexed from the log", RuntimeWarning,
+                          stacklevel=2)
+
+    def _flush_in_background(self) -> None:
+        """Embed the waiting tasks first, outside the lock (one batch), then apply them under it."""
+        with self._lock:
+            tasks = [r["task"] for r in self._pending.values()]
+        self._embed_many(tasks)
+        with self._lock:
+            if not self._closed:
+                self._flush_pending()
 
     def _catch_up(self) -> None:
         """Re-sync an index that missed writes while it was unreachable."""
@@ -214,7 +276,7 @@ class AuctionMemory:
         self.index.reset()
         return self.sync_index()
 
-    @_serialised
+    @_embeds_task_first
     def similar(self, task: str, k: int, max_seq: int) -> list[tuple[str, float]]:
         found = self._retrieve(task, k * 2, max_seq)
         return [(a, s) for a, s in found if retrievable(self.log.get(a), self._key)][:k]
@@ -227,33 +289,34 @@ class AuctionMemory:
             self._catch_up()
             return self._query(embedding, k, max_seq, bidder)
         except Exception as exc:
-            raise MemoryUnavailableError(f"the auction index at {self.index.where} is unavailable: "
+            raise MemoryUnavailableError(f"the auction index at {self._index.where} is unavailable: "
                                          f"{_short(exc)}") from None
 
     def _query(self, embedding: list[float], k: int, max_seq: int, bidder: str | None) -> list[tuple[str, float]]:
         policy = self.policy
         min_seq = max_seq - policy.window + 1 if policy.window else 0
         fetch = k * DECAY_POOL if policy.half_life else k
-        found = self.index.query(embedding, fetch, max_seq, bidder=bidder, min_seq=min_seq)
+        self._flush_pending(upto=max_seq)  # entries newer than max_seq are filtered out anyway
+        found = self._index.query(embedding, fetch, max_seq, bidder=bidder, min_seq=min_seq)
         if not policy.half_life:
             return found
-        seqs = self.index.seqs([a for a, _ in found])
+        seqs = self._index.seqs([a for a, _ in found])
         rescored = [(a, s * policy.decay(max_seq - seqs.get(a, max_seq))) for a, s in found]
         return sorted(rescored, key=lambda x: -x[1])[:k]
 
-    @_serialised
+    @_embeds_task_first
     def exemplars(self, agent: str, task: str, k: int, max_seq: int) -> list[Exemplar]:
         """Up to k (losing, winning) strategy pairs for ``agent``'s rebid from the earlier auctions most similar to
         ``task`` in which it bid (how they are chosen: exemplars.py)."""
         hits = self._retrieve(task, k * 3, max_seq, bidder=agent)
         return pick_exemplars(agent, k, hits, self._trusted)
 
-    @_serialised
+    @_embeds_task_first
     def neighbours(self, task: str, k: int, max_seq: int) -> list[Neighbour]:
         """The k earlier auctions (seq <= max_seq) most similar to ``task``: winner, similarity, verified verdict."""
         return nearest(k, self._retrieve(task, k * 2, max_seq), self._trusted)
 
-    @_serialised
+    @_embeds_task_first
     def near_records(self, task: str, k: int, max_seq: int) -> list[tuple[dict[str, Any], float]]:
         """The k earlier trusted auctions most similar to ``task``, whole, with their similarity."""
         return nearest_records(k, self._retrieve(task, k * 2, max_seq), self._trusted)
@@ -300,9 +363,14 @@ class AuctionMemory:
         self.sync_index()
         return count
 
-    @_serialised
     def close(self) -> None:
-        if not self._closed:
+        """Apply the waiting index entries, then release the log and the lock."""
+        if self._flusher is not None:
+            self._flusher.close()  # outside the lock: a flush under way takes it
+        with self._lock:
+            if self._closed:
+                return
+            self._flush_pending()
             self._closed = True
             self.log.close()
             if self._lock_fd >= 0:
@@ -311,18 +379,38 @@ class AuctionMemory:
 
     def _embed(self, task: str) -> list[float]:
         """One embedding per task text: an auction embeds its task for every refining agent and for the record,
-        so the last few are kept (calls hold the store's lock)."""
+        so the last few are kept. Safe from any thread, with or without the store's lock."""
         key = task[:EMBED_CHARS]
-        if key not in self._embedded:
-            if len(self._embedded) >= EMBED_CACHE:
-                self._embedded.pop(next(iter(self._embedded)))
-            self._embedded[key] = self.embedder.embed([key])[0]
-        return self._embedded[key]
+        with self._embed_lock:
+            known = self._embedded.get(key)
+        if known is not None:
+            return known
+        vector = self.embedder.embed([key])[0]
+        self._remember([key], [vector])
+        return vector
+
+    def _embed_many(self, tasks: list[str]) -> None:
+        """Put the tasks' embeddings in the cache, the missing ones in one forward pass."""
+        keys = list(dict.fromkeys(t[:EMBED_CHARS] for t in tasks))
+        with self._embed_lock:
+            missing = [k for k in keys if k not in self._embedded]
+        if missing:
+            self._remember(missing, self.embedder.embed(missing))
+
+    def _remember(self, keys: list[str], vectors: list[list[float]]) -> None:
+        with self._embed_lock:
+            for key, vector in zip(keys, vectors, strict=True):
+                if len(self._embedded) >= EMBED_CACHE:
+                    self._embedded.pop(next(iter(self._embedded)))
+                self._embedded[key] = vector
+
+    def _index_row(self, record: dict[str, Any], seq: int) -> tuple[str, str, list[float], int, list[str], str]:
+        bidders = sorted({b["agent"] for b in record["bids"] if b.get("label") in ("win", "loss")})
+        return (record["auction_id"], record["task"], self._embed(record["task"]), seq, bidders,
+                record["winner_agent"])
 
     def _index_record(self, record: dict[str, Any], seq: int) -> None:
-        bidders = sorted({b["agent"] for b in record["bids"] if b.get("label") in ("win", "loss")})
-        self.index.upsert(record["auction_id"], record["task"], self._embed(record["task"]), seq, bidders,
-                          record["winner_agent"])
+        self._index.upsert(*self._index_row(record, seq))
 
 
 def _short(exc: BaseException) -> str:
