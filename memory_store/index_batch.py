@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 FLUSH_DELAY_S = 0.02
+
+Record = dict[str, Any]
 
 
 class Flusher:
     """Calls ``flush`` on a background thread ``delay_s`` after :meth:`poke`, once per burst of pokes."""
 
-    def __init__(self, flush: Callable[[], None], delay_s: float = FLUSH_DELAY_S) -> None:
-        self._flush, self._delay = flush, delay_s
+    def __init__(self, flush: Callable[[], None], delay_s: float | None = None) -> None:
+        self._flush = flush
+        self._delay = FLUSH_DELAY_S if delay_s is None else delay_s
         self._wake = threading.Condition()
         self._poked = self._stopped = False
         self._thread: threading.Thread | None = None
@@ -55,3 +59,53 @@ class Flusher:
                 if self._stopped:
                     return
             self._flush()
+
+
+class WaitingEntries:
+    """Logged records (with their ``seq``) whose index entries wait to be written together.
+
+    ``apply`` writes a group to the index; ``prepare`` does its slow part (embedding the tasks) on the background
+    thread before the lock is taken. Everything but :meth:`stop` runs with ``lock`` (the store's) held. Not
+    ``grouped`` (a shared index, which other processes read at once), every entry is written when it is put.
+    """
+
+    def __init__(self, lock: Any, prepare: Callable[[list[str]], object], apply: Callable[[list[Record]], None],
+                 grouped: bool = True) -> None:
+        self._lock = lock
+        self._prepare, self._apply = prepare, apply
+        self._records: dict[str, Record] = {}
+        self._flusher = Flusher(self._in_background) if grouped else None
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __contains__(self, auction_id: object) -> bool:
+        return auction_id in self._records
+
+    def put(self, record: Record, seq: int) -> None:
+        self._records[record["auction_id"]] = {**record, "seq": seq}
+        if self._flusher is None:
+            self.flush()
+        else:
+            self._flusher.poke()
+
+    def flush(self, upto: int | None = None) -> None:
+        """Write every waiting entry in one group, if any has ``seq <= upto`` (``upto`` None: in any case)."""
+        if not self._records or (upto is not None and min(r["seq"] for r in self._records.values()) > upto):
+            return
+        records = list(self._records.values())
+        self._records.clear()
+        self._apply(records)
+
+    def stop(self) -> None:
+        """Stop the background thread, waiting for a flush under way (call it without the lock: that flush takes
+        it); what still waits is written by the next :meth:`flush`."""
+        if self._flusher is not None:
+            self._flusher.close()
+
+    def _in_background(self) -> None:
+        with self._lock:
+            tasks = [r["task"] for r in self._records.values()]
+        self._prepare(tasks)
+        with self._lock:
+            self.flush()

@@ -21,7 +21,7 @@ import httpx
 import numpy as np
 import pytest
 
-from memory_store import AuctionMemory
+from memory_store import AuctionMemory, index_batch
 from memory_store.provenance import retrievable
 from sale.local import free_port
 from tests.openai_stub import Behaviour, StubServer, pool_toml
@@ -36,19 +36,20 @@ def prefer_big(body):
 
 
 @pytest.fixture
-def held(memory):
-    """The memory with its background flush held back, so what waits stays waiting until a read applies it."""
-    memory._flusher._delay = 3600
-    return memory
+def held(tmp_path, embedder, monkeypatch):
+    """A memory whose background flush is held back, so what waits stays waiting until a read applies it."""
+    monkeypatch.setattr(index_batch, "FLUSH_DELAY_S", 3600)
+    with AuctionMemory(tmp_path / "held", embedder=embedder) as memory:
+        yield memory
 
 
 def test_an_auction_logged_a_moment_ago_is_retrieved_before_its_index_entry_is_flushed(held):
     """The index entry of a fresh record waits to be grouped; a retrieval that may see it applies it first."""
     memory = held
     memory.add(rec("a", TASKS[0]))
-    assert memory._pending, "the index write was expected to wait for its group"
+    assert memory._waiting, "the index write was expected to wait for its group"
     assert [a for a, _ in memory.similar(TASKS[0], 1, memory.max_seq())] == ["a"]
-    assert not memory._pending
+    assert not memory._waiting
 
 
 def test_a_retrieval_that_cannot_see_the_new_record_does_not_wait_for_it(held):
@@ -58,7 +59,7 @@ def test_a_retrieval_that_cannot_see_the_new_record_does_not_wait_for_it(held):
     memory.index  # noqa: B018 (applies what waits)
     memory.add(rec("c", TASKS[0]))
     assert [a for a, _ in memory.similar(TASKS[0], 3, seq)] == ["a", "b"]  # c is newer than the auction's start
-    assert "c" in memory._pending
+    assert "c" in memory._waiting
     assert memory.index.count() == 3
 
 
@@ -66,10 +67,10 @@ def test_waiting_index_writes_reach_the_index_in_the_background(memory):
     for i, task in enumerate(TASKS):
         memory.add(rec(f"id{i}", task))
     deadline = time.monotonic() + 30
-    while memory._pending and time.monotonic() < deadline:
+    while memory._waiting and time.monotonic() < deadline:
         time.sleep(0.01)
     with memory._lock:  # a flush under way holds it
-        assert not memory._pending and memory._index.count() == len(TASKS)
+        assert not memory._waiting and memory._index.count() == len(TASKS)
 
 
 def test_concurrent_embeddings_are_the_vectors_each_text_gets_alone(embedder):
@@ -113,13 +114,13 @@ def test_a_failed_batch_fails_every_caller_in_it(embedder, monkeypatch):
 
 KILLED_WRITER = """
 import os, signal, sys
-from memory_store import AuctionMemory
+from memory_store import AuctionMemory, index_batch
 from tests.test_memory import TASKS, rec
+index_batch.FLUSH_DELAY_S = 3600
 memory = AuctionMemory(sys.argv[1])
-memory._flusher._delay = 3600
 for i, task in enumerate(TASKS):
     memory.add(rec(f"id{i}", task))
-assert memory._pending, "nothing was waiting: the kill would prove nothing"
+assert memory._waiting, "nothing was waiting: the kill would prove nothing"
 print("logged", flush=True)
 os.kill(os.getpid(), signal.SIGKILL)
 """
