@@ -10,6 +10,7 @@ loses only waiting entries, which the log still holds: opening the memory indexe
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -52,9 +53,9 @@ class Flusher:
             with self._wake:
                 while not (self._poked or self._stopped):
                     self._wake.wait()
-                if self._stopped:
-                    return
-                self._wake.wait(self._delay)  # let the rest of the burst arrive
+                deadline = time.monotonic() + self._delay  # let the rest of the burst arrive: its pokes wait too
+                while not self._stopped and (left := deadline - time.monotonic()) > 0:
+                    self._wake.wait(left)
                 self._poked = False
                 if self._stopped:
                     return
