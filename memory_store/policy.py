@@ -14,7 +14,13 @@ Four knobs, combinable, all off by default (the paper's unbounded memory):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from memory_store.provenance import retrievable, sign
+
+if TYPE_CHECKING:
+    from memory_store.index import TaskIndex
+    from memory_store.log import AuctionLog
 
 DECAY_POOL = 4
 DIGEST_WORDS = 40
@@ -62,6 +68,30 @@ class RetentionPolicy:
 
     def decay(self, age: int) -> float:
         return 0.5 ** (age / self.half_life) if self.half_life else 1.0
+
+    def retain(self, log: AuctionLog, key: bytes, newest: int, full: bool = False) -> list[str]:
+        """Apply ``max_entries`` and ``digest_after`` to the log after a write (``full``: on open, over the whole
+        log). Returns the dropped auction ids, for the index to forget."""
+        dropped = log.drop_beyond(self.max_entries) if self.max_entries and log.count() > self.max_entries else []
+        if self.digest_after:
+            cutoff = newest - self.digest_after
+            for record in log.undigested_before(cutoff, since=0 if full else cutoff - 8):
+                if retrievable(record, key):
+                    log.replace_record(record["auction_id"], sign(digest(record), key))
+        return dropped
+
+    def query(self, index: TaskIndex, embedding: list[float], k: int, max_seq: int, bidder: str | None = None
+              ) -> list[tuple[str, float]]:
+        """Top-k (auction id, similarity) among auctions <= ``max_seq`` within the ``window``, age-decayed by
+        ``half_life``."""
+        min_seq = max_seq - self.window + 1 if self.window else 0
+        found = index.query(embedding, k * DECAY_POOL if self.half_life else k, max_seq, bidder=bidder,
+                            min_seq=min_seq)
+        if not self.half_life:
+            return found
+        seqs = index.seqs([a for a, _ in found])
+        rescored = [(a, s * self.decay(max_seq - seqs.get(a, max_seq))) for a, s in found]
+        return sorted(rescored, key=lambda x: -x[1])[:k]
 
 
 def digest(record: dict[str, Any]) -> dict[str, Any]:

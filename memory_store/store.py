@@ -14,40 +14,27 @@ Every process needs the same signing key (``SALE_MEMORY_KEY_FILE``, or the direc
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 import warnings
 from pathlib import Path
 from typing import Any
 
+from memory_store.embedding_cache import EmbeddingCache
 from memory_store.embeddings import Embedder
 from memory_store.exemplars import Exemplar, Neighbour, nearest, nearest_records, pick_exemplars
-from memory_store.index import check_shared_urls
+from memory_store.index import TaskIndex, check_shared_urls
+from memory_store.index_batch import WaitingEntries
 from memory_store.index_repair import open_repaired
 from memory_store.log import AuctionLog, PostgresAuctionLog
-from memory_store.policy import DECAY_POOL, RetentionPolicy, digest
+from memory_store.policy import RetentionPolicy
 from memory_store.provenance import load_key, outcome_passed, retrievable, screen, sign, sign_outcome
+from memory_store.serialised import embeds_task_first, serialised
 from memory_store.writer_lock import acquire_writer_lock
-
-EMBED_CHARS = 2000
-EMBED_CACHE = 64
 
 
 class MemoryUnavailableError(RuntimeError):
     """The similarity index cannot be queried right now (e.g. the Chroma server is down); the log still is."""
-
-
-def _serialised(method):
-    """One thread at a time inside the store: SQLite connections and Chroma clients are shared by threads
-    (concurrent auctions in one process, e.g. ``sale serve``), and the process is the directory's one writer."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        with self._lock:
-            return method(self, *args, **kwargs)
-
-    return wrapper
 
 
 class AuctionMemory:
@@ -73,10 +60,10 @@ class AuctionMemory:
                 log = AuctionLog(self.directory / "auctions.sqlite")
             self.log: AuctionLog = log
             self._key = load_key(self.directory)
-            self._embedder = embedder
-            self._embedded: dict[str, list[float]] = {}
+            self._vectors = EmbeddingCache(embedder)
             self.index_stale = False
-            self.index, self.index_damage = open_repaired(self.directory / "chroma", self.index_url)
+            self._waiting = WaitingEntries(self._lock, self._vectors.vectors, self._index_now, grouped=not self.shared)
+            self._index, self.index_damage = open_repaired(self.directory / "chroma", self.index_url)
             self.sync_index()
             if self.policy.digest_after or self.policy.max_entries:
                 self._retain(self.log.max_seq(), full=True)
@@ -98,44 +85,54 @@ class AuctionMemory:
         self.close()
 
     @property
-    def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = Embedder()
-        return self._embedder
+    def index(self) -> TaskIndex:
+        """The similarity index, with every logged auction in it (entries still waiting are applied first)."""
+        with self._lock:
+            self._waiting.flush()
+            return self._index
 
-    @_serialised
+    @property
+    def embedder(self) -> Embedder:
+        return self._vectors.embedder
+
+    @serialised
     def size(self) -> int:
         return self.log.count()
 
-    @_serialised
+    @serialised
     def max_seq(self) -> int:
         return self.log.max_seq()
 
-    @_serialised
     def add(self, record: dict[str, Any]) -> int:
-        """Sign and log the auction (idempotent by ``auction_id``), then index it unless one of its strategies is
-        quarantined. Returns its sequence number."""
+        """Sign and log the auction (idempotent by ``auction_id``; durable when this returns), then index it unless
+        one of its strategies is quarantined. Returns its sequence number."""
         reason = screen(record)
         if reason:
             record = {**record, "quarantine": reason}
-        seq, inserted = self.log.add(sign(record, self._key))
-        stored = record if inserted else self.log.get(record["auction_id"])
-        if (inserted and not reason) or (not inserted and retrievable(stored, self._key)):
-            self._index_guarded(stored, seq)  # a repeat (a resumed node) re-indexes what the log holds
-        self._retain(seq)
-        return seq
+        if self.shared and not reason:
+            self._embed(record["task"])  # before the lock (see embeds_task_first); written at once below
+        with self._lock:
+            seq, inserted = self.log.add(sign(record, self._key))
+            stored = record if inserted else self.log.get(record["auction_id"])
+            if (inserted and not reason) or (not inserted and retrievable(stored, self._key)):
+                self._waiting.put(stored, seq)  # a repeat (a resumed node) re-indexes what the log holds
+            self._retain(seq)
+            return seq
 
-    def _index_guarded(self, record: dict[str, Any], seq: int) -> None:
-        """Index a logged record. The log is the truth: if the index cannot take it now (a Chroma server down),
-        warn and catch up from the log at the next write or retrieval, instead of failing the auction."""
+    def _index_now(self, records: list[dict[str, Any]]) -> None:
+        """Index logged records (with their seq) in one upsert. The log is the truth: if the index cannot take them
+        now (a Chroma server down), warn and catch up from the log at the next write or retrieval, instead of
+        failing the auction."""
         try:
+            vectors = self._vectors.vectors(r["task"] for r in records)
             self._catch_up()
-            self._index_record(record, seq)
+            self._index.upsert_many([self._index_row(r, r["seq"], v) for r, v in zip(records, vectors, strict=True)])
         except Exception as exc:  # chromadb raises many transport error types
             self.index_stale = True
-            warnings.warn(f"auction {record['auction_id']} is logged but not indexed yet (index at "
-                          f"{self.index.where} unavailable: {_short(exc)}); it will be indexed from the log",
-                          RuntimeWarning, stacklevel=3)
+            which = f"auction {records[0]['auction_id']} is" if len(records) == 1 else f"{len(records)} auctions are"
+            warnings.warn(f"{which} logged but not indexed yet (index at {self._index.where} unavailable: "
+                          f"{_short(exc)}); the log holds them and the index catches up from it", RuntimeWarning,
+                          stacklevel=2)
 
     def _catch_up(self) -> None:
         """Re-sync an index that missed writes while it was unreachable."""
@@ -144,36 +141,29 @@ class AuctionMemory:
             self.index_stale = False
 
     def _retain(self, newest: int, full: bool = False) -> None:
-        """Apply the retention policy after a write (``full``: on open, over the whole log): drop beyond
-        ``max_entries``, digest beyond ``digest_after``."""
-        policy = self.policy
-        if policy.max_entries and self.log.count() > policy.max_entries:
-            dropped = self.log.drop_beyond(policy.max_entries)
+        """Apply the retention policy after a write (``full``: on open, over the whole log)."""
+        dropped = self.policy.retain(self.log, self._key, newest, full)
+        if dropped:
             try:
                 self.index.delete(dropped)
             except Exception:  # the next sync removes them (strays); retrieval re-checks the log meanwhile
                 self.index_stale = True
-        if policy.digest_after:
-            cutoff = newest - policy.digest_after
-            for record in self.log.undigested_before(cutoff, since=0 if full else cutoff - 8):
-                if retrievable(record, self._key):
-                    self.log.replace_record(record["auction_id"], sign(digest(record), self._key))
 
-    @_serialised
+    @serialised
     def add_failure(self, auction_id: str, record: dict[str, Any]) -> None:
         from datetime import UTC, datetime
 
         self.log.add_failure(auction_id, datetime.now(UTC).isoformat(timespec="seconds"), record)
 
-    @_serialised
+    @serialised
     def failures(self) -> list[dict[str, Any]]:
         return self.log.failures()
 
-    @_serialised
+    @serialised
     def set_outcome(self, auction_id: str, outcome: dict[str, Any]) -> None:
         self.log.set_outcome(auction_id, outcome)
 
-    @_serialised
+    @serialised
     def record_outcome(self, auction_id: str, passed: bool) -> None:
         """Store whether the auction's answer passed (a bench's verifier, an application's feedback), signed,
         with the auction: retrieval shows it, and the adaptive policy never skips towards a failure."""
@@ -183,18 +173,18 @@ class AuctionMemory:
         if not self.log.set_outcome(auction_id, verdict):
             raise KeyError(f"no auction {auction_id!r} in this memory (failed and skipped auctions have no record)")
 
-    @_serialised
+    @serialised
     def verdicts(self) -> list[dict[str, Any]]:
         """Every signed auction whose verified verdict is known, oldest first, the verdict as ``passed``: what
         online weight fitting (``sale.analysis.online``) learns from. A forged or unsigned verdict is left out."""
         trusted = (self._trust(record) for record in self.log.all())
         return [record for record in trusted if record is not None and record["passed"] is not None]
 
-    @_serialised
+    @serialised
     def get(self, auction_id: str) -> dict[str, Any] | None:
         return self.log.get(auction_id)
 
-    @_serialised
+    @serialised
     def sync_index(self) -> int:
         """Bring the index in line with the log; returns how many entries were (re)indexed. The index is read
         before the log: writers log before they index, so an entry another process is adding is never taken for
@@ -209,12 +199,12 @@ class AuctionMemory:
             self._index_record(record, record["seq"])
         return len(missing)
 
-    @_serialised
+    @serialised
     def rebuild_index(self) -> int:
         self.index.reset()
         return self.sync_index()
 
-    @_serialised
+    @embeds_task_first
     def similar(self, task: str, k: int, max_seq: int) -> list[tuple[str, float]]:
         found = self._retrieve(task, k * 2, max_seq)
         return [(a, s) for a, s in found if retrievable(self.log.get(a), self._key)][:k]
@@ -225,35 +215,25 @@ class AuctionMemory:
         embedding = self._embed(task)
         try:
             self._catch_up()
-            return self._query(embedding, k, max_seq, bidder)
+            self._waiting.flush(upto=max_seq)  # entries newer than max_seq are filtered out anyway
+            return self.policy.query(self._index, embedding, k, max_seq, bidder)
         except Exception as exc:
-            raise MemoryUnavailableError(f"the auction index at {self.index.where} is unavailable: "
+            raise MemoryUnavailableError(f"the auction index at {self._index.where} is unavailable: "
                                          f"{_short(exc)}") from None
 
-    def _query(self, embedding: list[float], k: int, max_seq: int, bidder: str | None) -> list[tuple[str, float]]:
-        policy = self.policy
-        min_seq = max_seq - policy.window + 1 if policy.window else 0
-        fetch = k * DECAY_POOL if policy.half_life else k
-        found = self.index.query(embedding, fetch, max_seq, bidder=bidder, min_seq=min_seq)
-        if not policy.half_life:
-            return found
-        seqs = self.index.seqs([a for a, _ in found])
-        rescored = [(a, s * policy.decay(max_seq - seqs.get(a, max_seq))) for a, s in found]
-        return sorted(rescored, key=lambda x: -x[1])[:k]
-
-    @_serialised
+    @embeds_task_first
     def exemplars(self, agent: str, task: str, k: int, max_seq: int) -> list[Exemplar]:
         """Up to k (losing, winning) strategy pairs for ``agent``'s rebid from the earlier auctions most similar to
         ``task`` in which it bid (how they are chosen: exemplars.py)."""
         hits = self._retrieve(task, k * 3, max_seq, bidder=agent)
         return pick_exemplars(agent, k, hits, self._trusted)
 
-    @_serialised
+    @embeds_task_first
     def neighbours(self, task: str, k: int, max_seq: int) -> list[Neighbour]:
         """The k earlier auctions (seq <= max_seq) most similar to ``task``: winner, similarity, verified verdict."""
         return nearest(k, self._retrieve(task, k * 2, max_seq), self._trusted)
 
-    @_serialised
+    @embeds_task_first
     def near_records(self, task: str, k: int, max_seq: int) -> list[tuple[dict[str, Any], float]]:
         """The k earlier trusted auctions most similar to ``task``, whole, with their similarity."""
         return nearest_records(k, self._retrieve(task, k * 2, max_seq), self._trusted)
@@ -265,7 +245,7 @@ class AuctionMemory:
         """The record with its verified verdict as ``passed``, or None if it must never be retrieved."""
         return {**record, "passed": outcome_passed(record, self._key)} if retrievable(record, self._key) else None
 
-    @_serialised
+    @serialised
     def recent_jury(self, auctions: int) -> list[dict[str, int]]:
         """Jury scores ({juror: score}) of every ranked bid in the newest ``auctions`` signed records: the history
         that juror reliability is judged on (an unsigned or tampered row cannot frame an honest juror)."""
@@ -276,7 +256,7 @@ class AuctionMemory:
                            if b.get("label") in ("win", "loss") and b.get("jury"))
         return out
 
-    @_serialised
+    @serialised
     def quarantine(self, auction_id: str, reason: str) -> bool:
         """Keep a record out of retrieval from now on (it stays in the log, marked and re-signed)."""
         record = self.log.get(auction_id)
@@ -286,7 +266,7 @@ class AuctionMemory:
         self.index.delete([auction_id])
         return True
 
-    @_serialised
+    @serialised
     def resign(self) -> int:
         """Sign every unsigned record with this memory's key: the operator vouches for rows written before
         signing existed. Tampered (wrongly signed) and quarantined rows stay out."""
@@ -300,9 +280,13 @@ class AuctionMemory:
         self.sync_index()
         return count
 
-    @_serialised
     def close(self) -> None:
-        if not self._closed:
+        """Apply the waiting index entries, then release the log and the lock."""
+        self._waiting.stop()  # outside the lock: a flush under way takes it
+        with self._lock:
+            if self._closed:
+                return
+            self._waiting.flush()
             self._closed = True
             self.log.close()
             if self._lock_fd >= 0:
@@ -310,19 +294,16 @@ class AuctionMemory:
                 self._lock_fd = -1
 
     def _embed(self, task: str) -> list[float]:
-        """One embedding per task text: an auction embeds its task for every refining agent and for the record,
-        so the last few are kept (calls hold the store's lock)."""
-        key = task[:EMBED_CHARS]
-        if key not in self._embedded:
-            if len(self._embedded) >= EMBED_CACHE:
-                self._embedded.pop(next(iter(self._embedded)))
-            self._embedded[key] = self.embedder.embed([key])[0]
-        return self._embedded[key]
+        return self._vectors.vector(task)
+
+    def _index_row(self, record: dict[str, Any], seq: int, vector: list[float] | None = None
+                   ) -> tuple[str, str, list[float], int, list[str], str]:
+        bidders = sorted({b["agent"] for b in record["bids"] if b.get("label") in ("win", "loss")})
+        vector = self._embed(record["task"]) if vector is None else vector
+        return record["auction_id"], record["task"], vector, seq, bidders, record["winner_agent"]
 
     def _index_record(self, record: dict[str, Any], seq: int) -> None:
-        bidders = sorted({b["agent"] for b in record["bids"] if b.get("label") in ("win", "loss")})
-        self.index.upsert(record["auction_id"], record["task"], self._embed(record["task"]), seq, bidders,
-                          record["winner_agent"])
+        self._index.upsert(*self._index_row(record, seq))
 
 
 def _short(exc: BaseException) -> str:

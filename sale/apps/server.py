@@ -46,6 +46,7 @@ from starlette.routing import Route
 from graphs.context import AuctionContext
 from graphs.live import domains_of
 from sale.apps.responses import auction_record, record_headers, stream_auction, usage_of
+from sale.core.calls import pooled_models
 from sale.core.preflight import check_context
 from sale.core.tasks import TaskError, validate_task
 
@@ -81,11 +82,13 @@ def create_app(context: AuctionContext, api_keys: frozenset[str] | None = None) 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        """One keep-alive HTTP client per pass-through agent for the server's lifetime."""
+        """One keep-alive HTTP client per pass-through agent, and one model client per agent for the auctions'
+        calls, for the server's lifetime."""
         for spec in pool.agents:
             upstream_clients[spec.name] = httpx.AsyncClient(timeout=httpx.Timeout(spec.timeout_s))
         try:
-            yield
+            async with pooled_models():
+                yield
         finally:
             for c in upstream_clients.values():
                 await c.aclose()

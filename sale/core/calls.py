@@ -8,10 +8,11 @@ deadline wraps all attempts, so a slow or silent endpoint costs at most ``deadli
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import ssl
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, TypedDict
 
 import httpx
@@ -21,6 +22,7 @@ from langchain_openai import ChatOpenAI
 
 from sale.core.breaker import Breaker
 from sale.core.cost import provider_usd, usd
+from sale.core.http_pool import ShardedTransport
 from sale.core.pool import AgentSpec
 from sale.core.tokens import completion_tokens, estimate_message_tokens
 
@@ -91,8 +93,20 @@ def openai_chat_model(spec: AgentSpec) -> BaseChatModel:
 
     Each call gets its own HTTP clients (sharing one TLS context), not langchain-openai's process-wide cached
     ones: a cached async client stays bound to the event loop that first used it, and nodes run on more than
-    one loop (``invoke`` runs each async node in its own). :func:`call_model` closes them after the call.
+    one loop (``invoke`` runs each async node in its own). :func:`call_model` closes them after the call. Inside
+    :func:`pooled_models` (a long-lived server's one loop) one model per agent is kept and reused instead.
     """
+    with contextlib.suppress(RuntimeError):
+        kept = _POOLED.get(asyncio.get_running_loop())
+        if kept is not None:
+            key = (spec, spec.api_key())
+            if key not in kept:
+                kept[key] = _new_chat_model(spec, ShardedTransport(_tls_context()))
+            return kept[key]
+    return _new_chat_model(spec)
+
+
+def _new_chat_model(spec: AgentSpec, transport: httpx.AsyncBaseTransport | None = None) -> ChatOpenAI:
     timeout = httpx.Timeout(spec.timeout_s)
     return ChatOpenAI(
         model=spec.model,
@@ -102,8 +116,33 @@ def openai_chat_model(spec: AgentSpec) -> BaseChatModel:
         max_retries=spec.max_retries,
         temperature=0.0,
         http_client=httpx.Client(timeout=timeout, verify=_tls_context()),
-        http_async_client=httpx.AsyncClient(timeout=timeout, verify=_tls_context()),
+        http_async_client=httpx.AsyncClient(timeout=timeout, verify=_tls_context(), transport=transport),
     )
+
+
+_POOLED: dict[asyncio.AbstractEventLoop, dict[tuple[AgentSpec, str], BaseChatModel]] = {}
+
+
+@contextlib.asynccontextmanager
+async def pooled_models() -> AsyncIterator[None]:
+    """Until exit, calls on the running event loop reuse one model client per agent and its keep-alive
+    connections. Building a client and opening a connection for every call was the largest CPU cost of an
+    auction under load (docs/figures/serve-profile); a per-call client is still what short-lived loops get."""
+    loop = asyncio.get_running_loop()
+    if loop in _POOLED:  # an outer block owns them
+        yield
+        return
+    kept = _POOLED[loop] = {}
+    try:
+        yield
+    finally:
+        del _POOLED[loop]
+        for model in kept.values():
+            await close_clients(model)
+
+
+def _is_pooled(model: BaseChatModel) -> bool:
+    return any(model is m for kept in _POOLED.values() for m in kept.values())
 
 
 
@@ -171,7 +210,8 @@ async def call_model(
     except Exception as exc:  # every endpoint failure excludes the agent; none may stop the auction
         error = describe_error(exc)
     finally:
-        await close_clients(model)
+        if not _is_pooled(model):
+            await close_clients(model)
     if breaker is not None:
         breaker.record(ok=error is None)
     n_completion, source = completion_tokens(text, content_logprobs)
