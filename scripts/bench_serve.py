@@ -1,7 +1,8 @@
 """Load benchmark of `sale serve`: N concurrent clients, a fixed count of requests, then the memory check.
 
     .venv/bin/python scripts/bench_serve.py [--clients 16] [--requests 160] [--model sale] [--kill-at K]
-                                           [--profile DIR] [--server-arg=--no-refine ...]
+                                           [--workers N] [--shared-memory] [--profile DIR]
+                                           [--server-arg=--no-refine ...]
 
 Starts a scripted two-agent pool whose endpoints answer at once (tests/openai_stub.py in a process of its own,
 loopback, with HTTP keep-alive as real endpoints have it; the small agent's bid loses to the big one's, so every
@@ -15,12 +16,18 @@ and the index holds exactly the log's retrievable auctions. The machine's load a
 and port, and carries on; requests in flight at the kill fail and are sent again as new requests (the memory
 check then also shows how many unacknowledged auctions the log kept). ``--profile DIR`` runs the server under
 scripts/stack_sampler.py and leaves its CPU flame graph (collapsed stacks) and top-frames table in DIR.
+
+``--workers N`` serves with N worker processes (``sale serve --workers``), which needs the shared memory:
+``--shared-memory`` (implied by N > 1) puts it on a throwaway PostgreSQL and Chroma server on loopback
+(tests/servers.py), so one worker on the same stores is the baseline. The server's CPU then counts the supervisor
+and every worker, and ``--kill-at`` kills them all at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import statistics
@@ -74,9 +81,21 @@ def load() -> str:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its waited-for children, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU of a process, its live descendants and their waited-for children, from /proc (Linux)."""
+    stats = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(stat.parent.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]))
+    tree, total = {pid}, 0
+    for child, (parent, _) in sorted(stats.items()):
+        if parent in tree:
+            tree.add(child)
+    for member in tree:
+        total += stats.get(member, (0, 0))[1]
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -89,7 +108,8 @@ class Server:
 
     def start(self) -> None:
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(self.argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+            self.proc = subprocess.Popen(self.argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
+                                         start_new_session=True)
         deadline = time.monotonic() + 300
         while True:
             if self.proc.poll() is not None:
@@ -108,7 +128,7 @@ class Server:
 
     def kill(self) -> None:
         self.cpu += self.sample_cpu()
-        os.kill(self.proc.pid, signal.SIGKILL)
+        os.killpg(self.proc.pid, signal.SIGKILL)  # the server, and its workers if it has any
         self.proc.wait()
 
     def stop(self) -> None:
@@ -174,14 +194,14 @@ async def drive(server: Server, clients: int, count: int, model: str, kill_at: i
     return run
 
 
-def memory_check(directory: Path, run: Run, model: str) -> list[str]:
+def memory_check(directory: Path, run: Run, model: str, shared: tuple[str, str]) -> list[str]:
     """What the memory got wrong; empty when every acknowledged auction is logged once, with the answer the
     client got, and the index holds exactly the log's retrievable auctions."""
     from memory_store import AuctionMemory
     from memory_store.provenance import retrievable
 
     problems = []
-    with AuctionMemory(directory) as memory:
+    with AuctionMemory(directory, log_url=shared[0], index_url=shared[1]) as memory:
         rows = memory.log.all()
         ids = [r["auction_id"] for r in rows]
         if len(ids) != len(set(ids)):
@@ -203,40 +223,30 @@ def memory_check(directory: Path, run: Run, model: str) -> list[str]:
     return problems
 
 
-def server_argv(args: argparse.Namespace, pool: Path, memory: Path, port: int) -> list[str]:
+def server_argv(args: argparse.Namespace, pool: Path, memory: Path, port: int, shared: tuple[str, str]
+                ) -> list[str]:
     serve = ["serve", "--pool", str(pool), "--memory", str(memory), "--port", str(port), "--search", "bm25",
-             "--corpus", str(ROOT / "examples" / "corpus"), *args.server_arg]
+             "--corpus", str(ROOT / "examples" / "corpus"), "--workers", str(args.workers), *args.server_arg]
+    if shared[0]:
+        serve += ["--memory-log", shared[0], "--memory-index", shared[1]]
     if args.profile:
         return [sys.executable, str(ROOT / "scripts" / "stack_sampler.py"), str(Path(args.profile).resolve()),
                 "--", *serve]
     return [sys.executable, "-m", "sale.apps.cli", *serve]
 
 
-def main() -> None:
-    if sys.argv[1:] == ["--stub"]:
-        run_stub()
-        return
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--requests", type=int, default=160)
-    parser.add_argument("--model", default="sale", choices=["sale", "sale-route"])
-    parser.add_argument("--kill-at", type=int, default=0, metavar="K")
-    parser.add_argument("--profile", metavar="DIR", default="")
-    parser.add_argument("--server-arg", action="append", default=[], metavar="ARG",
-                        help="passed to sale serve (repeat; e.g. --server-arg=--no-refine)")
-    args = parser.parse_args()
-
+def load_run(args: argparse.Namespace, work: Path, shared: tuple[str, str]) -> tuple[Server, Run]:
+    """The scripted pool and the server started, driven and stopped."""
     from sale.local import free_port
     from tests.openai_stub import pool_toml
 
     stub = subprocess.Popen([sys.executable, __file__, "--stub"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    work = Path(tempfile.mkdtemp(prefix="sale-bench-serve-"))
     try:
         base_url = stub.stdout.readline().strip()
         pool = work / "pool.toml"
         pool.write_text(pool_toml(base_url, PRICES))
         port = free_port()
-        server = Server(server_argv(args, pool, work / "memory", port), f"http://127.0.0.1:{port}/v1")
+        server = Server(server_argv(args, pool, work / "memory", port, shared), f"http://127.0.0.1:{port}/v1")
         print(f"before: {load()}")
         server.start()
         if args.profile:
@@ -249,15 +259,51 @@ def main() -> None:
     finally:
         stub.send_signal(signal.SIGTERM)
         stub.wait(timeout=30)
+    return server, run
+
+
+def report(args: argparse.Namespace, server: Server, run: Run, shared: tuple[str, str]) -> None:
     latencies = sorted(t for t, _, _ in run.answered)
     p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
+    where = "PostgreSQL + Chroma server" if shared[0] else "local directory"
+    print(f"{args.workers} worker(s), memory on a {where}")
     print(f"{args.clients} clients, {len(run.answered)} requests answered (model {args.model}), "
           f"{len(run.failed)} failed{' (the kill)' if args.kill_at else ''}")
     print(f"  {len(run.answered) / run.wall:6.2f} requests/s over {run.wall:.1f} s")
     print(f"  latency p50 {statistics.median(latencies):.3f} s, p99 {p99:.3f} s, max {latencies[-1]:.3f} s")
     print(f"  server CPU {1000 * server.cpu / len(run.answered):.1f} ms per request "
           f"({server.cpu:.1f} s user+system)")
-    problems = memory_check(work / "memory", run, args.model)
+
+
+def main() -> None:
+    if sys.argv[1:] == ["--stub"]:
+        run_stub()
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--requests", type=int, default=160)
+    parser.add_argument("--model", default="sale", choices=["sale", "sale-route"])
+    parser.add_argument("--kill-at", type=int, default=0, metavar="K")
+    parser.add_argument("--profile", metavar="DIR", default="")
+    parser.add_argument("--workers", type=int, default=1, metavar="N", help="sale serve --workers N")
+    parser.add_argument("--shared-memory", action="store_true",
+                        help="the memory on a throwaway PostgreSQL + Chroma server (implied by --workers > 1)")
+    parser.add_argument("--server-arg", action="append", default=[], metavar="ARG",
+                        help="passed to sale serve (repeat; e.g. --server-arg=--no-refine)")
+    args = parser.parse_args()
+    if args.profile and args.workers > 1:
+        parser.error("--profile samples one server process: use it with --workers 1")
+
+    with contextlib.ExitStack() as stores:
+        shared = ("", "")
+        if args.shared_memory or args.workers > 1:
+            from tests.servers import chroma_server, postgres_server
+
+            shared = (stores.enter_context(postgres_server()), stores.enter_context(chroma_server()) + "/bench")
+        work = Path(tempfile.mkdtemp(prefix="sale-bench-serve-"))
+        server, run = load_run(args, work, shared)
+        report(args, server, run, shared)
+        problems = memory_check(work / "memory", run, args.model, shared)
     print("memory check: " + ("OK" if not problems else "FAILED\n  " + "\n  ".join(problems[:20])))
     if args.profile:
         print(f"profile: {args.profile}/stacks.collapsed, {args.profile}/top.md")

@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "default: $SALE_API_KEYS, comma-separated, else no key)")
     serve.add_argument("--insecure", action="store_true",
                        help="allow a non-loopback --host without API keys")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="N server processes on one listening socket (default 1); more than one needs the "
+                            "shared memory: --memory-log and --memory-index")
     serve.set_defaults(handler=cmd_serve)
 
     bench = sub.add_parser("bench", help="benchmark SALE against single agents and routers on a suite")

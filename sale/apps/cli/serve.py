@@ -56,7 +56,10 @@ def is_loopback(host: str) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from sale.apps.cli.serve_workers import check_workers, serve_workers
+
     try:
+        check_workers(args)
         pool = check_pool_args(args)
         if not 0 < args.port < 65536:
             raise ValueError("--port must be in 1..65535")
@@ -70,14 +73,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from sale.local import EmbeddedPoolError
 
     try:
+        if args.workers > 1:
+            return serve_workers(args, pool, keys)
         with asyncio.Runner(loop_factory=loop_factory()) as runner:
-            runner.run(_serve(args, pool, keys))
+            runner.run(serve(args, pool, keys))
     except BadInput as exc:
         return report_error(exc)
     except EmbeddedPoolError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     return 0
+
+
+def announce(args: argparse.Namespace, pool: Any, keys: frozenset[str] | None) -> None:
+    auth = f"{len(keys)} API key(s) required" if keys else "no API key required"
+    workers = f" with {args.workers} worker processes" if args.workers > 1 else ""
+    print(f"serving models sale, sale-route, {', '.join(pool.names)} on http://{args.host}:{args.port}/v1 "
+          f"({auth}){workers}", file=sys.stderr, flush=True)
 
 
 def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -91,8 +103,10 @@ def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """The listening socket, bound before anything is announced or started: a taken port is bad input."""
+def bind(host: str, port: int, reuse_port: bool = False, listen: bool = True) -> socket.socket:
+    """The listening socket, bound before anything is announced or started: a taken port is bad input. With
+    ``reuse_port`` each of several processes binds one of its own and the kernel spreads connections over them
+    (``sale serve --workers``)."""
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
         sock = socket.socket(family, kind, proto)
@@ -100,8 +114,11 @@ def bind(host: str, port: int) -> socket.socket:
         raise BadInput(f"--host {host}: cannot resolve or use it ({exc.strerror or exc})") from None
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind(address)
-        sock.listen(2048)
+        if listen:
+            sock.listen(2048)
     except OSError as exc:
         sock.close()
         raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror or exc} (is another server using that "
@@ -109,12 +126,13 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def _serve(args: argparse.Namespace, pool: Any, keys: frozenset[str] | None) -> None:
+async def serve(args: argparse.Namespace, pool: Any, keys: frozenset[str] | None, worker: bool = False) -> None:
+    """One server process: the whole server, or (``worker``) one of ``--workers`` on a socket of its own."""
     import uvicorn
 
     from sale.apps.server import create_app
 
-    sock = bind(args.host, args.port)
+    sock = bind(args.host, args.port, reuse_port=worker)
     with contextlib.ExitStack() as stack:
         stack.callback(sock.close)
         memory = open_memory(args)
@@ -126,7 +144,6 @@ async def _serve(args: argparse.Namespace, pool: Any, keys: frozenset[str] | Non
             pool = await asyncio.to_thread(stack.enter_context, embedded_pool())
         app = create_app(context_from_args(args, pool, memory), api_keys=keys)
         config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning")
-        auth = f"{len(keys)} API key(s) required" if keys else "no API key required"
-        print(f"serving models sale, sale-route, {', '.join(pool.names)} on http://{args.host}:{args.port}/v1 "
-              f"({auth})", file=sys.stderr, flush=True)
+        if not worker:
+            announce(args, pool, keys)
         await uvicorn.Server(config).serve(sockets=[sock])
