@@ -1,3 +1,5 @@
+import asyncio
+
 import pytest
 
 from sale.core.pool import AgentSpec, Pool, PoolError, load_pool
@@ -100,3 +102,38 @@ def test_client_has_finite_timeout_and_one_retry_owner():
     model = openai_chat_model(AgentSpec(name="x", model="m", base_url="http://h/v1", price_per_mtok=1,
                                         timeout_s=7, max_retries=2))
     assert model.request_timeout.read == 7 and model.max_retries == 2
+
+
+def test_kept_clients_serve_every_call_of_an_agent_and_close_only_at_aclose():
+    """The server's factory keeps one client per agent across calls; a per-call client is closed after its call."""
+    from langchain_core.messages import HumanMessage
+
+    from sale.core.calls import KeptClients, call_model, openai_chat_model
+    from tests.openai_stub import Behaviour, StubServer, stub_pool
+
+    async def run(url_pool):
+        spec = url_pool.agents[0]
+        kept, made = KeptClients(), []
+
+        def per_call(s):
+            made.append(openai_chat_model(s))
+            return made[-1]
+
+        try:
+            first = await call_model(spec, [HumanMessage("hi")], purpose="direct", deadline_s=10, max_tokens=8,
+                                     factory=kept)
+            second = await call_model(spec, [HumanMessage("hi")], purpose="direct", deadline_s=10, max_tokens=8,
+                                      factory=kept)
+            assert first["text"] == second["text"] == "hello" and first["error"] is None
+            model = kept(spec)
+            assert kept(spec) is model and not model.http_async_client.is_closed
+            third = await call_model(spec, [HumanMessage("hi")], purpose="direct", deadline_s=10, max_tokens=8,
+                                     factory=per_call)
+            assert third["text"] == "hello" and made[0].http_async_client.is_closed
+        finally:
+            await kept.aclose()
+        assert model.http_async_client.is_closed and kept(spec) is not model
+        await kept.aclose()
+
+    with StubServer({"a": Behaviour(direct="hello")}) as stub:
+        asyncio.run(run(stub_pool(stub, {"a": 1.0})))

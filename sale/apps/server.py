@@ -46,7 +46,7 @@ from starlette.routing import Route
 from graphs.context import AuctionContext
 from graphs.live import domains_of
 from sale.apps.responses import auction_record, record_headers, stream_auction, usage_of
-from sale.core.calls import pooled_models
+from sale.core.calls import KeptClients
 from sale.core.preflight import check_context
 from sale.core.tasks import TaskError, validate_task
 
@@ -76,6 +76,9 @@ def create_app(context: AuctionContext, api_keys: frozenset[str] | None = None) 
     from graphs.auction import graph
 
     check_context(context, paths=False)
+    clients = KeptClients() if context.live.model_factory is None else None
+    if clients is not None:
+        context = replace(context, live=replace(context.live, model_factory=clients))
     pool = context.live.pool
     created = int(time.time())
     upstream_clients: dict[str, httpx.AsyncClient] = {}
@@ -87,11 +90,12 @@ def create_app(context: AuctionContext, api_keys: frozenset[str] | None = None) 
         for spec in pool.agents:
             upstream_clients[spec.name] = httpx.AsyncClient(timeout=httpx.Timeout(spec.timeout_s))
         try:
-            async with pooled_models():
-                yield
+            yield
         finally:
             for c in upstream_clients.values():
                 await c.aclose()
+            if clients is not None:
+                await clients.aclose()
 
     def authorised(request: Request) -> bool:
         if not api_keys:

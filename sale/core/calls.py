@@ -8,11 +8,10 @@ deadline wraps all attempts, so a slow or silent endpoint costs at most ``deadli
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypedDict
 
 import httpx
@@ -93,16 +92,9 @@ def openai_chat_model(spec: AgentSpec) -> BaseChatModel:
 
     Each call gets its own HTTP clients (sharing one TLS context), not langchain-openai's process-wide cached
     ones: a cached async client stays bound to the event loop that first used it, and nodes run on more than
-    one loop (``invoke`` runs each async node in its own). :func:`call_model` closes them after the call. Inside
-    :func:`pooled_models` (a long-lived server's one loop) one model per agent is kept and reused instead.
+    one loop (``invoke`` runs each async node in its own). :func:`call_model` closes them after the call. A
+    long-lived server on one loop keeps one client per agent instead (:class:`KeptClients`).
     """
-    with contextlib.suppress(RuntimeError):
-        kept = _POOLED.get(asyncio.get_running_loop())
-        if kept is not None:
-            key = (spec, spec.api_key())
-            if key not in kept:
-                kept[key] = _new_chat_model(spec, ShardedTransport(_tls_context()))
-            return kept[key]
     return _new_chat_model(spec)
 
 
@@ -120,30 +112,29 @@ def _new_chat_model(spec: AgentSpec, transport: httpx.AsyncBaseTransport | None 
     )
 
 
-_POOLED: dict[asyncio.AbstractEventLoop, dict[tuple[AgentSpec, str], BaseChatModel]] = {}
+class KeptClients:
+    """A model factory that keeps one client per agent, and its keep-alive connections, until :meth:`aclose`.
 
+    State a long-lived server owns (one per process, used on its one event loop): building a client and opening a
+    connection for every call was the largest CPU cost of an auction under load (docs/figures/serve-profile).
+    :func:`call_model` leaves the clients of a factory with ``keeps_clients`` open.
+    """
 
-@contextlib.asynccontextmanager
-async def pooled_models() -> AsyncIterator[None]:
-    """Until exit, calls on the running event loop reuse one model client per agent and its keep-alive
-    connections. Building a client and opening a connection for every call was the largest CPU cost of an
-    auction under load (docs/figures/serve-profile); a per-call client is still what short-lived loops get."""
-    loop = asyncio.get_running_loop()
-    if loop in _POOLED:  # an outer block owns them
-        yield
-        return
-    kept = _POOLED[loop] = {}
-    try:
-        yield
-    finally:
-        del _POOLED[loop]
+    keeps_clients = True
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[AgentSpec, str], BaseChatModel] = {}
+
+    def __call__(self, spec: AgentSpec) -> BaseChatModel:
+        key = (spec, spec.api_key())
+        if key not in self._kept:
+            self._kept[key] = _new_chat_model(spec, ShardedTransport(_tls_context()))
+        return self._kept[key]
+
+    async def aclose(self) -> None:
+        kept, self._kept = self._kept, {}
         for model in kept.values():
             await close_clients(model)
-
-
-def _is_pooled(model: BaseChatModel) -> bool:
-    return any(model is m for kept in _POOLED.values() for m in kept.values())
-
 
 
 def response_format_for(spec: AgentSpec, schema: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -175,7 +166,8 @@ async def call_model(
     if breaker is not None and not breaker.allow():
         return _refused(spec, purpose, messages, f"circuit open after {breaker.failures} consecutive failures; "
                                                  f"probed again {breaker.cooldown_s:g}s after opening")
-    model = (factory or openai_chat_model)(spec)
+    factory = factory or openai_chat_model
+    model = factory(spec)
     kwargs: dict[str, Any] = {"extra_body": {"max_tokens": max_tokens}}
     if response_format is not None:
         kwargs["extra_body"]["response_format"] = response_format
@@ -210,7 +202,7 @@ async def call_model(
     except Exception as exc:  # every endpoint failure excludes the agent; none may stop the auction
         error = describe_error(exc)
     finally:
-        if not _is_pooled(model):
+        if not getattr(factory, "keeps_clients", False):
             await close_clients(model)
     if breaker is not None:
         breaker.record(ok=error is None)
