@@ -21,9 +21,9 @@ import httpx
 import pytest
 
 from memory_store import AuctionMemory
-from memory_store.provenance import retrievable
 from sale.apps.cli import main
 from sale.local import free_port
+from tests.load import assert_memory_exact, drive
 from tests.openai_stub import Behaviour, StubServer, pool_toml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,34 +117,6 @@ def wait_for(condition, what: str, timeout_s: float = 120) -> None:
         time.sleep(0.2)
 
 
-async def drive(url: str, clients: int, count: int, on_count) -> tuple[list[tuple[str, str]], int]:
-    """Clients send requests back to back, each on a connection of its own, until ``count`` are acknowledged; a
-    request that fails (a killed worker's) is counted and the client goes on with a new one. ``on_count(n)``
-    runs after each acknowledgement."""
-    acked: list[tuple[str, str]] = []
-    failed = 0
-
-    async def client(c: int) -> None:
-        nonlocal failed
-        i = 0
-        async with httpx.AsyncClient(timeout=120) as http:
-            while len(acked) < count:
-                i += 1
-                body = {"model": "sale", "messages": [{"role": "user", "content": f"What is {c} * {i}? ({c}-{i})"}]}
-                try:
-                    resp = await http.post(f"{url}/chat/completions", json=body)
-                except httpx.HTTPError:
-                    failed += 1
-                    continue
-                assert resp.status_code == 200, resp.text
-                data = resp.json()
-                acked.append((data["sale"]["auction_id"], data["choices"][0]["message"]["content"]))
-                on_count(len(acked))
-
-    await asyncio.gather(*[client(c) for c in range(clients)])
-    return acked, failed
-
-
 def start_workers(pool_file: Path, memory: Path, pg_url: str, index_url: str) -> tuple[subprocess.Popen, str]:
     """`sale serve --workers 2` as an operator runs it, once both workers have opened the memory and answer."""
     port = free_port()
@@ -194,7 +166,7 @@ def test_two_workers_serve_one_memory_and_a_killed_worker_loses_no_auction(pool_
     try:
         first = sorted(workers_of(serve.pid))
         started = {w: cpu_seconds(w) for w in first}
-        asyncio.run(drive(url, 8, 24, lambda n: None))
+        asyncio.run(drive(url, 8, 24))
         spent = {w: cpu_seconds(w) - started[w] for w in first}
         print(f"CPU seconds per worker over 24 requests: {spent}")
         assert all(s > 0.2 for s in spent.values()), f"one worker did all the work: {spent}"
@@ -205,7 +177,7 @@ def test_two_workers_serve_one_memory_and_a_killed_worker_loses_no_auction(pool_
         wait_for(lambda: len(workers_of(serve.pid)) == 2 and killed not in workers_of(serve.pid),
                  "the supervisor did not replace the killed worker")
         assert not alive(killed)
-        after, _ = asyncio.run(drive(url, 4, 8, lambda n: None))
+        after, _ = asyncio.run(drive(url, 4, 8))
         workers = workers_of(serve.pid)
     finally:
         serve.send_signal(signal.SIGINT)
@@ -214,12 +186,5 @@ def test_two_workers_serve_one_memory_and_a_killed_worker_loses_no_auction(pool_
     assert not any(alive(w) for w in workers), "a worker outlived its supervisor"
 
     with AuctionMemory(tmp_path / "m", log_url=pg_url, index_url=index_url) as memory:
-        rows = memory.log.all()
-        ids = [r["auction_id"] for r in rows]
-        assert len(ids) == len(set(ids)), "an auction was logged twice"
-        by_id = {r["auction_id"]: r for r in rows}
-        for auction_id, answer in acked + after:
-            assert auction_id in by_id, f"acknowledged auction {auction_id} is not in the log"
-            assert by_id[auction_id]["outcome"]["answer"] == answer
+        rows = assert_memory_exact(memory, acked + after)
         assert len(rows) >= 24 + len(acked) + len(after)
-        assert memory.index.ids() == {a for a, r in by_id.items() if retrievable(r, memory._key)}

@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 
 from memory_store import AuctionMemory, index_batch
-from memory_store.provenance import retrievable
 from sale.local import free_port
+from tests.load import assert_memory_exact, drive
 from tests.openai_stub import Behaviour, StubServer, pool_toml
 from tests.test_memory import TASKS, rec
 
@@ -173,60 +173,23 @@ class Serve:
                 time.sleep(0.2)
 
 
-async def drive(url: str, clients: int, stop_after: int, on_enough) -> tuple[list[tuple[str, str]], int]:
-    """Clients send requests back to back; ``on_enough`` runs once ``stop_after`` are acknowledged (the kill),
-    and every client stops at its next failure. Returns the acknowledged (auction id, answer) and the failures."""
-    acked: list[tuple[str, str]] = []
-    failures = 0
-    stopped = asyncio.Event()
-
-    async def client(http: httpx.AsyncClient, c: int) -> None:
-        nonlocal failures
-        i = 0
-        while not stopped.is_set():
-            i += 1
-            body = {"model": "sale", "messages": [{"role": "user", "content": f"What is {c} * {i}? ({c}-{i})"}]}
-            try:
-                resp = await http.post(f"{url}/chat/completions", json=body)
-            except httpx.HTTPError:
-                failures += 1
-                return
-            assert resp.status_code == 200, resp.text
-            data = resp.json()
-            acked.append((data["sale"]["auction_id"], data["choices"][0]["message"]["content"]))
-            if len(acked) == stop_after:
-                on_enough()
-                stopped.set()
-
-    async with httpx.AsyncClient(timeout=120) as http:
-        await asyncio.gather(*[client(http, c) for c in range(clients)])
-    return acked, failures
-
-
 def test_every_acknowledged_auction_survives_a_kill_9_of_the_server(stub, tmp_path):
     """Eight clients load the server; once 16 auctions are acknowledged it gets SIGKILL while others are in
     flight. Restarted on the same memory, it serves again; then every acknowledged auction is in the log exactly
     once with the answer its client got, and the index holds exactly the log's auctions."""
     serve = Serve(stub, tmp_path)
     serve.start()
-    killed = asyncio.run(drive(serve.url, 8, 16, lambda: os.kill(serve.proc.pid, signal.SIGKILL)))
+    killed = asyncio.run(drive(serve.url, 8, 16, lambda n: n == 16 and os.kill(serve.proc.pid, signal.SIGKILL)))
     serve.proc.wait(timeout=30)
     acked, in_flight = killed
     assert serve.proc.returncode == -signal.SIGKILL and in_flight > 0, "the kill was to catch requests in flight"
     serve.start()
     try:
-        after, _ = asyncio.run(drive(serve.url, 2, 4, lambda: None))
+        after, _ = asyncio.run(drive(serve.url, 2, 4))
     finally:
         serve.proc.send_signal(signal.SIGINT)
         serve.proc.wait(timeout=60)
     acked += after
     with AuctionMemory(tmp_path / "m") as memory:
-        rows = memory.log.all()
-        ids = [r["auction_id"] for r in rows]
-        assert len(ids) == len(set(ids)), "an auction was logged twice"
-        by_id = {r["auction_id"]: r for r in rows}
-        for auction_id, answer in acked:
-            assert auction_id in by_id, f"acknowledged auction {auction_id} is not in the log"
-            assert by_id[auction_id]["outcome"]["answer"] == answer
+        rows = assert_memory_exact(memory, acked)
         assert len(rows) <= len(acked) + in_flight
-        assert memory.index.ids() == {a for a, r in by_id.items() if retrievable(r, memory._key)}
