@@ -185,6 +185,10 @@ class AuctionContext:
     """Cascade: second chances per agent after a failed check (a redraft shown the failure and verified drafts of
     similar past tasks from memory) before escalating, the last agent's included when `cascade_last_resort` is
     `deliver`. 0 = escalate at once."""
+    cascade_redraft_layout: str = "task_last"
+    """Cascade: the redraft's last message. `task_last`: the past tasks' verified answers, what the check found,
+    then the task again. `examples_last`: the past answers last, as recordings made before 2026-12-07 ran (small
+    models then answered the past task instead; kept so those recordings replay)."""
     cascade_last_resort: str = "deliver"
     """Cascade: what becomes of the last agent's draft when it fails its check. `deliver`: after its second
     chances, it is the answer, marked as failing the task's examples (one-shot tasks: the tool loop rarely fixes

@@ -30,7 +30,7 @@ from nodes.run_tools import check_delivery
 from sale.core.calls import call_model, ledger_entry
 from sale.core.cascade import accepts, base_rates, check_record, estimate, order, right_given_pass
 from sale.core.deliverable import asked_name
-from sale.core.prompts import REDRAFT_EXAMPLES, SINGLE_PLAN, TESTS_USER, data_block
+from sale.core.prompts import REDRAFT_EXAMPLES, REDRAFT_EXAMPLES_LAST, SINGLE_PLAN, TESTS_USER, data_block
 from tools.checks import generated_examples
 
 EXAMPLE_DRAFTS = 2
@@ -105,10 +105,13 @@ async def draft_bid(state: AuctionState, runtime: Runtime[AuctionContext]) -> di
     retrieved: list[str] = []
     messages: list = [HumanMessage(state["task"])]
     if round_:
-        examples, retrieved = _examples_block(cascade["examples"]), [e["auction_id"] for e in cascade["examples"]]
+        task_last = ctx.cascade_redraft_layout == "task_last"
+        examples = _examples_block(cascade["examples"], REDRAFT_EXAMPLES if task_last else REDRAFT_EXAMPLES_LAST)
+        retrieved = [e["auction_id"] for e in cascade["examples"]]
         why = (own[-1].get("check") or {}).get("detail") or "it delivered no answer"
-        messages += [AIMessage(own[-1]["text"]), HumanMessage(domain.prompt("REDRAFT_USER").format(
-            why=why, examples=examples, form=domain.answer_form))]
+        template = domain.prompt("REDRAFT_USER" if task_last else "REDRAFT_USER_EXAMPLES_LAST")
+        messages += [AIMessage(own[-1]["text"]), HumanMessage(template.format(
+            why=why, examples=examples, form=domain.answer_form, task=state["task"]))]
     call = await call_model(spec, messages, purpose="redraft" if round_ else "draft",
                             deadline_s=ctx.execute_deadline_s, max_tokens=ctx.exec_max_tokens,
                             factory=ctx.live.model_factory, breaker=breaker_for(ctx, agent),
@@ -195,11 +198,11 @@ def verified_drafts(near: list[tuple[dict[str, Any], float]]) -> list[dict[str, 
     return list(chosen.values())
 
 
-def _examples_block(examples: list[dict[str, str]]) -> str:
+def _examples_block(examples: list[dict[str, str]], template: str) -> str:
     if not examples:
         return ""
     blocks = "\n".join(f"{data_block(e['task'], 'task')}\n{data_block(e['text'])}" for e in examples)
-    return REDRAFT_EXAMPLES.format(blocks=blocks)
+    return template.format(blocks=blocks)
 
 
 def after_rank(state: AuctionState) -> str:

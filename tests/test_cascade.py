@@ -312,4 +312,20 @@ async def test_a_redraft_is_shown_verified_drafts_of_similar_past_tasks(memory):
     redraft = scripts["cheap"].log[-1][1]
     assert "For comparison, answers that passed their checks" in redraft[2].content
     assert "def add_up1(a, b)" in redraft[2].content and "<strategy>" in redraft[2].content
+    # the past answers come first, then why this one failed, then this task: what a model answers is what it read last
+    content = redraft[2].content
+    assert content.index("def add_up1(a, b)") < content.index("failed the task's own check") < content.rindex(TASK)
     assert r["bids"][1]["retrieved"] == ["past"] and r["bids"][1]["round"] == 1
+    # the layout of the recordings made before the fix, kept so they replay: the past answers last
+    old = replace(ctx, cascade_redraft_layout="examples_last")
+    await graph.ainvoke({"task": TASK, "auction_id": "again"}, context=old)
+    content = scripts["cheap"].log[-1][1][2].content
+    assert content.index("failed the task's own check") < content.index("def add_up1(a, b)")
+    assert "The task again" not in content
+
+
+def test_an_unknown_redraft_layout_is_one_error_before_any_call():
+    from sale.core.preflight import ConfigError, check_context
+
+    with pytest.raises(ConfigError, match="cascade_redraft_layout"):
+        check_context(AuctionContext(cascade_redraft_layout="sideways"), paths=False)

@@ -88,6 +88,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "search_backend": ("ddgs", "bm25"),
     "auction_policy": ("always", "adaptive", "cascade"),
     "cascade_last_resort": ("deliver", "loop"),
+    "cascade_redraft_layout": ("task_last", "examples_last"),
     "execution": EXECUTIONS,
 }
 
