@@ -73,8 +73,9 @@ async def bare_auction(task: str, ctx: AuctionContext) -> str:
 
 
 def memory_writes(records: list[dict], embedder: Embedder, directory: Path) -> list[float]:
-    """The time of writing each of the graph's records into a new memory (the task embedded, the log and the index
-    written): the part of an auction the bare loop does not do, so the graph's own cost can be read without it."""
+    """The time of ``AuctionMemory.add`` for each of the graph's records, into a new memory: what the graph's record
+    node waits for and the bare loop does not do (on a local memory the log is written and the index entry waits to
+    be embedded in a batch by the flusher, off the caller's path, as in the graph)."""
     from memory_store.provenance import SIGNATURE
 
     samples = []
