@@ -30,7 +30,14 @@ from nodes.run_tools import check_delivery
 from sale.core.calls import call_model, ledger_entry
 from sale.core.cascade import accepts, base_rates, check_record, estimate, order, right_given_pass
 from sale.core.deliverable import asked_name
-from sale.core.prompts import REDRAFT_EXAMPLES, REDRAFT_EXAMPLES_LAST, SINGLE_PLAN, TESTS_USER, data_block
+from sale.core.prompts import (
+    REDRAFT_EXAMPLES,
+    REDRAFT_EXAMPLES_LAST,
+    REDRAFT_USER_EXAMPLES_LAST,
+    SINGLE_PLAN,
+    TESTS_USER,
+    data_block,
+)
 from tools.checks import generated_examples
 
 EXAMPLE_DRAFTS = 2
@@ -109,7 +116,8 @@ async def draft_bid(state: AuctionState, runtime: Runtime[AuctionContext]) -> di
         examples = _examples_block(cascade["examples"], REDRAFT_EXAMPLES if task_last else REDRAFT_EXAMPLES_LAST)
         retrieved = [e["auction_id"] for e in cascade["examples"]]
         why = (own[-1].get("check") or {}).get("detail") or "it delivered no answer"
-        template = domain.prompt("REDRAFT_USER" if task_last else "REDRAFT_USER_EXAMPLES_LAST")
+        template = (domain.prompt("REDRAFT_USER") if task_last
+                    else domain.prompts.get("REDRAFT_USER") or REDRAFT_USER_EXAMPLES_LAST)
         messages += [AIMessage(own[-1]["text"]), HumanMessage(template.format(
             why=why, examples=examples, form=domain.answer_form, task=state["task"]))]
     call = await call_model(spec, messages, purpose="redraft" if round_ else "draft",
