@@ -293,6 +293,11 @@ class AuctionMemory:
                 os.close(self._lock_fd)
                 self._lock_fd = -1
 
+    def prefetch(self, task: str) -> None:
+        """Start embedding ``task`` on a background thread (an auction does it as its bids go out): its refine
+        round's retrieval and its record then find the vector computed, or wait for it, never computing it twice."""
+        self._vectors.prefetch(task)
+
     def _embed(self, task: str) -> list[float]:
         return self._vectors.vector(task)
 

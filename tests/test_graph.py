@@ -1,10 +1,13 @@
 """The compiled auction graph end to end with scripted models: wiring, fan-out, refinement, memory, and the
 ways LangChain apps use it (invoke, ainvoke, stream, astream, as a tool)."""
 
+import threading
+
 import pytest
 
 from graphs.auction import NODES, build_auction_graph, graph
 from graphs.context import AuctionContext, Live
+from memory_store import AuctionMemory
 from tests.scripted import Script, factory_for, scripted_pool
 
 
@@ -54,6 +57,31 @@ async def test_only_strictly_cheaper_agents_refine_and_second_auction_retrieves_
     refined = [b for b in second["bids"] if b["refined"]]
     assert [b["agent"] for b in refined] == ["cheap"] and len(refined[0]["jury"]) == 3
     assert memory.get("second")["bids"][-1]["refined"]
+
+
+async def test_the_task_is_embedded_once_and_while_the_bids_are_out(tmp_path, embedder):
+    second_task, started, passes = "Add 2 and 4", threading.Event(), []
+
+    class Watching:
+        def embed(self, texts):
+            passes.append(list(texts))
+            if second_task in texts:
+                started.set()
+            return embedder.embed(texts)
+
+    with AuctionMemory(tmp_path / "m", embedder=Watching()) as memory:
+        scripts, ctx = three_agents(memory)
+        await graph.ainvoke({"task": "Add 2 and 3", "auction_id": "first"}, context=ctx)
+        seen = []
+
+        def bid(messages, kwargs):
+            seen.append(started.wait(5))
+            return "cheap plan with a few words"
+
+        scripts["cheap"].bid = bid
+        second = (await graph.ainvoke({"task": second_task, "auction_id": "second"}, context=ctx))["result"]
+    assert seen == [True], "the task's embedding had not started while the bids were out"
+    assert second["retrieved"] == ["first"] and sum(p.count(second_task) for p in passes) == 1
 
 
 async def test_record_is_written_before_execution(memory):
