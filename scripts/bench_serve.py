@@ -98,6 +98,13 @@ def cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy_seconds() -> float:
+    """CPU time every core spent busy since boot (``/proc/stat``: user, nice, system, irq, softirq, steal)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Server:
     argv: list[str]
@@ -146,6 +153,7 @@ class Run:
     answered: list[tuple[float, str, str]] = field(default_factory=list)  # latency, auction id, content
     failed: list[str] = field(default_factory=list)
     wall: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # during the load: scripted pool, load driver, machine
 
 
 async def drive(server: Server, clients: int, count: int, model: str, kill_at: int) -> Run:
@@ -251,7 +259,11 @@ def load_run(args: argparse.Namespace, work: Path, shared: tuple[str, str]) -> t
         server.start()
         if args.profile:
             server.proc.send_signal(signal.SIGUSR1)
+        before = cpu_seconds(stub.pid), time.process_time(), machine_busy_seconds()
         run = asyncio.run(drive(server, args.clients, args.requests, args.model, args.kill_at))
+        after = cpu_seconds(stub.pid), time.process_time(), machine_busy_seconds()
+        run.cpu = dict(zip(("pool", "driver", "machine"), (b - a for a, b in zip(before, after, strict=True)),
+                           strict=True))
         if args.profile:
             server.proc.send_signal(signal.SIGUSR2)
         server.stop()
@@ -273,6 +285,13 @@ def report(args: argparse.Namespace, server: Server, run: Run, shared: tuple[str
     print(f"  latency p50 {statistics.median(latencies):.3f} s, p99 {p99:.3f} s, max {latencies[-1]:.3f} s")
     print(f"  server CPU {1000 * server.cpu / len(run.answered):.1f} ms per request "
           f"({server.cpu:.1f} s user+system)")
+    if run.cpu:
+        per = {k: 1000 * v / len(run.answered) for k, v in run.cpu.items()}
+        cores = os.cpu_count() or 1
+        print(f"  beside it, per request: the scripted pool {per['pool']:.1f} ms of CPU, this load driver "
+              f"{per['driver']:.1f} ms; the whole machine {per['machine']:.1f} ms (every process, the stores' "
+              f"servers too): at that, {cores} busy cores serve at most {cores * 1000 / per['machine']:.1f} "
+              f"requests/s")
 
 
 def main() -> None:
