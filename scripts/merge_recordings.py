@@ -1,0 +1,79 @@
+"""Fold the recording of a stopped continuation into the recording it continued, so the next one reuses both.
+
+    .venv/bin/python scripts/merge_recordings.py OLD NEW
+
+A benchmark longer than a session goes on with ``sale bench ... --reuse OLD --out NEW``. NEW's ``calls.jsonl``
+holds every call the continuation made (served from OLD or asked anew), but not OLD's calls that it had not
+reached when it was stopped. The merge keeps OLD's rows in order, puts NEW's reply in place of a failure OLD
+recorded for the same request (``--reuse`` asks failed calls again), and appends the requests OLD lacks. OLD's
+``calls.jsonl`` (or ``calls.jsonl.gz``) is replaced atomically in its own format, and NEW's ``run.json`` (the
+settings the continuation ran with, which ``--reuse`` checked against OLD's) is copied over OLD's.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+
+def read_rows(directory: Path) -> tuple[list[dict], Path]:
+    plain, packed = directory / "calls.jsonl", directory / "calls.jsonl.gz"
+    if plain.is_file():
+        return [json.loads(line) for line in plain.read_text(encoding="utf-8").splitlines() if line.strip()], plain
+    if packed.is_file():
+        text = gzip.decompress(packed.read_bytes()).decode()
+        return [json.loads(line) for line in text.splitlines() if line.strip()], packed
+    raise SystemExit(f"{directory}: no calls.jsonl or calls.jsonl.gz")
+
+
+def merge(old: list[dict], new: list[dict]) -> tuple[list[dict], dict[str, int]]:
+    """OLD's rows with NEW's replies in place of OLD's failures, then the requests (and repeats) OLD lacks."""
+    replies: dict[str, list[dict]] = defaultdict(list)
+    for row in new:
+        if "error" not in row:
+            replies[row["key"]].append(row)
+    merged, used = [], defaultdict(int)
+    counts = {"kept": 0, "failures_replaced": 0, "appended": 0}
+    for row in old:
+        key = row["key"]
+        if "error" in row and used[key] < len(replies[key]):
+            merged.append(replies[key][used[key]])
+            counts["failures_replaced"] += 1
+        else:
+            merged.append(row)
+            counts["kept"] += 1
+        used[key] += 1
+    seen = defaultdict(int)
+    for row in new:
+        seen[row["key"]] += 1
+        if seen[row["key"]] > used[row["key"]]:
+            merged.append(row)
+            counts["appended"] += 1
+    return merged, counts
+
+
+def main() -> None:
+    if len(sys.argv) != 3:
+        raise SystemExit(__doc__)
+    old_dir, new_dir = Path(sys.argv[1]), Path(sys.argv[2])
+    old, target = read_rows(old_dir)
+    new, _ = read_rows(new_dir)
+    merged, counts = merge(old, new)
+    data = "".join(json.dumps(row) + "\n" for row in merged).encode()
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_bytes(gzip.compress(data, mtime=0) if target.suffix == ".gz" else data)
+    os.replace(tmp, target)
+    if (new_dir / "run.json").is_file():
+        shutil.copyfile(new_dir / "run.json", old_dir / "run.json")
+    failures = sum("error" in row for row in merged)
+    print(f"{target}: {len(merged)} calls ({counts['kept']} kept, {counts['failures_replaced']} failures replaced "
+          f"by a reply, {counts['appended']} appended; {failures} recorded failures left, which --reuse asks again)")
+
+
+if __name__ == "__main__":
+    main()
