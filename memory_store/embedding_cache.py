@@ -17,10 +17,12 @@ from memory_store.embeddings import Embedder
 
 EMBED_CHARS = 2000
 EMBED_CACHE = 64
+CLOSE_WAIT_S = 10.0
 
 
 class EmbeddingCache:
-    """The ``size`` most recently computed task vectors. Safe from any thread, with or without the store's lock."""
+    """The ``size`` most recently computed task vectors. Safe from any thread, with or without the store's lock;
+    ``_lock`` only ever guards the two dicts, never a forward pass or the model's loading."""
 
     def __init__(self, embedder: Embedder | None = None, size: int = EMBED_CACHE) -> None:
         self._embedder = embedder
@@ -28,11 +30,14 @@ class EmbeddingCache:
         self._vectors: dict[str, list[float]] = {}
         self._computing: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
+        self._loading = threading.Lock()
+        self._prefetching: set[threading.Thread] = set()
+        self._closed = False
 
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            with self._lock:  # concurrent first retrievals load the model once
+            with self._loading:  # concurrent first retrievals load the model once
                 if self._embedder is None:
                     self._embedder = Embedder()
         return self._embedder
@@ -48,23 +53,46 @@ class EmbeddingCache:
         while len(found) < len(set(keys)):
             mine, theirs = self._claim(keys, found)
             if mine:
-                self._compute(mine, found)
+                found.update(self._compute(mine))
             for event in theirs:
                 event.wait()
         return [found[k] for k in keys]
 
     def prefetch(self, task: str) -> None:
-        """Compute the task's vector on a background thread, unless it is kept or being computed. Errors are left
-        to the caller that needs the vector: it computes it again and sees them."""
+        """Compute the task's vector on a background thread, unless it is kept or being computed (non-blocking:
+        callable from an event loop). Errors are left to the caller that needs the vector: it computes it again
+        and sees them."""
         key = task[:EMBED_CHARS]
         with self._lock:
-            if key in self._vectors or key in self._computing:
+            if self._closed or key in self._vectors or key in self._computing:
                 return
-        threading.Thread(target=self._prefetch, args=(key,), name="sale-embed-prefetch", daemon=True).start()
+            self._computing[key] = threading.Event()
+            thread = threading.Thread(target=self._prefetch, args=(key,), name="sale-embed-prefetch", daemon=True)
+            self._prefetching.add(thread)
+        try:
+            thread.start()
+        except BaseException as exc:  # no thread to spare: the caller that needs the vector computes it
+            with self._lock:
+                self._prefetching.discard(thread)
+            self._release([key], {})
+            if not isinstance(exc, RuntimeError):
+                raise
+
+    def close(self) -> None:
+        """No more prefetches; wait (briefly) for the ones under way, so none is cut off at interpreter exit."""
+        with self._lock:
+            self._closed = True
+            threads = list(self._prefetching)
+        for thread in threads:
+            thread.join(CLOSE_WAIT_S)
 
     def _prefetch(self, key: str) -> None:
-        with contextlib.suppress(Exception):  # the caller that needs the vector computes it again and sees it
-            self.vectors([key])
+        try:
+            with contextlib.suppress(Exception):  # the caller that needs the vector computes it again, sees it
+                self._compute([key])
+        finally:
+            with self._lock:
+                self._prefetching.discard(threading.current_thread())
 
     def _claim(self, keys: list[str], found: dict[str, list[float]]) -> tuple[list[str], list[threading.Event]]:
         """Fill ``found`` from the kept vectors; of the rest, claim the ones nobody computes (returned first) and
@@ -84,16 +112,23 @@ class EmbeddingCache:
                     mine.append(key)
         return mine, theirs
 
-    def _compute(self, keys: list[str], found: dict[str, list[float]]) -> None:
+    def _compute(self, keys: list[str]) -> dict[str, list[float]]:
+        """Embed claimed keys; the claims are released whatever happens, so no waiter waits forever."""
         computed: dict[str, list[float]] = {}
         try:
             computed = dict(zip(keys, self.embedder.embed(keys), strict=True))
-        finally:  # a failure too releases the claim: whoever waits computes the vector again
-            with self._lock:
+        finally:
+            self._release(keys, computed)
+        return computed
+
+    def _release(self, keys: list[str], computed: dict[str, list[float]]) -> None:
+        with self._lock:
+            try:
+                for key, vector in computed.items():
+                    while self._vectors and len(self._vectors) >= self._size:
+                        self._vectors.pop(next(iter(self._vectors)))
+                    if self._size > 0:
+                        self._vectors[key] = vector
+            finally:
                 for key in keys:
-                    if key in computed:
-                        if len(self._vectors) >= self._size:
-                            self._vectors.pop(next(iter(self._vectors)))
-                        self._vectors[key] = computed[key]
                     self._computing.pop(key).set()
-        found.update(computed)

@@ -282,6 +282,7 @@ class AuctionMemory:
 
     def close(self) -> None:
         """Apply the waiting index entries, then release the log and the lock."""
+        self._vectors.close()
         self._waiting.stop()  # outside the lock: a flush under way takes it
         with self._lock:
             if self._closed:
@@ -294,8 +295,9 @@ class AuctionMemory:
                 self._lock_fd = -1
 
     def prefetch(self, task: str) -> None:
-        """Start embedding ``task`` on a background thread (an auction does it as its bids go out): its refine
-        round's retrieval and its record then find the vector computed, or wait for it, never computing it twice."""
+        """Start embedding ``task`` on a background thread, without blocking (an auction does it as its bids go
+        out): its refine round's retrieval and its record find the vector computed or being computed, and never
+        compute it twice. Nothing once the memory is closed."""
         self._vectors.prefetch(task)
 
     def _embed(self, task: str) -> list[float]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from graphs.context import AuctionContext
-from graphs.live import breaker_for, domain_of, memory_of, pool_of
+from graphs.live import breaker_for, domain_of, pool_of
 from graphs.state import Bid, BidTask
 from sale.core.calls import CallRecord, call_model, ledger_entry
 from sale.core.deliverable import parsable_prefix
@@ -29,9 +27,8 @@ async def bid(task: BidTask, runtime: Runtime[AuctionContext]) -> dict:
                                                          max_words=ctx.bid_max_words)),
         HumanMessage(domain.prompt("BID_USER").format(task=task["task"])),
     ]
-    call, _ = await asyncio.gather(
-        strategy_call(spec, messages, "bid", ctx, {"auction_id": task.get("auction_id", ""), "round": 0}),
-        asyncio.to_thread(prefetch_embedding, ctx, task["task"]))
+    prefetch_embedding(ctx, task["task"])
+    call = await strategy_call(spec, messages, "bid", ctx, {"auction_id": task.get("auction_id", ""), "round": 0})
     if call["error"]:
         return {"excluded": {spec.name: f"bid failed: {call['error']}"}, "calls": [ledger_entry(call)]}
     return {"bids": [make_bid(spec.name, 0, call, retrieved=[])], "calls": [ledger_entry(call)]}
@@ -40,10 +37,11 @@ async def bid(task: BidTask, runtime: Runtime[AuctionContext]) -> dict:
 def prefetch_embedding(ctx: AuctionContext, task: str) -> None:
     """Start the task's embedding in the background when the auction's path will wait for it (the refine round
     retrieves with it; a shared memory embeds the record before writing it): computed while the bids are out, it
-    is off that path. A local memory indexes the record off the path anyway. In a thread: opening the memory
-    (on first use) blocks."""
-    memory = memory_of(ctx)
-    if ctx.refine or memory.shared:
+    is off that path. A local memory indexes the record off the path anyway. Only with a memory the caller opened
+    (``Live.memory``; every entry point but ``langgraph dev`` passes one): opening one blocks, and a memory that
+    cannot be opened is reported by the nodes that need it."""
+    memory = ctx.live.memory
+    if memory is not None and (ctx.refine or memory.shared):
         memory.prefetch(task)
 
 

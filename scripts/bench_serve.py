@@ -100,9 +100,8 @@ def cpu_seconds(pid: int) -> float:
 
 def machine_busy_seconds() -> float:
     """CPU time every core spent busy since boot (``/proc/stat``: user, nice, system, irq, softirq, steal)."""
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    ticks = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(ticks[:3]) + sum(ticks[5:8])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -259,11 +258,10 @@ def load_run(args: argparse.Namespace, work: Path, shared: tuple[str, str]) -> t
         server.start()
         if args.profile:
             server.proc.send_signal(signal.SIGUSR1)
-        before = cpu_seconds(stub.pid), time.process_time(), machine_busy_seconds()
+        sample = lambda: (cpu_seconds(stub.pid), time.process_time(), machine_busy_seconds())  # noqa: E731
+        before = sample()
         run = asyncio.run(drive(server, args.clients, args.requests, args.model, args.kill_at))
-        after = cpu_seconds(stub.pid), time.process_time(), machine_busy_seconds()
-        run.cpu = dict(zip(("pool", "driver", "machine"), (b - a for a, b in zip(before, after, strict=True)),
-                           strict=True))
+        run.cpu = {k: b - a for k, a, b in zip(("pool", "driver", "machine"), before, sample(), strict=True)}
         if args.profile:
             server.proc.send_signal(signal.SIGUSR2)
         server.stop()
@@ -287,12 +285,11 @@ def report(args: argparse.Namespace, server: Server, run: Run, shared: tuple[str
           f"({server.cpu:.1f} s user+system)")
     if run.cpu:
         per = {k: 1000 * v / len(run.answered) for k, v in run.cpu.items()}
-        cores = os.cpu_count() or 1
+        ours = 1000 * server.cpu / len(run.answered) + per["pool"] + per["driver"]
         print(f"  beside it, per request: the scripted pool {per['pool']:.1f} ms of CPU, this load driver "
-              f"{per['driver']:.1f} ms; the whole machine {per['machine']:.1f} ms (every process, the stores' "
-              f"servers too): at that, {cores} busy cores serve at most {cores * 1000 / per['machine']:.1f} "
-              f"requests/s")
-
+              f"{per['driver']:.1f} ms (with the server {ours:.1f} ms: {os.cpu_count()} cores serve at most "
+              f"{os.cpu_count() * 1000 / ours:.1f} requests/s of this load, the stores' servers not counted); the "
+              f"whole machine {per['machine']:.1f} ms (every process on it, whatever else it runs)")
 
 def main() -> None:
     if sys.argv[1:] == ["--stub"]:

@@ -20,15 +20,36 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+SAME_RUN = ("pool", "seed", "simulated")
+
 
 def read_rows(directory: Path) -> tuple[list[dict], Path]:
+    """The recorded calls; a last line cut short (the run was killed while writing it) is left out."""
     plain, packed = directory / "calls.jsonl", directory / "calls.jsonl.gz"
     if plain.is_file():
-        return [json.loads(line) for line in plain.read_text(encoding="utf-8").splitlines() if line.strip()], plain
-    if packed.is_file():
-        text = gzip.decompress(packed.read_bytes()).decode()
-        return [json.loads(line) for line in text.splitlines() if line.strip()], packed
-    raise SystemExit(f"{directory}: no calls.jsonl or calls.jsonl.gz")
+        text, path = plain.read_text(encoding="utf-8"), plain
+    elif packed.is_file():
+        text, path = gzip.decompress(packed.read_bytes()).decode(), packed
+    else:
+        raise SystemExit(f"{directory}: no calls.jsonl or calls.jsonl.gz")
+    lines = [line for line in text.splitlines() if line.strip()]
+    rows = []
+    for n, line in enumerate(lines, 1):
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            if n < len(lines):
+                raise SystemExit(f"{path}: line {n} is not a recorded call") from None
+            print(f"{path}: its last line was cut short (the run was stopped while writing it); left out")
+    return rows, path
+
+
+def check_same_run(old_dir: Path, new_dir: Path) -> None:
+    """NEW must continue OLD: the same pool, seed and kind (as ``--reuse`` checked when NEW started)."""
+    old, new = (json.loads((d / "run.json").read_text()) for d in (old_dir, new_dir))
+    differ = [k for k in SAME_RUN if old.get(k) != new.get(k)]
+    if differ:
+        raise SystemExit(f"{new_dir} does not continue {old_dir}: their {', '.join(differ)} differ")
 
 
 def merge(old: list[dict], new: list[dict]) -> tuple[list[dict], dict[str, int]]:
@@ -61,6 +82,7 @@ def main() -> None:
     if len(sys.argv) != 3:
         raise SystemExit(__doc__)
     old_dir, new_dir = Path(sys.argv[1]), Path(sys.argv[2])
+    check_same_run(old_dir, new_dir)
     old, target = read_rows(old_dir)
     new, _ = read_rows(new_dir)
     merged, counts = merge(old, new)
@@ -68,8 +90,7 @@ def main() -> None:
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_bytes(gzip.compress(data, mtime=0) if target.suffix == ".gz" else data)
     os.replace(tmp, target)
-    if (new_dir / "run.json").is_file():
-        shutil.copyfile(new_dir / "run.json", old_dir / "run.json")
+    shutil.copyfile(new_dir / "run.json", old_dir / "run.json")
     failures = sum("error" in row for row in merged)
     print(f"{target}: {len(merged)} calls ({counts['kept']} kept, {counts['failures_replaced']} failures replaced "
           f"by a reply, {counts['appended']} appended; {failures} recorded failures left, which --reuse asks again)")

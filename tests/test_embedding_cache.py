@@ -1,6 +1,7 @@
 """The embedding cache: a text being embedded is embedded once, whoever else asks for it meanwhile; a prefetch
 computes it in the background; a failed computation leaves the text to the next caller."""
 
+import sys
 import threading
 import time
 
@@ -41,14 +42,27 @@ def in_thread(fn, *args):
     return thread, out
 
 
+def waiting_for_another(thread: threading.Thread) -> bool:
+    """True once the thread waits in the cache for a vector another caller computes (not in a pass of its own)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        frame, names = sys._current_frames().get(thread.ident), []
+        while frame is not None:
+            names.append(frame.f_code.co_name)
+            frame = frame.f_back
+        if "vectors" in names and "wait" in names and "embed" not in names:
+            return True
+        time.sleep(0.01)
+    return False
+
+
 def test_a_second_caller_waits_for_the_first_callers_vector():
     fake = Gated()
     cache = EmbeddingCache(fake)
     first, a = in_thread(cache.vector, "sort a list")
     assert fake.entered.wait(5)
     second, b = in_thread(cache.vectors, ["sort a list", "sort a list"])
-    time.sleep(0.2)
-    assert second.is_alive(), "the second caller did not wait for the computation under way"
+    assert waiting_for_another(second)
     fake.release.set()
     first.join(5), second.join(5)
     assert a["value"] == [11.0, 1.0] and b["value"] == [[11.0, 1.0], [11.0, 1.0]]
@@ -60,22 +74,26 @@ def test_prefetch_computes_in_the_background_and_the_caller_finds_it():
     cache = EmbeddingCache(fake)
     cache.prefetch("reverse a string")
     assert fake.entered.wait(5), "prefetch started no computation"
+    cache.prefetch("reverse a string")  # being computed: nothing more
     caller, out = in_thread(cache.vector, "reverse a string")
-    time.sleep(0.1)
+    assert waiting_for_another(caller)
     fake.release.set()
     caller.join(5)
     assert out["value"] == [16.0, 1.0] and fake.passes == [["reverse a string"]]
     cache.prefetch("reverse a string")  # kept: nothing to do
     assert cache.vector("reverse a string") == [16.0, 1.0] and len(fake.passes) == 1
+    cache.close()
+    cache.prefetch("another text")  # closed: no more prefetches
+    assert len(fake.passes) == 1
 
 
-def test_a_failed_computation_is_left_to_the_next_caller():
+def test_a_failed_computation_is_left_to_the_caller_that_waited():
     fake = Gated(fail_first=True)
     cache = EmbeddingCache(fake)
     first, a = in_thread(cache.vector, "parse a date")
     assert fake.entered.wait(5)
     second, b = in_thread(cache.vector, "parse a date")
-    time.sleep(0.2)
+    assert waiting_for_another(second)
     fake.release.set()
     first.join(5), second.join(5)
     assert isinstance(a.get("error"), RuntimeError)
@@ -84,10 +102,37 @@ def test_a_failed_computation_is_left_to_the_next_caller():
 
 def test_a_failing_prefetch_is_reported_to_the_caller_that_needs_the_vector():
     class Broken:
+        calls = 0
+
         def embed(self, texts):
+            Broken.calls += 1
             raise RuntimeError("model file unreadable")
 
     cache = EmbeddingCache(Broken())
     cache.prefetch("x")
+    cache.close()  # waits for the prefetch
+    assert Broken.calls == 1, "the prefetch computed nothing"
     with pytest.raises(RuntimeError, match="model file unreadable"):
         cache.vector("x")
+    assert Broken.calls == 2
+
+
+def test_a_prefetch_with_no_thread_to_spare_leaves_the_text_to_its_caller(monkeypatch):
+    def refuse(self):
+        raise RuntimeError("can't start new thread")
+
+    fake = Gated()
+    fake.release.set()
+    cache = EmbeddingCache(fake)
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    cache.prefetch("merge two dicts")
+    monkeypatch.undo()
+    assert cache.vector("merge two dicts") == [15.0, 1.0] and len(fake.passes) == 1
+    cache.close()
+
+
+def test_a_cache_that_keeps_nothing_still_answers():
+    fake = Gated()
+    fake.release.set()
+    cache = EmbeddingCache(fake, size=0)
+    assert cache.vectors(["a", "a", "bb"]) == [[1.0, 1.0], [1.0, 1.0], [2.0, 1.0]]
