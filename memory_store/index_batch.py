@@ -105,8 +105,13 @@ class WaitingEntries:
             self._flusher.close()
 
     def _in_background(self) -> None:
+        """Embed what waits, then write exactly that under the lock: an entry that arrived meanwhile waits for the
+        next round (its put poked the flusher again), so no forward pass ever runs with the store's lock held."""
         with self._lock:
-            tasks = [r["task"] for r in self._records.values()]
+            ids = list(self._records)
+            tasks = [self._records[i]["task"] for i in ids]
         self._prepare(tasks)
         with self._lock:
-            self.flush()
+            ready = [self._records.pop(i) for i in ids if i in self._records]
+            if ready:
+                self._apply(ready)

@@ -8,8 +8,9 @@
    LangGraph's and our bookkeeping's cost per auction. Beside it, to say what that cost is made of: LangGraph
    alone (a graph of the same shape, 4 sends, 16 sends, a deferred node and 4 nodes in a row, whose nodes do
    nothing), the graph's memory write alone, and the CPU of embedding the task for the memory index (a local
-   memory does it on a background thread, off the auction's path, but on the same cores); and the bare loop
-   followed by the same memory write, the graph's work without the graph.
+   memory does it on a background thread, off the auction's path, but on the same cores), the time the auction
+   waits for the memory's lock; and the bare loop followed by the same memory write, the graph's work without the
+   graph.
 2. Injected per-call latency L (default 0.2 s): the wall time of full auctions (bid, jury, memory refinement,
    re-jury; route-only, so no execution) against their critical path, L per sequential round (2 rounds, or 4
    when a refinement round ran).
@@ -23,6 +24,7 @@ import operator
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -94,6 +96,23 @@ def memory_writes(records: list[dict], embedder: Embedder, directory: Path) -> l
     return samples
 
 
+class TimedLock:
+    """The store's lock, timing how long the auction's own threads wait for it (not the index flusher's)."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.waited = inner, 0.0
+
+    def __enter__(self) -> TimedLock:
+        started = time.perf_counter()
+        self.inner.acquire()
+        if threading.current_thread().name != "sale-index-flush":
+            self.waited += time.perf_counter() - started
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.inner.release()
+
+
 def unsigned(row: dict) -> dict:
     from memory_store.provenance import SIGNATURE
 
@@ -152,9 +171,11 @@ def main() -> None:
     world = SimWorld(suite.tasks, seed=0)
     with tempfile.TemporaryDirectory() as tmp:
         memory = AuctionMemory(Path(tmp) / "m", embedder=embedder)
+        memory._lock = memory._waiting._lock = lock = TimedLock(memory._lock)  # a diagnostic's own access
         ctx = AuctionContext(live=Live(pool=sim_pool(), memory=memory, model_factory=world.factory), route_only=True,
                              refine=False)
         graph_s, graph_cpu = timed(lambda i: graph.ainvoke({"task": tasks[i]}, context=ctx), n)
+        lock_wait = lock.waited / n
         bare_s, bare_cpu = timed(lambda i: bare_auction(tasks[i], ctx), n)
         floor = langgraph_floor()
         floor_s, floor_cpu = timed(lambda i: floor.ainvoke({"task": tasks[i]}), n)
@@ -182,6 +203,8 @@ def main() -> None:
         print(f"  ratio graph / bare: {g / b:.2f}x wall, {med(graph_cpu) / med(bare_cpu):.2f}x CPU"
               f"  (graph's own cost: {1000 * (g - b):.1f} ms per auction)")
         print("  what the graph does beyond the bare loop:")
+        print(f"    waiting for the memory's lock (held by the flush of an earlier record's index entry):"
+              f" {1000 * lock_wait:.1f} ms per auction (mean)")
         print(f"    LangGraph alone, the same shape with nodes that do nothing: {med(floor_s):.1f} ms wall,"
               f" {med(floor_cpu):.1f} ms CPU")
         print(f"    the memory write alone (the same records into a new memory): {1000 * m:.1f} ms;"
