@@ -110,7 +110,7 @@ class Server:
     url: str
     proc: subprocess.Popen | None = None
     cpu: float = 0.0
-    log: Path = field(default_factory=lambda: Path(tempfile.mktemp(prefix="sale-serve-", suffix=".log")))
+    log: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "sale-serve.log")
 
     def start(self) -> None:
         with open(self.log, "ab") as log:
@@ -253,7 +253,8 @@ def load_run(args: argparse.Namespace, work: Path, shared: tuple[str, str]) -> t
         pool = work / "pool.toml"
         pool.write_text(pool_toml(base_url, PRICES))
         port = free_port()
-        server = Server(server_argv(args, pool, work / "memory", port, shared), f"http://127.0.0.1:{port}/v1")
+        server = Server(server_argv(args, pool, work / "memory", port, shared), f"http://127.0.0.1:{port}/v1",
+                        log=work / "serve.log")
         print(f"before: {load()}")
         server.start()
         if args.profile:
@@ -316,7 +317,7 @@ def main() -> None:
             from tests.servers import chroma_server, postgres_server
 
             shared = (stores.enter_context(postgres_server()), stores.enter_context(chroma_server()) + "/bench")
-        work = Path(tempfile.mkdtemp(prefix="sale-bench-serve-"))
+        work = Path(stores.enter_context(tempfile.TemporaryDirectory(prefix="sale-bench-serve-")))
         server, run = load_run(args, work, shared)
         report(args, server, run, shared)
         problems = memory_check(work / "memory", run, args.model, shared)
