@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterable
 
 from memory_store.embeddings import Embedder
@@ -59,32 +60,34 @@ class EmbeddingCache:
         return [found[k] for k in keys]
 
     def prefetch(self, task: str) -> None:
-        """Compute the task's vector on a background thread, unless it is kept or being computed (non-blocking:
-        callable from an event loop). Errors are left to the caller that needs the vector: it computes it again
-        and sees them."""
+        """Compute the task's vector on a background thread, unless it is kept or being computed; it does not wait
+        for the pass (callable from an event loop). Errors are left to the caller that needs the vector: it computes
+        it again and sees them."""
         key = task[:EMBED_CHARS]
         with self._lock:
             if self._closed or key in self._vectors or key in self._computing:
                 return
             self._computing[key] = threading.Event()
-            thread = threading.Thread(target=self._prefetch, args=(key,), name="sale-embed-prefetch", daemon=True)
-            self._prefetching.add(thread)
+        thread = threading.Thread(target=self._prefetch, args=(key,), name="sale-embed-prefetch", daemon=True)
         try:
             thread.start()
         except BaseException as exc:  # no thread to spare: the caller that needs the vector computes it
-            with self._lock:
-                self._prefetching.discard(thread)
             self._release([key], {})
             if not isinstance(exc, RuntimeError):
                 raise
+            return
+        with self._lock:
+            if thread.is_alive():
+                self._prefetching.add(thread)
 
     def close(self) -> None:
         """No more prefetches; wait (briefly) for the ones under way, so none is cut off at interpreter exit."""
         with self._lock:
             self._closed = True
             threads = list(self._prefetching)
+        deadline = time.monotonic() + CLOSE_WAIT_S
         for thread in threads:
-            thread.join(CLOSE_WAIT_S)
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def _prefetch(self, key: str) -> None:
         try:

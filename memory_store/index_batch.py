@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -59,7 +60,11 @@ class Flusher:
                 self._poked = False
                 if self._stopped:
                     return
-            self._flush()
+            try:
+                self._flush()
+            except Exception as exc:  # a failed pass must not end the flusher: what waits is written next round
+                warnings.warn(f"the background index flush failed ({exc!r}); its entries wait for the next write "
+                              "or retrieval", RuntimeWarning, stacklevel=1)
 
 
 class WaitingEntries:
@@ -91,12 +96,11 @@ class WaitingEntries:
             self._flusher.poke()
 
     def flush(self, upto: int | None = None) -> None:
-        """Write every waiting entry in one group, if any has ``seq <= upto`` (``upto`` None: in any case)."""
-        if not self._records or (upto is not None and min(r["seq"] for r in self._records.values()) > upto):
-            return
-        records = list(self._records.values())
-        self._records.clear()
-        self._apply(records)
+        """Write the waiting entries with ``seq <= upto`` (``upto`` None: all of them) in one group; the newer ones
+        a retrieval bounded by ``upto`` cannot see stay for the background flush."""
+        ids = [i for i, r in self._records.items() if upto is None or r["seq"] <= upto]
+        if ids:
+            self._apply([self._records.pop(i) for i in ids])
 
     def stop(self) -> None:
         """Stop the background thread, waiting for a flush under way (call it without the lock: that flush takes

@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -108,9 +109,9 @@ def machine_busy_seconds() -> float:
 class Server:
     argv: list[str]
     url: str
+    log: Path
     proc: subprocess.Popen | None = None
     cpu: float = 0.0
-    log: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "sale-serve.log")
 
     def start(self) -> None:
         with open(self.log, "ab") as log:
@@ -254,14 +255,18 @@ def load_run(args: argparse.Namespace, work: Path, shared: tuple[str, str]) -> t
         pool.write_text(pool_toml(base_url, PRICES))
         port = free_port()
         server = Server(server_argv(args, pool, work / "memory", port, shared), f"http://127.0.0.1:{port}/v1",
-                        log=work / "serve.log")
+                        work / "serve.log")
         print(f"before: {load()}")
         server.start()
         if args.profile:
             server.proc.send_signal(signal.SIGUSR1)
         sample = lambda: (cpu_seconds(stub.pid), time.process_time(), machine_busy_seconds())  # noqa: E731
         before = sample()
-        run = asyncio.run(drive(server, args.clients, args.requests, args.model, args.kill_at))
+        try:
+            run = asyncio.run(drive(server, args.clients, args.requests, args.model, args.kill_at))
+        except BaseException:  # the server (and its workers) runs in a session of its own: Ctrl-C misses it
+            os.killpg(server.proc.pid, signal.SIGKILL)
+            raise
         run.cpu = {k: b - a for k, a, b in zip(("pool", "driver", "machine"), before, sample(), strict=True)}
         if args.profile:
             server.proc.send_signal(signal.SIGUSR2)
@@ -286,11 +291,11 @@ def report(args: argparse.Namespace, server: Server, run: Run, shared: tuple[str
           f"({server.cpu:.1f} s user+system)")
     if run.cpu:
         per = {k: 1000 * v / len(run.answered) for k, v in run.cpu.items()}
-        ours = 1000 * server.cpu / len(run.answered) + per["pool"] + per["driver"]
+        ours, cores = 1000 * server.cpu / len(run.answered) + per["pool"] + per["driver"], os.cpu_count() or 1
         print(f"  beside it, per request: the scripted pool {per['pool']:.1f} ms of CPU, this load driver "
-              f"{per['driver']:.1f} ms (with the server {ours:.1f} ms: {os.cpu_count()} cores serve at most "
-              f"{os.cpu_count() * 1000 / ours:.1f} requests/s of this load, the stores' servers not counted); the "
-              f"whole machine {per['machine']:.1f} ms (every process on it, whatever else it runs)")
+              f"{per['driver']:.1f} ms (with the server {ours:.1f} ms: {cores} cores, a worker each, serve at most "
+              f"{cores * 1000 / ours:.1f} requests/s of this load, the stores' servers not counted); the whole "
+              f"machine {per['machine']:.1f} ms (every process on it, whatever else it runs)")
 
 def main() -> None:
     if sys.argv[1:] == ["--stub"]:
@@ -317,10 +322,14 @@ def main() -> None:
             from tests.servers import chroma_server, postgres_server
 
             shared = (stores.enter_context(postgres_server()), stores.enter_context(chroma_server()) + "/bench")
-        work = Path(stores.enter_context(tempfile.TemporaryDirectory(prefix="sale-bench-serve-")))
+        work = Path(tempfile.mkdtemp(prefix="sale-bench-serve-"))
         server, run = load_run(args, work, shared)
         report(args, server, run, shared)
         problems = memory_check(work / "memory", run, args.model, shared)
+    if problems or run.failed:
+        print(f"kept for inspection: {work} (the server's log: serve.log)")
+    else:
+        shutil.rmtree(work)
     print("memory check: " + ("OK" if not problems else "FAILED\n  " + "\n  ".join(problems[:20])))
     if args.profile:
         print(f"profile: {args.profile}/stacks.collapsed, {args.profile}/top.md")

@@ -36,3 +36,26 @@ def test_an_entry_that_arrives_during_the_embedding_is_written_in_the_next_round
     entries.stop()
     assert applied == [["first"], ["second"]]
     assert len(entries) == 0
+
+
+def test_a_failed_flush_does_not_end_the_flusher(monkeypatch):
+    monkeypatch.setattr(index_batch, "FLUSH_DELAY_S", 0.01)
+    lock, applied, failures = threading.Lock(), [], []
+
+    def prepare(tasks):
+        if not failures:
+            failures.append(tasks)
+            raise RuntimeError("the embedding model is not readable")
+
+    entries = WaitingEntries(lock, prepare, lambda records: applied.append([r["task"] for r in records]))
+    with lock:
+        entries.put({"auction_id": "a", "task": "first"}, 1)
+    deadline = time.monotonic() + 10
+    while not failures and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with lock:
+        entries.put({"auction_id": "b", "task": "second"}, 2)
+    while not applied and time.monotonic() < deadline:
+        time.sleep(0.01)
+    entries.stop()
+    assert failures == [["first"]] and applied == [["first", "second"]]
