@@ -308,6 +308,7 @@ def test_seeds_run_each_seed_and_summarise_them(tmp_path, capsys):
     (["--pool", SIM_POOL, "--seeds", "1,x"], "give integers"),
     (["--pool", SIM_POOL, "--jury-signal", "expected", "--jury-batch"], "drop --jury-batch"),
     (["--pool", SIM_POOL, "--replay", "a", "--reuse", "b"], "pick one"),
+    (["--pool", SIM_POOL, "--keep-failures"], "--keep-failures only applies with --reuse DIR"),
 ])
 def test_bench_bad_input_is_one_clear_error(tmp_path, capsys, args, message):
     code = main(["bench", "--out", str(tmp_path / "o"), "--no-progress", *args])
@@ -388,6 +389,17 @@ def test_a_call_that_failed_when_recorded_fails_the_same_way_in_the_replay(tmp_p
 
     reused, _ = asyncio.run(three_calls(Replayer(tmp_path / "calls.jsonl", fallback=fallback).factory))
     assert reused == [None, None, None] and len(asked) >= 2
+    invoked = []
+
+    class Counting(GenericFakeChatModel):
+        async def _agenerate(self, *args, **kwargs):
+            invoked.append(1)
+            return await super()._agenerate(*args, **kwargs)
+
+    kept, _ = asyncio.run(three_calls(Replayer(  # --keep-failures: the recorded failures fail again, none is asked
+        tmp_path / "calls.jsonl", fallback=lambda _s: Counting(messages=iter([AIMessage("fresh")])),
+        keep_failures=True).factory))
+    assert kept == errors and not invoked
 
 
 def test_cascade_router_checks_direct_answers_and_escalates_on_a_verified_failure(tmp_path):

@@ -47,6 +47,8 @@ class BenchConfig:
     replay: Path | None = None
     reuse: Path | None = None
     """An earlier run's directory: identical model calls are served from its recording, the rest are made."""
+    keep_failures: bool = False
+    """With ``reuse``: the recording's failed calls fail again instead of being asked anew."""
     judge: str = ""
     concurrency: int = 0
     jury_batch: bool = False
@@ -103,6 +105,8 @@ def check_config(cfg: BenchConfig) -> None:
         problems.append(f"unknown execution {cfg.execution!r} ({', '.join(EXECUTIONS)})")
     if cfg.replay is not None and cfg.reuse is not None:
         problems.append("--reuse calls models where the recording has no reply; --replay never does: pick one")
+    if cfg.keep_failures and cfg.reuse is None:
+        problems.append("--keep-failures only applies with --reuse DIR")
     known = (*DOMAINS, *(d.name for d in cfg.domains if d.name not in DOMAINS))
     if cfg.domain and cfg.domain not in known:
         problems.append(f"unknown domain {cfg.domain!r} ({', '.join(known)})")

@@ -136,7 +136,7 @@ class Replayer:
     instead of failing, so a run that adds routers or settings to an earlier one on the same tasks pays only for
     the calls that changed; ``reused`` and ``misses`` count both kinds. Requests repeat only where prompts do."""
 
-    def __init__(self, path: Path, fallback: Factory | None = None) -> None:
+    def __init__(self, path: Path, fallback: Factory | None = None, keep_failures: bool = False) -> None:
         packed = path.with_name(path.name + ".gz")
         if not path.is_file() and not packed.is_file():
             raise FileNotFoundError(f"no recording at {path} (record one with `sale bench ... --out DIR`)")
@@ -148,7 +148,8 @@ class Replayer:
                     row = json.loads(line)
                     if "error" not in row:
                         self.replies[row["key"]].append(row["reply"])
-                    elif fallback is None:  # a replay fails where the run failed; --reuse asks the model again
+                    elif fallback is None or keep_failures:  # a replay fails where the run failed; --reuse asks
+                        # the model again unless told to keep the failures
                         self.replies[row["key"]].append({"error": dict(row["error"])})
                 except (json.JSONDecodeError, KeyError, TypeError):
                     raise ValueError(f"recording {path}: line {n} is not a recorded call") from None

@@ -97,7 +97,7 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     else:
         if cfg.reuse is not None:
             check_reusable(Path(cfg.reuse), cfg, pool)
-            reuser = Replayer(Path(cfg.reuse) / "calls.jsonl", fallback=inner)
+            reuser = Replayer(Path(cfg.reuse) / "calls.jsonl", fallback=inner, keep_failures=cfg.keep_failures)
             inner = reuser.factory
         recorder = Recorder(inner, cfg.out / "calls.jsonl")
         factory = recorder.factory

@@ -67,6 +67,7 @@ def bench_config(args: argparse.Namespace) -> Any:
         refine_min_similarity=args.refine_min_similarity, jury_batch=args.jury_batch,
         jury_signal=args.jury_signal, jury_reason=args.jury_reason, jury_layout=args.jury_layout,
         rebid_exemplars=args.rebid_exemplars, reuse=Path(args.reuse) if args.reuse else None,
+        keep_failures=args.keep_failures,
         progress=not args.no_progress and not args.json, domain=args.domain, execution=args.execution,
     )
 

@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--reuse", metavar="DIR",
                        help="serve identical model calls from an earlier run's DIR/calls.jsonl and make only the "
                             "new ones (add routers or settings to a run without paying for it again)")
+    bench.add_argument("--keep-failures", action="store_true",
+                       help="with --reuse: a call the recording holds as failed (e.g. a client timeout) fails again "
+                            "instead of being asked anew, as in a replay")
     bench.add_argument("--concurrency", type=int, default=0, help="single-agent runs at once (default 8 sim, 1 real)")
     bench.add_argument("--jury-batch", action="store_true",
                        help="SALE's jurors score all bids of a round in one call (N calls instead of N^2)")
