@@ -4,6 +4,8 @@ an entry that arrives meanwhile waits for the next round instead of being embedd
 import threading
 import time
 
+import pytest
+
 from memory_store import index_batch
 from memory_store.index_batch import WaitingEntries
 
@@ -38,6 +40,7 @@ def test_an_entry_that_arrives_during_the_embedding_is_written_in_the_next_round
     assert len(entries) == 0
 
 
+@pytest.mark.filterwarnings("ignore:the background index flush failed:RuntimeWarning")
 def test_a_failed_flush_does_not_end_the_flusher(monkeypatch):
     monkeypatch.setattr(index_batch, "FLUSH_DELAY_S", 0.01)
     lock, applied, failures = threading.Lock(), [], []
