@@ -396,10 +396,10 @@ def test_a_call_that_failed_when_recorded_fails_the_same_way_in_the_replay(tmp_p
             invoked.append(1)
             return await super()._agenerate(*args, **kwargs)
 
-    kept, _ = asyncio.run(three_calls(Replayer(  # --keep-failures: the recorded failures fail again, none is asked
-        tmp_path / "calls.jsonl", fallback=lambda _s: Counting(messages=iter([AIMessage("fresh")])),
-        keep_failures=True).factory))
-    assert kept == errors and not invoked
+    kept, _ = asyncio.run(three_calls(Replayer(  # --keep-failures: the recorded failure fails again; a deadline
+        tmp_path / "calls.jsonl", fallback=lambda _s: Counting(messages=iter([AIMessage("fresh")])),  # miss (also
+        keep_failures=True).factory))  # how a call cancelled by a stopped run is recorded) is asked anew
+    assert kept == [None, errors[1], None] and len(invoked) == 1
 
 
 def test_cascade_router_checks_direct_answers_and_escalates_on_a_verified_failure(tmp_path):

@@ -148,8 +148,9 @@ class Replayer:
                     row = json.loads(line)
                     if "error" not in row:
                         self.replies[row["key"]].append(row["reply"])
-                    elif fallback is None or keep_failures:  # a replay fails where the run failed; --reuse asks
-                        # the model again unless told to keep the failures
+                    elif fallback is None or (keep_failures and row["error"].get("kind") != "deadline"):
+                        # a replay fails where the run failed; --reuse asks the model again unless told to keep
+                        # the failures (not the deadline misses: a call cancelled by a stopped run is one)
                         self.replies[row["key"]].append({"error": dict(row["error"])})
                 except (json.JSONDecodeError, KeyError, TypeError):
                     raise ValueError(f"recording {path}: line {n} is not a recorded call") from None

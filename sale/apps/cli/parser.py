@@ -96,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "new ones (add routers or settings to a run without paying for it again)")
     bench.add_argument("--keep-failures", action="store_true",
                        help="with --reuse: a call the recording holds as failed (e.g. a client timeout) fails again "
-                            "instead of being asked anew, as in a replay")
+                            "instead of being asked anew, as in a replay; deadline misses are still asked anew (a "
+                            "call cancelled by stopping a run is recorded as one)")
     bench.add_argument("--concurrency", type=int, default=0, help="single-agent runs at once (default 8 sim, 1 real)")
     bench.add_argument("--jury-batch", action="store_true",
                        help="SALE's jurors score all bids of a round in one call (N calls instead of N^2)")
