@@ -20,18 +20,21 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sale.bench.replay import recording_text
+
 SAME_RUN = ("pool", "seed", "simulated")
 
 
 def read_rows(directory: Path) -> tuple[list[dict], Path]:
     """The recorded calls; a last line cut short (the run was killed while writing it) is left out."""
-    plain, packed = directory / "calls.jsonl", directory / "calls.jsonl.gz"
-    if plain.is_file():
-        text, path = plain.read_text(encoding="utf-8"), plain
-    elif packed.is_file():
-        text, path = gzip.decompress(packed.read_bytes()).decode(), packed
-    else:
-        raise SystemExit(f"{directory}: no calls.jsonl or calls.jsonl.gz")
+    plain = directory / "calls.jsonl"
+    try:
+        text = recording_text(plain)
+    except FileNotFoundError as exc:
+        raise SystemExit(str(exc)) from None
+    path = plain if plain.is_file() else directory / "calls.jsonl.gz"
     lines = [line for line in text.splitlines() if line.strip()]
     rows = []
     for n, line in enumerate(lines, 1):

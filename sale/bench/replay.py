@@ -129,6 +129,14 @@ def _replayed_error(error: dict[str, Any]) -> Exception:
     return exc
 
 
+def recording_text(path: Path) -> str:
+    """A recording's JSONL text: ``calls.jsonl``, or its packed ``calls.jsonl.gz`` (how docs/figures keeps them)."""
+    packed = path.with_name(path.name + ".gz")
+    if not path.is_file() and not packed.is_file():
+        raise FileNotFoundError(f"no recording at {path} (record one with `sale bench ... --out DIR`)")
+    return path.read_text(encoding="utf-8") if path.is_file() else gzip.decompress(packed.read_bytes()).decode()
+
+
 class Replayer:
     """Serves recorded replies by request hash; identical requests get their recorded replies in turn.
 
@@ -137,10 +145,7 @@ class Replayer:
     the calls that changed; ``reused`` and ``misses`` count both kinds. Requests repeat only where prompts do."""
 
     def __init__(self, path: Path, fallback: Factory | None = None, keep_failures: bool = False) -> None:
-        packed = path.with_name(path.name + ".gz")
-        if not path.is_file() and not packed.is_file():
-            raise FileNotFoundError(f"no recording at {path} (record one with `sale bench ... --out DIR`)")
-        text = path.read_text(encoding="utf-8") if path.is_file() else gzip.decompress(packed.read_bytes()).decode()
+        text = recording_text(path)
         self.replies: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for n, line in enumerate(text.splitlines(), 1):
             if line.strip():
