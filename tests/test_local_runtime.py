@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from sale.local import LADDER, EmbeddedPoolError, LocalServer, RuntimeSettings, free_port, gguf_path
+from sale.local.pool import prune_logs
 from sale.local.server import unsupported_cpu
 
 FAKE = Path(__file__).with_name("fake_llama.py")
@@ -219,3 +220,19 @@ def test_concurrent_first_memory_opens_one_writer(tmp_path, monkeypatch):
         got[0].close()
     finally:
         resources._opened_memory.cache_clear()
+
+
+def test_a_server_start_keeps_the_newest_logs_of_its_model_and_any_still_being_written(tmp_path):
+    now = time.time()
+    for port in range(30):
+        path = tmp_path / f"m-{port}.log"
+        path.write_text("old")
+        age = 60 + port if port < 3 else 7200 + port
+        os.utime(path, (now - age, now - age))
+    (tmp_path / "m-b-1.log").write_text("another model whose name starts with m-")
+    os.utime(tmp_path / "m-b-1.log", (now - 99999, now - 99999))
+
+    prune_logs(tmp_path, "m", keep=2)
+
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted(["m-b-1.log", *(f"m-{p}.log" for p in range(3))])

@@ -21,6 +21,9 @@ from sale.core.pool import AgentSpec, Pool, provider_prices
 from sale.local.models import LADDER, BundledModel, EmbeddedPoolError, cache_dir, gguf_path
 
 READY_PROMPT = "Reply with the single word: ready"
+KEEP_LOGS = 20
+"""Server logs kept per model; older ones are removed when a server starts, unless written in the last hour (a
+pool in another process may still be writing them)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def prune_logs(log_dir: Path, model: str, keep: int = KEEP_LOGS, busy_s: float = 3600.0) -> None:
+    """Every server start writes a log; without this the cache grows by three files a run."""
+    logs = []
+    for path in log_dir.glob(f"{model}-*.log"):
+        with contextlib.suppress(OSError):
+            if path.name[len(model) + 1:-4].isdigit():
+                logs.append((path.stat().st_mtime, path))
+    recent = time.time() - busy_s
+    for mtime, old in sorted(logs, reverse=True)[keep:]:
+        if mtime < recent:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
 def _exit_reason(returncode: int) -> str:
     if returncode < 0:
         name = signal.Signals(-returncode).name
@@ -92,6 +109,7 @@ class LocalServer:
 
     def start(self, log_dir: Path) -> None:
         log_dir.mkdir(parents=True, exist_ok=True)
+        prune_logs(log_dir, self.model.name)
         self.log_path = log_dir / f"{self.model.name}-{self.port}.log"
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
