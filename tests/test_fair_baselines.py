@@ -102,7 +102,7 @@ def test_cross_fitting_never_routes_a_task_with_a_router_that_saw_it():
 
 def _run(agent: str, passed: bool, usd: float, error: str = "") -> Run:
     return Run(router=f"single:{agent}", task_id="t", bin=1, order=0, agent=agent, passed=passed, usd=usd,
-               tokens=10, completion_tokens=5, exec_error=error)
+               tokens=10, completion_tokens=5, exec_error=error, exec_steps=3, test_runs=2)
 
 
 def test_a_routed_baseline_falls_back_to_its_next_choice_on_an_endpoint_error():
@@ -118,6 +118,7 @@ def test_a_routed_baseline_falls_back_to_its_next_choice_on_an_endpoint_error():
     run = routed_runs("x", [route], [task], broken, agents)[0]
     assert (run.agent, run.passed, run.usd) == ("mid", True, 2.75), "next choice in the router's order, all paid"
     assert run.detail == "tried small, large, mid"
+    assert (run.exec_steps, run.test_runs) == (9, 6), "the work of every run it paid for"
     assert R.with_fallback(route, [True, True, True]).chosen == 1, "no choice left: the last one's failure stands"
 
 

@@ -424,6 +424,29 @@ def test_a_single_agent_run_executes_with_the_task_budget(monkeypatch):
     assert seen == [(4, 2048, 16_000), (6, 2048, 32_000), (8, 2048, 48_000)]
 
 
+def test_a_direct_answer_may_be_as_long_as_an_executor_reply_on_the_task(monkeypatch):
+    """A one-call answer to a programs task is a whole module: capped at the run's 512 tokens it could not fit."""
+    import sale.core.calls
+    from sale.bench.harness import Bench
+
+    asked = []
+
+    async def fake(model, messages, **kwargs):
+        asked.append(kwargs["max_tokens"])
+        return {"error": "refused", "text": "", "usd": 0.0, "usd_provider": 0.0, "prompt_tokens": 0,
+                "completion_tokens": 0, "cached_tokens": 0}
+
+    monkeypatch.setattr(sale.core.calls, "call_model", fake)
+    real = Pool.of({"name": "small", "model": "m", "base_url": "http://127.0.0.1:9/v1", "price_per_mtok": 0.1})
+    rows = programs_suite(0, tasks=FIXTURE).tasks
+    other = replace(rows[0], id="cd-0-1-000")
+    bench = Bench(BenchConfig(suite="programs", progress=False), Suite(name="programs", tasks=[*rows, other]),
+                  real, None)
+    for row in [*sorted(rows, key=lambda t: t.bin), other]:
+        asyncio.run(bench.direct("small", row))
+    assert asked == [2048, 2048, 2048, 512]
+
+
 # --- the figures script --------------------------------------------------------------------------------------------
 
 def test_the_figures_script_counts_per_bin():

@@ -72,3 +72,22 @@ def test_every_simulated_bench_with_an_auction_router_has_its_control(tmp_path):
     assert json.loads((tmp_path / "results.json").read_text())["routers"]["random-matched:sale-nomem"] == control
     rows = [json.loads(line)["router"] for line in (tmp_path / "tasks.jsonl").read_text().splitlines()]
     assert "random-matched:sale-nomem" not in rows, "200 draws per task stay out of tasks.jsonl"
+
+
+def test_the_control_draws_direct_answers_on_one_shot_tasks_and_executor_runs_on_programs():
+    from sale.bench.results import control_runs
+    from sale.suites.suite import BenchTask
+
+    agents = ["a", "b"]
+    one_shot = [BenchTask(id=f"cd-0-1-{i:03d}", task="?", domain="coding", bin=1, verifier="unit_tests")
+                for i in range(2)]
+    programs = [BenchTask(id=f"programs-2-p{i}", task="?", domain="coding", bin=2, verifier="python_tests")
+                for i in range(2)]
+    for tasks in (one_shot, programs):
+        ids = [t.id for t in tasks]
+        singles = runs_for(agents, [[1, 1], [1, 1]], [1.0, 2.0], ids)
+        direct = runs_for(agents, [[0, 0], [0, 0]], [0.1, 0.2], ids)
+        chosen = control_runs(tasks, direct, singles, agents)
+        assert chosen is (direct if tasks is one_shot else singles)
+        partial = dict(list(direct.items())[:-1])
+        assert control_runs(tasks, partial, singles, agents) is singles

@@ -177,14 +177,16 @@ class Bench:
                    repeated_actions=repeats(state.get("steps", [])), test_runs=count_test_runs(state.get("steps", [])))
 
     async def direct(self, agent: str, task: BenchTask) -> Run:
-        """The model's own skill: one call, the task as the only message; no plan, no tools, no executor."""
+        """The model's own skill: one call, the task as the only message; no plan, no tools, no executor. Its reply
+        may be as long as an executor's reply on the task (a whole module on a programs task)."""
         from langchain_core.messages import HumanMessage
 
         from sale.core.calls import call_model
 
         started = time.monotonic()
         call = await call_model(self.pool.get(agent), [HumanMessage(task.task)], purpose="direct", deadline_s=600.0,
-                                max_tokens=self.context().exec_max_tokens, factory=self.factory)
+                                max_tokens=self.context(**self.executor_budget(task)).exec_max_tokens,
+                                factory=self.factory)
         wall = time.monotonic() - started
         delivery = self.delivered(task, "" if call["error"] else call["text"])
         answer = delivery.answer

@@ -16,6 +16,7 @@ from sale.bench.runs import Run
 from sale.bench.summary import diagnostics, second_half, win_stream, with_bins
 from sale.bench.tasks import stream_order
 from sale.core.pool import Pool
+from sale.suites.programs import is_program
 from sale.suites.suite import BenchTask, Suite
 
 
@@ -65,6 +66,14 @@ def with_random_controls(routers: dict[str, Any], singles: dict[tuple[str, str],
                                                               task_ids, seed) | {"answers_from": source}
 
 
+def control_runs(test: list[BenchTask], direct: dict[tuple[str, str], Run], singles: dict[tuple[str, str], Run],
+                 agents: list[str]) -> dict[tuple[str, str], Run]:
+    """The runs the random controls draw from: the direct answers on one-shot tasks when every agent answered every
+    test task, else the executor runs; on programs tasks always the executor runs, the work a router hands out."""
+    one_shot = not any(is_program(t) for t in test)
+    return direct if one_shot and all((a, t.id) in direct for a in agents for t in test) else singles
+
+
 def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask], train: list[BenchTask],
              test: list[BenchTask], runs: dict[str, list[Run]], singles: dict[tuple[str, str], Run],
              agents: list[str], signal_sweep: list[dict[str, Any]], budget_sweep: list[dict[str, Any]],
@@ -83,8 +92,8 @@ def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask],
         for name, router_runs in runs.items():
             routers[name]["second_half"] = second_half(router_runs, late, agents, name in AUCTION_ROUTERS)
     direct = {(r.agent, r.task_id): r for n, rs in runs.items() if n.startswith("direct:") for r in rs}
-    with_random_controls(routers, direct if all((a, t.id) in direct for a in agents for t in test) else singles,
-                         agents, [t.id for t in test], cfg.seed)
+    with_random_controls(routers, control_runs(test, direct, singles, agents), agents, [t.id for t in test],
+                         cfg.seed)
     best_direct = max((n for n in routers if n.startswith("direct:") and routers[n]),
                       key=lambda n: (routers[n]["pass_at_1"], -routers[n]["cost_usd"]), default=None)
     strong = routers.get(f"single:{agents[-1]}")

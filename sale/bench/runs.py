@@ -80,6 +80,7 @@ def routed_runs(name: str, routes: list[R.Route], test: list[BenchTask], singles
                         cached_tokens=sum(t.cached_tokens for t in tried),
                         completion_tokens=sum(t.completion_tokens for t in tried),
                         tool_usd=sum(t.tool_usd for t in tried), wall_s=sum(t.wall_s for t in tried),
+                        exec_steps=sum(t.exec_steps for t in tried), test_runs=sum(t.test_runs for t in tried),
                         detail=f"tried {', '.join(agents[a] for a in route.tried)}"))
     return runs
 
