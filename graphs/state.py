@@ -156,7 +156,8 @@ class ExecutorState(TypedDict, total=False):
     final_reply: str
     """The agent's final reply as parsed, before the deliverable rule."""
     draft: dict[str, Any]
-    """A draft the auction already wrote and checked (the cascade): ``text``, ``check``, ``accepted``, ``why``.
-    The executor delivers an accepted one without another call, and starts its loop from a rejected one."""
+    """A draft the auction already wrote and checked (the cascade): ``text``, ``check``, ``final``, ``why``,
+    ``tokens`` (its call's). The executor delivers a final one without another call, and starts its loop from
+    another."""
     status: str
     error: str | None

@@ -110,10 +110,11 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
         answer = call["text"].strip() if final is None else final  # a bare "Final Answer:" delivers nothing
         return update | {"answer": answer, "status": f"{limit} budget exhausted", "pending": []}
     if final is not None and not actions:
-        check = (await _failed_check(state, ctx, domain, final)
+        check = (await _final_check(state, ctx, domain, final)
                  if ctx.check_final_answers and not pool.simulated else None)
         if check is not None:
             record["check"] = check
+        if check is not None and not check.get("passed"):
             why = check["detail"]
             return update | {"messages": [*opening, *ask_final, *replies,
                                           HumanMessage(domain.prompt("DRAFT_REJECTED").format(why=why))],
@@ -122,14 +123,15 @@ async def act(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
     return update | {"pending": actions, "status": ""}
 
 
-async def _failed_check(state: ExecutorState, ctx: AuctionContext, domain: Domain, final: str
-                        ) -> dict[str, Any] | None:
-    """The domain's check of a Final Answer when it failed (None: it passed, or the task shows nothing to run)."""
+async def _final_check(state: ExecutorState, ctx: AuctionContext, domain: Domain, final: str
+                       ) -> dict[str, Any] | None:
+    """The domain's check of a Final Answer (None: the task shows nothing to run); a failed one sends the answer
+    back, and either is kept on the step (the run's test count)."""
     if domain.check is None or not (domain.checkable and domain.checkable(state["task"])):
         return None
     own = [s for s in state.get("steps") or [] if s.get("agent") in (None, state.get("agent"))]
     check = await check_delivery(ctx, domain, state["task"], domain.deliver(state["task"], final, own))
-    return None if check is None or check.get("passed") else check
+    return check
 
 
 def _inline_calls(text: str, offered: list[dict[str, Any]], step: int) -> list[dict[str, Any]]:

@@ -148,14 +148,15 @@ async def draft_bid(state: AuctionState, runtime: Runtime[AuctionContext]) -> di
     decision = {"agent": agent, "round": round_, "accepted": accepted, "verified": verified, "why": why}
     if accepted:
         final = not failed or deliver_failed
-        text, kept_check = call["text"], check
+        text, kept_check, tokens = call["text"], check, bid["call_tokens"]
         earlier = [b for b in own if not (b.get("check") or {}).get("detail", "").startswith("no answer")]
         if not final and last and ctx.cascade_last_resort == "deliver" and earlier:
             text, kept_check, final = earlier[-1]["text"], earlier[-1].get("check"), True
+            tokens = earlier[-1].get("call_tokens", 0)
             decision["why"] = why = f"{why}; its earlier draft, which delivered an answer, is delivered"
         cascade["decisions"] = [*cascade["decisions"], decision]
         cascade["draft"] = {"text": text, "check": kept_check, "final": final, "why": why,
-                            "failed_check": failed and final}
+                            "failed_check": failed and final, "tokens": tokens}
         return update | {"cascade": cascade, "provisional_winner": state.get("provisional_winner") or bid["id"],
                          "winner": bid["id"]}
     retry = round_ < ctx.cascade_retries and delivery.source != "none" and (not last or deliver_failed)

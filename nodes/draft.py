@@ -73,12 +73,14 @@ async def draft(state: ExecutorState, runtime: Runtime[AuctionContext]) -> dict:
 def given_draft(state: ExecutorState, ctx: AuctionContext, domain: Domain) -> dict:
     """A draft the cascade already wrote and checked (and paid for, in the auction's ledger): delivered as it is
     when final (also the last agent's draft that failed its check, under ``cascade_last_resort="deliver"``: the
-    record says so), else the loop starts from it and what its check found, as after a rejected draft here."""
+    record says so), else the loop starts from it and what its check found, as after a rejected draft here,
+    the draft's tokens counted against the loop's token budget as a draft of its own is."""
     agent, given = state["agent"], state["draft"]
     record = {"step": 1, "agent": agent, "kind": "draft", "text": given["text"][:2000], "tool_calls": [],
               "tokens": 0, "final_step": False, "check": given.get("check"), "kept": given["final"],
               "error": None, "from_auction": True, "failed_check": bool(given.get("failed_check"))}
-    update: dict[str, Any] = {"steps": [record], "model_steps": 1, "domain": domain.name}
+    update: dict[str, Any] = {"steps": [record], "model_steps": 1, "tokens_used": given.get("tokens", 0),
+                              "domain": domain.name}
     if given["final"]:
         return update | {"answer": given["text"], "status": "answered", "pending": []}
     if ctx.max_steps <= 1:

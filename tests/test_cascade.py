@@ -131,6 +131,20 @@ async def test_the_last_agent_failing_its_check_goes_on_to_the_loop_when_asked(m
     assert "add_up(2, 3) gave -1, expected 5" in seeded[-1].content and seeded[-2].content == WRONG
 
 
+def test_a_draft_the_loop_takes_over_has_spent_its_tokens_of_the_loops_budget(memory):
+    """As on the executor's own draft: the cascade's loop gets no larger token budget than a single agent's."""
+    from nodes.draft import given_draft
+    from tools.domains import SHIPPED_DOMAINS
+
+    _, ctx = cascade_ctx(memory, WRONG, WRONG)
+    check = {"passed": False, "examples": 1, "failed": 1, "detail": "add_up(2, 3) gave -1, expected 5"}
+    state = {"agent": "big", "task": TASK, "plan": "p",
+             "draft": {"text": WRONG, "check": check, "final": False, "why": "failed", "tokens": 731}}
+    update = given_draft(state, ctx, SHIPPED_DOMAINS["coding"])
+    assert update["tokens_used"] == 731 and update["model_steps"] == 1
+    assert "add_up(2, 3)" in update["messages"][-1].content
+
+
 async def test_by_default_the_last_agent_redrafts_once_then_its_failed_draft_is_delivered_and_says_so(memory):
     scripts, ctx = cascade_ctx(memory, WRONG, WRONG)
     r = (await graph.ainvoke({"task": TASK, "auction_id": "a5"}, context=ctx))["result"]

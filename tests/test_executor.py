@@ -314,6 +314,7 @@ async def test_the_loop_runs_a_final_answer_against_the_tasks_examples_before_ac
         second = stub.calls("small", "execute")[1]["messages"]
     assert out["status"] == "answered" and "a + b" in out["answer"] and out["model_steps"] == 2
     assert out["steps"][0]["check"]["failed"] == 1 and "gave -1, expected 5" in second[-1]["content"]
+    assert out["steps"][1]["check"]["passed"], "the passing check is a test run too"
     with StubServer({"small": Behaviour(execute=[wrong, right])}) as stub:
         off = context_for(stub_pool(stub, {"small": 0.05}, tool_protocol="text"), memory, corpus, execution="react",
                           check_final_answers=False)

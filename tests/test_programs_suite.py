@@ -402,6 +402,8 @@ def test_a_programs_task_gets_an_executor_budget_per_bin_on_real_pools():
     assert bench.executor_budget(other) == {} and bench.context(**bench.executor_budget(other)).max_steps == 6
     capped = Bench(BenchConfig(suite="programs", max_steps=3), suite, real, None)
     assert capped.executor_budget(rows[2])["max_steps"] == 3
+    roomy = Bench(BenchConfig(suite="programs", max_steps=7), suite, real, None)
+    assert [roomy.executor_budget(r)["max_steps"] for r in sorted(rows, key=lambda t: t.bin)] == [4, 6, 7]
     assert Bench(BenchConfig(suite="programs"), suite, sim_pool(), None).executor_budget(rows[2]) == {}
 
 
@@ -499,3 +501,15 @@ def test_execution_against_a_bid_per_bin_and_agent():
     routers = {"single:big": {"bins": {"2": {"pass_at_1": 1.0, "cost_usd": 0.0, "tokens": 9000, "tasks": 1}}}}
     text = "\n".join(bin_lines(routers, figures))
     assert "| 2 | big | 9,000 (1 tasks) | 400 (1 bids) | 22.5x |" in text
+
+
+def test_a_programs_run_adds_direct_answers_only_when_asked():
+    from sale.bench.runner import with_direct_answers
+
+    real = Pool.of({"name": "small", "model": "m", "base_url": "http://127.0.0.1:9/v1", "price_per_mtok": 0.1},
+                   {"name": "big", "model": "m2", "base_url": "http://127.0.0.1:9/v1", "price_per_mtok": 1.0})
+    cfg = BenchConfig(suite="programs", routers=("sale", "oracle"))
+    assert with_direct_answers(cfg, real).routers == ("sale", "oracle", "direct:small", "direct:big")
+    assert with_direct_answers(cfg, real, one_shot=False).routers == ("sale", "oracle")
+    asked = replace(cfg, routers=("sale", "direct:big"))
+    assert with_direct_answers(asked, real, one_shot=False).routers == ("sale", "direct:big")

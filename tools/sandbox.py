@@ -6,11 +6,11 @@ Layers, outermost first:
 * ``prlimit``: address space, CPU seconds, processes, file size and open files;
 * ``bubblewrap``: new user, PID, network, IPC, UTS and cgroup namespaces (no network at all, not even the
   host's loopback), a read-only ``/usr`` and nothing else of the host (no ``/etc``, ``/home``, ``/root``, no
-  project tree, no memory directory), size-capped tmpfs for ``/tmp`` and the work dir, an empty environment,
-  ``--die-with-parent`` and ``--new-session``;
+  project tree, no memory directory), size-capped tmpfs for ``/tmp`` and the work dir, an environment of its
+  own (a fixed hash seed), ``--die-with-parent`` and ``--new-session``;
 * a wall-clock kill of the whole sandbox (killing bubblewrap tears down its PID namespace, so double-forked,
   setsid'd or SIGTERM-ignoring children die with it), and an output cap that stops the sandbox;
-* inside, Debian's ``/usr/bin/python3 -I -S`` runs a tiny runner that executes the code and writes one JSON
+* inside, Debian's ``/usr/bin/python3 -s -P -S`` runs a tiny runner that executes the code and writes one JSON
   object to a dedicated pipe; the orchestrator parses it strictly. Nothing is ever unpickled.
 
 Where bubblewrap cannot create namespaces the tool refuses with :class:`SandboxUnavailable`, unless the weaker
@@ -33,7 +33,7 @@ from typing import TypedDict
 
 from tools.sandbox_process import NOBODY, Finished, bwrap_command, drop_privileges, execute, prlimit_command
 from tools.sandbox_reaper import orphans
-from tools.sandbox_runner import PYTHON, RUNNER
+from tools.sandbox_runner import PYTHON, PYTHON_FLAGS, RUNNER
 
 __all__ = ["NOBODY", "PYTHON", "RUNNER", "SandboxConfig", "SandboxResult", "SandboxUnavailable", "bwrap_command",
            "prlimit_command", "probe", "run_python"]
@@ -78,7 +78,7 @@ def probe() -> str | None:
         return f"{PYTHON} is missing; run scripts/setup.sh (apt-get install python3)"
     orphans.begin()
     try:
-        proc = subprocess.run([*bwrap_command(SandboxConfig()), PYTHON, "-I", "-S", "-c", "print(6*7)"],
+        proc = subprocess.run([*bwrap_command(SandboxConfig()), PYTHON, *PYTHON_FLAGS, "-c", "print(6*7)"],
                               capture_output=True, text=True, timeout=30, env={}, **drop_privileges())
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bubblewrap failed to start: {exc}"
@@ -101,11 +101,11 @@ def run_python(code: str, config: SandboxConfig | None = None) -> SandboxResult:
     config = config or SandboxConfig()
     problem = probe()
     if problem is None:
-        inner = [*bwrap_command(config), PYTHON, "-I", "-S", "-c", RUNNER]
+        inner = [*bwrap_command(config), PYTHON, *PYTHON_FLAGS, "-c", RUNNER]
     elif config.allow_weak:
         warnings.warn(f"SANDBOX WEAK MODE: {problem}; running with uid drop and limits only, NO namespaces",
                       RuntimeWarning, stacklevel=2)
-        inner = [PYTHON, "-I", "-S", "-c", RUNNER]
+        inner = [PYTHON, *PYTHON_FLAGS, "-c", RUNNER]
     else:
         raise SandboxUnavailable(f"refusing to run code: {problem} (set allow_weak to accept a weaker sandbox)")
     return _result(execute([*prlimit_command(config), *inner], code, config), config)

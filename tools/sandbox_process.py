@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tools.sandbox_reaper import orphans
+from tools.sandbox_runner import ENV
 
 if TYPE_CHECKING:
     from tools.sandbox import SandboxConfig
@@ -41,9 +42,7 @@ def bwrap_command(config: SandboxConfig) -> list[str]:
     tmpfs = str(config.tmpfs_mb * 1024 * 1024)
     cmd = [
         "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-        "--hostname", "sandbox", "--clearenv",
-        "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/work", "--setenv", "LANG", "C.UTF-8",
-        "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
+        "--hostname", "sandbox", "--clearenv", *(a for k, v in ENV.items() for a in ("--setenv", k, v)),
         "--ro-bind", "/usr", "/usr",
         "--proc", "/proc", "--dev", "/dev",
         "--size", tmpfs, "--tmpfs", "/tmp",
@@ -141,7 +140,7 @@ def execute(cmd: list[str], code: str, config: SandboxConfig) -> Finished:
 def _spawn(cmd: list[str], result_w: int) -> subprocess.Popen:
     return subprocess.Popen(
         [*cmd, str(result_w)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        pass_fds=(result_w,), env={}, cwd="/", start_new_session=True, close_fds=True, **drop_privileges(),
+        pass_fds=(result_w,), env=dict(ENV), cwd="/", start_new_session=True, close_fds=True, **drop_privileges(),
     )
 
 

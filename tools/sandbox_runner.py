@@ -6,6 +6,14 @@ started the runner writes it, so a child the code forks cannot add a second resu
 """
 
 PYTHON = "/usr/bin/python3"
+PYTHON_FLAGS = ("-s", "-P", "-S")
+"""``-I`` without its ``-E``: no user site, no script directory on the path, no site module; the environment is
+the sandbox's own (``ENV``), which sets the hash seed ``-E`` would ignore."""
+ENV = {"PATH": "/usr/bin:/bin", "HOME": "/work", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+       "PYTHONHASHSEED": "0"}
+"""Everything the sandboxed interpreter sees. A fixed hash seed makes a run's output repeatable: code that
+iterates a set of strings prints, and is verified, in the same order every time (and a replay sees what the
+recorded run saw)."""
 
 RUNNER = r"""
 import ast, json, os, sys

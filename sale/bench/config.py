@@ -63,8 +63,8 @@ class BenchConfig:
     refit_every: int = 5
     """``sale-online`` refits its weights from the verdicts in its memory after every this many of them."""
     max_steps: int = 0
-    """Executor model calls per task (0 = 24 for the simulated pool, 6 for real ones, 4 + 4 x bin for a real pool
-    on a ``programs`` task)."""
+    """Executor model calls per task (0 = 24 for the simulated pool, 6 for real ones; on a real pool a ``programs``
+    task gets 2 + 2 x bin, which a value here caps)."""
     execution: str = "auto"
     """The executor's mode (context ``execution``): ``auto`` drafts coding answers in one call, ``react`` always
     runs the loop."""

@@ -114,7 +114,7 @@ class Bench:
         if self.pool.simulated or not is_program(task):
             return {}
         budget = executor_budget(task.bin)
-        return budget | ({"max_steps": self.cfg.max_steps} if self.cfg.max_steps else {})
+        return budget | ({"max_steps": min(budget["max_steps"], self.cfg.max_steps)} if self.cfg.max_steps else {})
 
     def log_auction(self, label: str, order: int, position: int, task: BenchTask, result: dict[str, Any],
                     verdict: Verdict) -> None:

@@ -40,10 +40,12 @@ from sale.suites.programs import is_program
 from sale.suites.suite import BenchTask, load_suite, recorded_suite
 
 
-def with_direct_answers(cfg: BenchConfig, pool: Pool) -> BenchConfig:
+def with_direct_answers(cfg: BenchConfig, pool: Pool, one_shot: bool = True) -> BenchConfig:
     """Every real agent also answers directly (``direct:NAME``, one call): the fair baseline on one-shot tasks, in
-    every table. The simulated ladder has no direct answers (it models bids, juries and executions only)."""
-    if pool.simulated or not cfg.routers:
+    every table. Not on the programs suite, where an executor's loop is the baseline and the cascade's first draft
+    is the one-call answer (``--routers direct:NAME`` still asks for it); nor on the simulated ladder (it models
+    bids, juries and executions only)."""
+    if pool.simulated or not cfg.routers or not one_shot:
         return cfg
     have = {r.replace("direct:largest", f"direct:{max(pool.agents, key=lambda a: a.price_per_mtok).name}")
             for r in cfg.routers}
@@ -80,7 +82,7 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         programs = any(is_program(t) for t in suite.tasks)
         pool = load_pool(cfg.pool) if cfg.pool else _embedded_pool(PROGRAMS_CTX if programs else 0)
         inner = openai_chat_model
-    cfg = with_direct_answers(cfg, pool)
+    cfg = with_direct_answers(cfg, pool, one_shot=not any(is_program(t) for t in suite.tasks))
     if cfg.judge and cfg.judge not in pool.names:
         raise BenchError(f"--judge {cfg.judge!r} is not an agent of the pool ({', '.join(pool.names)})")
     for r in cfg.routers:

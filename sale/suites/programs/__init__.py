@@ -28,8 +28,9 @@ PREFIX = "programs-"
 
 
 CTX_PER_SLOT = 16_384
-"""Context per slot the embedded models need for the largest bin's loop (a 1,000-token spec and eight replies of
-up to 2,048 tokens, each with its observation); the bench starts the embedded pool with at least this."""
+"""Context per slot the embedded models get for the programs suite; the bench starts the embedded pool with at
+least this. The loop's token budget ends it first as a rule; only in the worst case (every reply at its 2,048
+tokens and every observation at its 4,000 characters) can the last call of a bin-3 loop exceed it, and fail."""
 
 
 def executor_budget(bin_: int) -> dict[str, int]:
