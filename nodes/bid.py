@@ -91,5 +91,5 @@ def make_bid(agent: str, round_: int, call: CallRecord, retrieved: list[str]) ->
         id=f"{agent}@{round_}", agent=agent, round=round_, refined=round_ > 0, text=text,
         tokens=call["completion_tokens"], token_source=call["token_source"], entropy=round(h.value, 6),
         entropy_missing=h.missing, top_k=h.top_k, disqualified=disqualified, retrieved=retrieved,
-        truncated=truncated,
+        truncated=truncated, call_tokens=call["prompt_tokens"] + call["completion_tokens"],
     )

@@ -111,6 +111,7 @@ def build_result(state: AuctionState, context: AuctionContext) -> dict[str, Any]
             "score": _finite(s["score"]) if s else None, "disqualified": b["disqualified"],
             "retrieved": b["retrieved"], "truncated": b.get("truncated", False),
             **({"check": b["check"]} if "check" in b else {}),
+            **({"call_tokens": b["call_tokens"]} if "call_tokens" in b else {}),
         })
 
     def agent_of(bid_id: str | None) -> str | None:

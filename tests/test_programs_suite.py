@@ -496,11 +496,24 @@ def test_execution_against_a_bid_per_bin_and_agent():
     figures = execution_vs_bid(rows, singles, ["small", "big"])
     assert set(figures) == {"2"}
     assert figures["2"]["small"] | {} == {"execution_tokens": 4000.0, "bid_tokens": 300.0, "plan_tokens": 100.0,
-                                         "ratio": 4000 / 300, "executions": 2, "bids": 1}
+                                         "ratio": 4000 / 300, "executions": 2, "bids": 1,
+                                         "failed_executions": 0, "bid_from": "estimate"}
     assert figures["2"]["big"]["ratio"] == 9000 / 400
     routers = {"single:big": {"bins": {"2": {"pass_at_1": 1.0, "cost_usd": 0.0, "tokens": 9000, "tasks": 1}}}}
     text = "\n".join(bin_lines(routers, figures))
-    assert "| 2 | big | 9,000 (1 tasks) | 400 (1 bids) | 22.5x |" in text
+    assert "| 2 | big | 9,000 (1 tasks) | 400 (1 bids, estimated) | 22.5x |" in text
+    assert "bin 2, big: 22.5x, met." in text
+
+    failed = replace(singles[("small", "b")], exec_error="small failed during execution: timeout", tokens=10)
+    rows[0]["bids"][0]["call_tokens"] = 800
+    rows.append({"bin": 2, "cascade": {"order": []}, "usage": {"by_purpose": {"bid": {"calls": 1, "prompt_tokens": 1}}},
+                 "bids": [{"agent": "small", "round": 0, "tokens": 5, "call_tokens": 6}]})
+    figures = execution_vs_bid(rows, singles | {("small", "b"): failed}, ["small", "big"])
+    small = figures["2"]["small"]
+    assert (small["execution_tokens"], small["executions"], small["failed_executions"]) == (3000.0, 1, 1)
+    assert (small["bid_tokens"], small["bid_from"], small["bids"]) == (800.0, "calls", 1), "its own call; no cascade"
+    text = "\n".join(bin_lines(routers, figures))
+    assert "| 2 | small | 3,000 (1 tasks, 1 failed left out) | 800 (1 bids) | 3.8x |" in text
 
 
 def test_a_programs_run_adds_direct_answers_only_when_asked():

@@ -34,6 +34,7 @@ def _run(tmp_path: Path, simulated: bool = False) -> Path:
         "pool": {"agents": [{"name": n} for n in REAL]}}))
     rows = [_row("smollm2-135m", "programs-1-a", 1, False, 4, 4000),
             _row("smollm2-135m", "programs-1-b", 1, False, 2, 0),
+            {**_row("smollm2-135m", "programs-1-c", 1, False, 1, 0), "exec_error": "timeout"},
             _row("qwen2.5-coder-0.5b", "programs-1-a", 1, True, 2, 600),
             _row("qwen2.5-coder-0.5b", "programs-1-b", 1, False, 4, 600),
             _row("qwen2.5-coder-1.5b", "programs-1-a", 1, True, 1, 300),
@@ -48,9 +49,9 @@ def test_a_run_gives_each_agents_executor_figures_per_bin(tmp_path):
     figures = long_bins.from_run(_run(tmp_path))
     assert figures["agents"]["qwen2.5-coder-1.5b"] == {"params_billion": 1.54}
     assert figures["bins"]["1"]["smollm2-135m"] == {"pass": 0.0, "steps": 3.0, "completion_per_step": 4000 / 6,
-                                                    "tasks": 2}
+                                                    "tasks": 3, "endpoint_failures": 1}
     assert figures["bins"]["1"]["qwen2.5-coder-1.5b"] == {"pass": 1.0, "steps": 2.0, "completion_per_step": 200.0,
-                                                          "tasks": 2}
+                                                          "tasks": 2, "endpoint_failures": 0}
     assert figures["bins"]["1"]["qwen2.5-coder-0.5b"]["pass"] == 0.5
 
 
