@@ -69,14 +69,18 @@ def bin_lines(routers: dict[str, Any], exec_vs_bid: dict[str, dict[str, Any]] | 
     lines += _rows(routers, bins, lambda f: f"{100 * f['pass_at_1']:.1f}% / ${f['cost_usd']:.5f}")
     lines += ["", "## Work per task and bin (model steps / visible-test runs / tokens)", "", *header]
     lines += _rows(routers, bins, _work)
-    lines += ["", "Visible-test runs: checks of a draft or Final Answer against the task's examples, and the "
-              "agent's own Python runs.", ""]
+    lines += ["", "Model steps: the executing agent's calls (the single agent's, or the auction winner's; a "
+              "cascade's kept draft is its first); the auction's own calls (bids, jury, the cascade's other drafts) "
+              "are in the tokens and the auction's share. Visible-test runs: checks of a draft or Final Answer "
+              "against the task's examples (the cascade's drafts included), and the agent's own Python runs, "
+              "whatever they ran.", ""]
     auctions = {n: f for n, f in routers.items() if f and any(
         (f["bins"].get(b) or {}).get("auction_tokens_per_task") for b in bins)}
     if auctions:
         lines += ["## Auction share of USD per bin", "", *header]
         lines += _rows(auctions, bins, lambda f: f"{100 * f.get('auction_usd_share', 0):.1f}%")
-        lines.append("")
+        lines += ["", "A cascade's auction is its drafts that were not kept (and their checks); the kept draft is "
+                  "its execution.", ""]
     return lines + _exec_vs_bid_lines(exec_vs_bid or {})
 
 
