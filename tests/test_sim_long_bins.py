@@ -103,3 +103,22 @@ def test_the_script_writes_and_checks_the_profile(tmp_path):
     assert subprocess.run([*script, "--check"], capture_output=True).returncode == 0
     out.write_text(out.read_text().replace('"pass": 1.0', '"pass": 0.9'))
     assert subprocess.run([*script, "--check"], capture_output=True).returncode == 1
+
+
+def test_a_simulated_programs_run_names_the_real_run_its_long_bins_come_from(tmp_path, monkeypatch):
+    import asyncio
+
+    from sale.bench.config import BenchConfig
+    from sale.bench.runner import run_bench
+
+    figures = long_bins.from_run(_run(tmp_path))
+    figures["bins"]["2"] = figures["bins"]["3"] = figures["bins"]["1"]
+    figures["source"] = "docs/figures/some-real-run"
+    profile = tmp_path / "long_bins.json"
+    profile.write_text(json.dumps(figures))
+    monkeypatch.setattr(long_bins, "PROFILE", profile)
+    out = tmp_path / "bench"
+    cfg = BenchConfig(pool="sim:qwen3-ladder", suite="programs", routers=("sale",), limit=3, out=out, progress=False)
+    results = asyncio.run(run_bench(cfg))
+    assert results["simulated"] and results["long_bins_source"] == "docs/figures/some-real-run"
+    assert "from the real run `docs/figures/some-real-run`" in (out / "report.md").read_text()

@@ -66,6 +66,15 @@ def with_random_controls(routers: dict[str, Any], singles: dict[tuple[str, str],
                                                               task_ids, seed) | {"answers_from": source}
 
 
+def _long_bins_source(tasks: list[BenchTask]) -> str | None:
+    """The real run a simulated programs run took its long bins from (sale/sim/long_bins.json)."""
+    if not any(is_program(t) for t in tasks):
+        return None
+    from sale.sim.long_bins import profile
+
+    return str(profile().get("source"))
+
+
 def control_runs(test: list[BenchTask], direct: dict[tuple[str, str], Run], singles: dict[tuple[str, str], Run],
                  agents: list[str]) -> dict[tuple[str, str], Run]:
     """The runs the random controls draw from: the direct answers on one-shot tasks when every agent answered every
@@ -114,6 +123,7 @@ def assemble(cfg: BenchConfig, suite: Suite, pool: Pool, tasks: list[BenchTask],
         "pool": {"source": pool.source, "agents": [{"name": a.name, "model": a.model, **a.prices(),
                                                     "simulated": a.simulated} for a in pool.agents]},
         "sim_params": cfg.sim.__dict__ if pool.simulated else None,
+        "long_bins_source": _long_bins_source(tasks) if pool.simulated else None,
         "n_tasks": len(tasks), "n_train": len(train), "n_test": len(test), "orders": cfg.orders,
         "cost_convention": "cost_usd = token cost (prompt + completion at each agent's price) summed over the test "
                            "tasks, averaged over orders; tool calls are in tool_usd",
