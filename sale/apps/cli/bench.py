@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from sale.apps.cli.common import report_error
+from sale.apps.cli.common import EXIT_TERMINATED, Terminated, report_error, report_interrupted, run_interruptible
 from sale.core.pool import PoolError, load_pool
 
 DEFAULT_ROUTER_LIST = ("sale", "sale-nomem", "single:largest", "wtp", "carrot", "to-router", "frugalgpt", "oracle")
@@ -108,9 +107,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.seeds:
         return _bench_seeds(args, cfg)
     try:
-        results = asyncio.run(run_bench(cfg))
+        results = run_interruptible(run_bench(cfg))
     except (BenchError, SuiteError, FileNotFoundError) as exc:
         return report_error(exc)
+    except KeyboardInterrupt:
+        return report_interrupted(cfg.out)
+    except Terminated:
+        return report_interrupted(cfg.out, EXIT_TERMINATED)
     if args.json:
         print(json.dumps(results, indent=2))
     else:
@@ -137,9 +140,13 @@ def _bench_seeds(args: argparse.Namespace, cfg: Any) -> int:
     by_seed = {}
     for seed in seeds:
         try:
-            by_seed[seed] = asyncio.run(run_bench(replace(cfg, seed=seed, out=cfg.out / f"seed-{seed}")))
+            by_seed[seed] = run_interruptible(run_bench(replace(cfg, seed=seed, out=cfg.out / f"seed-{seed}")))
         except (BenchError, SuiteError, FileNotFoundError) as exc:
             return report_error(exc)
+        except KeyboardInterrupt:
+            return report_interrupted(cfg.out / f"seed-{seed}")
+        except Terminated:
+            return report_interrupted(cfg.out / f"seed-{seed}", EXIT_TERMINATED)
         if not args.json:
             print_bench(by_seed[seed], cfg.out / f"seed-{seed}")
     summary = summarise_seeds(by_seed)

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
+import signal
 import sqlite3
 import sys
+import threading
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sale.core.pool import load_pool
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT: what a shell reports for a command that Ctrl-C stopped."""
+EXIT_TERMINATED = 143
+"""128 + SIGTERM."""
+T = TypeVar("T")
 
 
 def report_error(exc: Exception) -> int:
@@ -20,6 +29,49 @@ def report_error(exc: Exception) -> int:
     for problem in getattr(exc, "problems", None) or [str(exc)]:
         print(f"error: {problem}", file=sys.stderr)
     return EXIT_BAD_INPUT
+
+
+class Terminated(Exception):
+    """SIGTERM stopped the run."""
+
+
+def run_interruptible(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(main)`` that SIGTERM stops as Ctrl-C does: the run is cancelled, its calls in flight with it
+    (recorded as cancelled), and :class:`Terminated` is raised. Ctrl-C raises KeyboardInterrupt as asyncio.run
+    does. A SIGINT the process inherited ignored (``nohup sale bench ... &`` from a script) stays ignored, as the
+    shell asked; SIGTERM is how such a run is stopped cleanly (before, only by a kill that left its last call
+    half-written)."""
+
+    async def guarded() -> T:
+        task, loop = asyncio.current_task(), asyncio.get_running_loop()
+        stopped = []
+
+        def stop() -> None:
+            stopped.append(True)
+            if task is not None:
+                task.cancel()
+
+        watching = threading.current_thread() is threading.main_thread()
+        if watching:
+            loop.add_signal_handler(signal.SIGTERM, stop)
+        try:
+            return await main
+        except asyncio.CancelledError:
+            if stopped:
+                raise Terminated from None
+            raise
+        finally:
+            if watching:
+                loop.remove_signal_handler(signal.SIGTERM)
+
+    return asyncio.run(guarded())
+
+
+def report_interrupted(out: Path, code: int = EXIT_INTERRUPTED) -> int:
+    """One line for a run a signal stopped (no traceback): what was kept and how to continue."""
+    print(f"interrupted: the run stopped before it finished; the model calls it made are in {out / 'calls.jsonl'} "
+          f"(continue with --reuse {out} --out ANOTHER_DIR)", file=sys.stderr)
+    return code
 
 
 class BadInput(Exception):
