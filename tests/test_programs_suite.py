@@ -526,3 +526,19 @@ def test_a_programs_run_adds_direct_answers_only_when_asked():
     assert with_direct_answers(cfg, real, one_shot=False).routers == ("sale", "oracle")
     asked = replace(cfg, routers=("sale", "direct:big"))
     assert with_direct_answers(asked, real, one_shot=False).routers == ("sale", "direct:big")
+
+
+def test_the_embedded_pool_gets_the_suites_call_timeout(monkeypatch):
+    """At 300 s the 1.5B could not finish a bin-3 module on a 2-core machine: a machine failure scored as the
+    model's."""
+    import graphs.live
+    from sale.bench.runner import _embedded_pool
+    from sale.suites.programs import CALL_TIMEOUT_S
+
+    base = Pool.of({"name": "small", "model": "m", "base_url": "http://127.0.0.1:9/v1", "price_per_mtok": 0.1,
+                    "timeout_s": 300.0}, source="embedded")
+    monkeypatch.setattr(graphs.live, "process_embedded_pool", lambda ctx: base)
+    assert _embedded_pool(0) is base
+    longer = _embedded_pool(16_384, CALL_TIMEOUT_S)
+    assert longer.agents[0].timeout_s == CALL_TIMEOUT_S >= 1200 and longer.source == "embedded"
+    assert executor_budget(3)["execute_deadline_s"] == CALL_TIMEOUT_S

@@ -35,6 +35,7 @@ from sale.core.pool import Pool, load_pool
 from sale.sim.params import SIM_POOL, sim_pool
 from sale.sim.world import SimWorld
 from sale.suites.jsonl import write_jsonl
+from sale.suites.programs import CALL_TIMEOUT_S as PROGRAMS_TIMEOUT_S
 from sale.suites.programs import CTX_PER_SLOT as PROGRAMS_CTX
 from sale.suites.programs import is_program
 from sale.suites.suite import BenchTask, load_suite, recorded_suite
@@ -80,7 +81,8 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         from sale.core.calls import openai_chat_model
 
         programs = any(is_program(t) for t in suite.tasks)
-        pool = load_pool(cfg.pool) if cfg.pool else _embedded_pool(PROGRAMS_CTX if programs else 0)
+        pool = load_pool(cfg.pool) if cfg.pool else _embedded_pool(PROGRAMS_CTX if programs else 0,
+                                                                    PROGRAMS_TIMEOUT_S if programs else 0.0)
         inner = openai_chat_model
     cfg = with_direct_answers(cfg, pool, one_shot=not any(is_program(t) for t in suite.tasks))
     if cfg.judge and cfg.judge not in pool.names:
@@ -291,10 +293,14 @@ def recorded_settings(source: Path) -> tuple[dict[str, Any], dict[str, dict[str,
     return {}, {}
 
 
-def _embedded_pool(ctx_per_slot: int) -> Pool:
+def _embedded_pool(ctx_per_slot: int, timeout_s: float = 0.0) -> Pool:
+    """The embedded ladder; ``timeout_s`` (when given) replaces its agents' per-call timeout."""
     from graphs.live import process_embedded_pool
 
-    return process_embedded_pool(ctx_per_slot)
+    pool = process_embedded_pool(ctx_per_slot)
+    if not timeout_s:
+        return pool
+    return replace(pool, agents=tuple(replace(a, timeout_s=timeout_s) for a in pool.agents))
 
 
 @contextlib.contextmanager
