@@ -500,3 +500,18 @@ def test_test_runs_count_checks_and_python_runs_once_each():
     assert count_test_runs(steps) == 3
     given = [{"kind": "draft", "check": {"passed": True}, "from_auction": True}]  # checked once, in the auction
     assert count_test_runs(given, [{"check": {"passed": False}}, {"check": {"passed": True}}, {"check": None}]) == 2
+
+
+def test_a_recording_cut_short_by_a_kill_loses_only_its_last_call(tmp_path):
+    """A run killed mid-write leaves half a line at the end: --reuse asks that call again; a damaged line elsewhere
+    is still an error."""
+    from sale.bench.replay import Replayer
+
+    whole = [json.dumps({"key": k, "agent": "a", "reply": {"content": k}}) for k in ("k1", "k2")]
+    path = tmp_path / "calls.jsonl"
+    path.write_text("\n".join(whole) + "\n" + whole[1][:25])
+    replayer = Replayer(path, fallback=lambda spec: None)
+    assert set(replayer.replies) == {"k1", "k2"} and len(replayer.replies["k2"]) == 1
+    path.write_text(whole[0][:25] + "\n" + whole[1] + "\n")
+    with pytest.raises(ValueError, match="line 1 is not a recorded call"):
+        Replayer(path)

@@ -36,8 +36,9 @@ tokens and every observation at its 4,000 characters) can the last call of a bin
 CALL_TIMEOUT_S = 2400.0
 """How long one model call of the suite may take (the embedded pool's per-call timeout and the executor's call
 deadline): a whole 2,048-token reply at 1.0 token a second, the slowest rate the servers' logs show for the 1.5B
-(replies over 200 tokens, three models and four tasks sharing two cores), plus its prompt. At the default 300 s the 1.5B could not finish a
-module of more than about 600 tokens: a bin-3 program failed for the machine's speed, not the model's skill."""
+(replies over 200 tokens, three models and four tasks sharing two cores), plus its prompt. At the default 300 s
+the 1.5B could not finish a module of more than about 600 tokens: a bin-3 program failed for the machine's
+speed, not the model's skill."""
 
 
 def executor_budget(bin_: int) -> dict[str, int | float]:
