@@ -106,7 +106,7 @@ def _jury_prompts(context, scripts, bids):
 
 def _bids():
     return [make_bid(agent, 0, {"text": text, "logprobs": None, "finish_reason": "stop", "completion_tokens": 9,
-                                "token_source": "estimate"}, [])
+                                "prompt_tokens": 120, "token_source": "estimate"}, [])
             for agent, text in (("small", "guess the product quickly"), ("big", "multiply with Python and check"))]
 
 
