@@ -130,8 +130,7 @@ async def _final_check(state: ExecutorState, ctx: AuctionContext, domain: Domain
     if domain.check is None or not (domain.checkable and domain.checkable(state["task"])):
         return None
     own = [s for s in state.get("steps") or [] if s.get("agent") in (None, state.get("agent"))]
-    check = await check_delivery(ctx, domain, state["task"], domain.deliver(state["task"], final, own))
-    return check
+    return await check_delivery(ctx, domain, state["task"], domain.deliver(state["task"], final, own))
 
 
 def _inline_calls(text: str, offered: list[dict[str, Any]], step: int) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sale.bench.replay import recording_text
+from sale.bench.replay import recorded_rows
 
 SAME_RUN = ("pool", "seed", "simulated")
 
@@ -31,19 +31,12 @@ def read_rows(directory: Path) -> tuple[list[dict], Path]:
     """The recorded calls; a last line cut short (the run was killed while writing it) is left out."""
     plain = directory / "calls.jsonl"
     try:
-        text = recording_text(plain)
-    except FileNotFoundError as exc:
+        rows, cut = recorded_rows(plain)
+    except (FileNotFoundError, ValueError) as exc:
         raise SystemExit(str(exc)) from None
     path = plain if plain.is_file() else directory / "calls.jsonl.gz"
-    lines = [line for line in text.splitlines() if line.strip()]
-    rows = []
-    for n, line in enumerate(lines, 1):
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            if n < len(lines):
-                raise SystemExit(f"{path}: line {n} is not a recorded call") from None
-            print(f"{path}: its last line was cut short (the run was stopped while writing it); left out")
+    if cut:
+        print(f"{path}: its last line was cut short (the run was stopped while writing it); left out")
     return rows, path
 
 

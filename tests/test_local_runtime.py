@@ -232,7 +232,10 @@ def test_a_server_start_keeps_the_newest_logs_of_its_model_and_any_still_being_w
     (tmp_path / "m-b-1.log").write_text("another model whose name starts with m-")
     os.utime(tmp_path / "m-b-1.log", (now - 99999, now - 99999))
 
-    prune_logs(tmp_path, "m", keep=2)
-
+    prune_logs(tmp_path, "m", keep=5)
     left = sorted(p.name for p in tmp_path.iterdir())
-    assert left == sorted(["m-b-1.log", *(f"m-{p}.log" for p in range(3))])
+    assert left == sorted(["m-b-1.log", *(f"m-{p}.log" for p in range(5))]), "the newest five"
+
+    prune_logs(tmp_path, "m", keep=2)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted(["m-b-1.log", *(f"m-{p}.log" for p in range(3))]), "the newest two and one still written"

@@ -430,11 +430,12 @@ def test_a_direct_answer_may_be_as_long_as_an_executor_reply_on_the_task(monkeyp
     """A one-call answer to a programs task is a whole module: capped at the run's 512 tokens it could not fit."""
     import sale.core.calls
     from sale.bench.harness import Bench
+    from sale.suites.programs import CALL_TIMEOUT_S
 
     asked = []
 
     async def fake(model, messages, **kwargs):
-        asked.append(kwargs["max_tokens"])
+        asked.append((kwargs["max_tokens"], kwargs["deadline_s"]))
         return {"error": "refused", "text": "", "usd": 0.0, "usd_provider": 0.0, "prompt_tokens": 0,
                 "completion_tokens": 0, "cached_tokens": 0}
 
@@ -446,7 +447,7 @@ def test_a_direct_answer_may_be_as_long_as_an_executor_reply_on_the_task(monkeyp
                   real, None)
     for row in [*sorted(rows, key=lambda t: t.bin), other]:
         asyncio.run(bench.direct("small", row))
-    assert asked == [2048, 2048, 2048, 512]
+    assert asked == [(2048, CALL_TIMEOUT_S)] * 3 + [(512, 600.0)]
 
 
 # --- the figures script --------------------------------------------------------------------------------------------
@@ -541,4 +542,5 @@ def test_the_embedded_pool_gets_the_suites_call_timeout(monkeypatch):
     assert _embedded_pool(0) is base
     longer = _embedded_pool(16_384, CALL_TIMEOUT_S)
     assert longer.agents[0].timeout_s == CALL_TIMEOUT_S >= 1200 and longer.source == "embedded"
-    assert executor_budget(3)["execute_deadline_s"] == CALL_TIMEOUT_S
+    budget = executor_budget(3)
+    assert budget["execute_deadline_s"] == budget["bid_deadline_s"] == budget["jury_deadline_s"] == CALL_TIMEOUT_S

@@ -107,7 +107,7 @@ class Bench:
         ctx = self.context()
         return {name: getattr(ctx, name) for name in PINNED}
 
-    def executor_budget(self, task: BenchTask) -> dict[str, int]:
+    def executor_budget(self, task: BenchTask) -> dict[str, int | float]:
         """The executor's budgets for ``task`` beyond the run's: on a real pool a programs task gets its bin's
         (sale/suites/programs: more steps, longer replies, more tokens as the program grows), its steps capped
         by ``--max-steps`` when given; every other task, and the simulated pool, the run's own."""
@@ -184,8 +184,9 @@ class Bench:
         from sale.core.calls import call_model
 
         started = time.monotonic()
-        call = await call_model(self.pool.get(agent), [HumanMessage(task.task)], purpose="direct", deadline_s=600.0,
-                                max_tokens=self.context(**self.executor_budget(task)).exec_max_tokens,
+        ctx = self.context(**self.executor_budget(task))
+        call = await call_model(self.pool.get(agent), [HumanMessage(task.task)], purpose="direct",
+                                deadline_s=ctx.execute_deadline_s, max_tokens=ctx.exec_max_tokens,
                                 factory=self.factory)
         wall = time.monotonic() - started
         delivery = self.delivered(task, "" if call["error"] else call["text"])

@@ -137,12 +137,19 @@ def recording_text(path: Path) -> str:
     return path.read_text(encoding="utf-8") if path.is_file() else gzip.decompress(packed.read_bytes()).decode()
 
 
-def _is_json(line: str) -> bool:
-    try:
-        json.loads(line)
-    except json.JSONDecodeError:
-        return False
-    return True
+def recorded_rows(path: Path) -> tuple[list[dict[str, Any]], bool]:
+    """A recording's rows in order, and whether its last line was cut short (a run killed while writing it: that
+    call is left out, to be asked again); any other line that is not JSON is an error naming it."""
+    lines = [line for line in recording_text(path).splitlines() if line.strip()]
+    rows, cut = [], False
+    for n, line in enumerate(lines, 1):
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            if n < len(lines):
+                raise ValueError(f"recording {path}: line {n} is not a recorded call") from None
+            cut = True
+    return rows, cut
 
 
 class Replayer:
@@ -153,23 +160,18 @@ class Replayer:
     the calls that changed; ``reused`` and ``misses`` count both kinds. Requests repeat only where prompts do."""
 
     def __init__(self, path: Path, fallback: Factory | None = None, keep_failures: bool = False) -> None:
-        text = recording_text(path)
-        lines = text.splitlines()
-        if lines and not text.endswith("\n") and not _is_json(lines[-1]):
-            lines.pop()  # cut short by a kill mid-write: that call is asked again (or missed, in a replay)
+        rows, _ = recorded_rows(path)
         self.replies: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for n, line in enumerate(lines, 1):
-            if line.strip():
-                try:
-                    row = json.loads(line)
-                    if "error" not in row:
-                        self.replies[row["key"]].append(row["reply"])
-                    elif fallback is None or (keep_failures and row["error"].get("kind") != "deadline"):
-                        # a replay fails where the run failed; --reuse asks the model again unless told to keep
-                        # the failures (not the deadline misses: a call cancelled by a stopped run is one)
-                        self.replies[row["key"]].append({"error": dict(row["error"])})
-                except (json.JSONDecodeError, KeyError, TypeError):
-                    raise ValueError(f"recording {path}: line {n} is not a recorded call") from None
+        for n, row in enumerate(rows, 1):
+            try:
+                if "error" not in row:
+                    self.replies[row["key"]].append(row["reply"])
+                elif fallback is None or (keep_failures and row["error"].get("kind") != "deadline"):
+                    # a replay fails where the run failed; --reuse asks the model again unless told to keep
+                    # the failures (not the deadline misses: a call cancelled by a stopped run is one)
+                    self.replies[row["key"]].append({"error": dict(row["error"])})
+            except (KeyError, TypeError, AttributeError):
+                raise ValueError(f"recording {path}: line {n} is not a recorded call") from None
         self.fallback = fallback
         self.served: dict[str, int] = defaultdict(int)
         self.reused = 0

@@ -105,8 +105,9 @@ def _exec_vs_bid_lines(figures: dict[str, dict[str, Any]]) -> list[str]:
     largest = list(figures[middle])[-1]
     ratio = figures[middle][largest]["ratio"]
     if ratio is not None:
-        lines.append(f"Goal (issue 29): an execution at least 10x a bid on the middle bin for the largest agent: "
-                     f"bin {middle}, {largest}: {ratio:.1f}x, {'met' if ratio >= 10 else 'NOT met'}.")
+        lines.append(f"Goal on long tasks (issue 29): an execution at least 10x a bid on the middle bin, for the "
+                     f"largest agent measured there: bin {middle}, {largest}: {ratio:.1f}x, "
+                     f"{'met' if ratio >= 10 else 'NOT met'}.")
     return [*lines, ""]
 
 

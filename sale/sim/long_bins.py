@@ -57,8 +57,8 @@ def measured(position: float, bin_: int, key: str, data: dict[str, Any] | None =
 def from_run(out: Path) -> dict[str, Any]:
     """The profile of one ``sale bench --suite programs`` run: its agents' executor runs (``single:NAME`` rows of
     ``tasks.jsonl``) per bin. A run that ended on an endpoint failure (a client timeout on a loaded machine) counts
-    as failed in the pass rate, as its user saw it, but not in the steps and tokens of a run, which it cut short;
-    ``endpoint_failures`` says how many."""
+    as failed in the pass rate, as its user saw it, but not in the steps and tokens of a run, which it cut short
+    (unless every run of the agent in the bin ended so); ``endpoint_failures`` says how many."""
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     if results.get("simulated"):
         raise ValueError(f"{out}: a simulated run; the long bins learn from real models only")
@@ -75,12 +75,13 @@ def from_run(out: Path) -> dict[str, Any]:
         mine = [r for r in rows if r["router"] == f"single:{name}" and r["task_id"].startswith("programs-")]
         for b in sorted({r["bin"] for r in mine}):
             runs = [r for r in mine if r["bin"] == b]
-            finished = [r for r in runs if not r.get("exec_error")] or runs
-            steps = sum(r.get("exec_steps", 0) for r in finished)
+            finished = [r for r in runs if not r.get("exec_error")]
+            shape = finished or runs  # every run cut short: its figures are all there is
+            steps = sum(r.get("exec_steps", 0) for r in shape)
             bins.setdefault(str(b), {})[name] = {
-                "pass": sum(r["passed"] for r in runs) / len(runs), "steps": steps / len(finished),
-                "completion_per_step": sum(r["completion_tokens"] for r in finished) / max(steps, 1),
-                "tasks": len(runs), "endpoint_failures": len(runs) - len([r for r in runs if not r.get("exec_error")])}
+                "pass": sum(r["passed"] for r in runs) / len(runs), "steps": steps / len(shape),
+                "completion_per_step": sum(r["completion_tokens"] for r in shape) / max(steps, 1),
+                "tasks": len(runs), "endpoint_failures": len(runs) - len(finished)}
     if not bins:
         raise ValueError(f"{out}: no single-agent run on a programs task (run it with --suite programs)")
     return {"source": str(out), "suite": results.get("suite"), "seed": results.get("seed"),

@@ -111,9 +111,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     except (BenchError, SuiteError, FileNotFoundError) as exc:
         return report_error(exc)
     except KeyboardInterrupt:
-        return report_interrupted(cfg.out)
+        return report_interrupted(cfg.out, replay=bool(cfg.replay))
     except Terminated:
-        return report_interrupted(cfg.out, EXIT_TERMINATED)
+        return report_interrupted(cfg.out, EXIT_TERMINATED, replay=bool(cfg.replay))
     if args.json:
         print(json.dumps(results, indent=2))
     else:

@@ -67,10 +67,13 @@ def run_interruptible(main: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(guarded())
 
 
-def report_interrupted(out: Path, code: int = EXIT_INTERRUPTED) -> int:
+def report_interrupted(out: Path, code: int = EXIT_INTERRUPTED, replay: bool = False) -> int:
     """One line for a run a signal stopped (no traceback): what was kept and how to continue."""
-    print(f"interrupted: the run stopped before it finished; the model calls it made are in {out / 'calls.jsonl'} "
-          f"(continue with --reuse {out} --out ANOTHER_DIR)", file=sys.stderr)
+    if replay:
+        print("interrupted: the replay stopped before it finished; it made no model call", file=sys.stderr)
+    else:
+        print(f"interrupted: the run stopped before it finished; the model calls it made are in "
+              f"{out / 'calls.jsonl'} (continue with --reuse {out} --out ANOTHER_DIR)", file=sys.stderr)
     return code
 
 

@@ -34,19 +34,21 @@ tokens and every observation at its 4,000 characters) can the last call of a bin
 
 
 CALL_TIMEOUT_S = 2400.0
-"""How long one model call of the suite may take (the embedded pool's per-call timeout and the executor's call
-deadline): a whole 2,048-token reply at 1.0 token a second, the slowest rate the servers' logs show for the 1.5B
-(replies over 200 tokens, three models and four tasks sharing two cores), plus its prompt. At the default 300 s
-the 1.5B could not finish a module of more than about 600 tokens: a bin-3 program failed for the machine's
-speed, not the model's skill."""
+"""How long one model call of the suite may take (the embedded pool's per-call timeout, and the deadline of every
+call on a real pool: bids, jury, drafts, executor steps, direct answers): a whole 2,048-token reply at 1.0 token a
+second, the slowest rate the servers' logs show for the 1.5B (replies over 200 tokens, three models and four
+tasks sharing two cores), plus its prompt. At the default 300 s the 1.5B could not finish a module of more than
+about 600 tokens: a bin-3 program failed for the machine's speed, not the model's skill."""
 
 
 def executor_budget(bin_: int) -> dict[str, int | float]:
     """The executor's budgets for a task of ``bin_`` when the run sets none: a developer's write, run, read, fix
     cycles take more calls as the program grows (2 + 2 x bin model calls), a whole module needs a longer reply
-    than one function (2,048 tokens), and the loop's context grows with each step (16,000 tokens per bin)."""
+    than one function (2,048 tokens), and the loop's context grows with each step (16,000 tokens per bin). Every
+    call's deadline is :data:`CALL_TIMEOUT_S`, the auction's too: a bid read against a 120 s deadline would
+    drop SALE's bidders for the machine's speed while the single agents got 2,400 s."""
     return {"max_steps": 2 + 2 * bin_, "exec_max_tokens": 2048, "exec_token_budget": 16_000 * bin_,
-            "execute_deadline_s": CALL_TIMEOUT_S}
+            "execute_deadline_s": CALL_TIMEOUT_S, "bid_deadline_s": CALL_TIMEOUT_S, "jury_deadline_s": CALL_TIMEOUT_S}
 
 
 def is_program(task: BenchTask) -> bool:
