@@ -544,3 +544,30 @@ def test_the_embedded_pool_gets_the_suites_call_timeout(monkeypatch):
     assert longer.agents[0].timeout_s == CALL_TIMEOUT_S >= 1200 and longer.source == "embedded"
     budget = executor_budget(3)
     assert budget["execute_deadline_s"] == budget["bid_deadline_s"] == budget["jury_deadline_s"] == CALL_TIMEOUT_S
+
+
+def test_a_programs_bench_on_the_embedded_pool_asks_for_its_context_timeout_and_no_direct_answers(tmp_path,
+                                                                                                   monkeypatch):
+    """What run_bench passes, not only what the helpers do with it."""
+    import sale.bench.runner as runner
+    from sale.suites.programs import CALL_TIMEOUT_S, CTX_PER_SLOT
+
+    asked = {}
+
+    class Enough(Exception):
+        pass
+
+    def embedded(ctx_per_slot, timeout_s=0.0):
+        asked["pool"] = (ctx_per_slot, timeout_s)
+        return Pool.of({"name": "small", "model": "m", "base_url": "http://127.0.0.1:9/v1", "price_per_mtok": 0.1})
+
+    def direct_answers(cfg, pool, one_shot=True):
+        asked["one_shot"] = one_shot
+        raise Enough
+
+    monkeypatch.setattr(runner, "_embedded_pool", embedded)
+    monkeypatch.setattr(runner, "with_direct_answers", direct_answers)
+    cfg = BenchConfig(suite="programs", routers=("sale",), limit=3, out=tmp_path / "o", progress=False)
+    with pytest.raises(Enough):
+        asyncio.run(runner.run_bench(cfg))
+    assert asked == {"pool": (CTX_PER_SLOT, CALL_TIMEOUT_S), "one_shot": False}

@@ -73,6 +73,7 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     (cfg.out / "auctions.jsonl").write_text("", encoding="utf-8")
 
     world = None
+    programs = any(is_program(t) for t in suite.tasks)
     if cfg.pool == SIM_POOL:
         pool = sim_pool()
         world = SimWorld(suite.tasks, cfg.seed, cfg.sim)
@@ -80,11 +81,10 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
     else:
         from sale.core.calls import openai_chat_model
 
-        programs = any(is_program(t) for t in suite.tasks)
         pool = load_pool(cfg.pool) if cfg.pool else _embedded_pool(PROGRAMS_CTX if programs else 0,
                                                                     PROGRAMS_TIMEOUT_S if programs else 0.0)
         inner = openai_chat_model
-    cfg = with_direct_answers(cfg, pool, one_shot=not any(is_program(t) for t in suite.tasks))
+    cfg = with_direct_answers(cfg, pool, one_shot=not programs)
     if cfg.judge and cfg.judge not in pool.names:
         raise BenchError(f"--judge {cfg.judge!r} is not an agent of the pool ({', '.join(pool.names)})")
     for r in cfg.routers:
