@@ -11,7 +11,6 @@ recorded in ``DIR/calls.jsonl`` so ``--replay DIR`` re-runs the benchmark exactl
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from dataclasses import replace
@@ -26,6 +25,7 @@ from sale.bench import learned as L
 from sale.bench import routers as R
 from sale.bench.config import AUCTION_ROUTERS, ONLINE_ROUTER, BenchConfig, BenchError, check_config
 from sale.bench.harness import Bench
+from sale.bench.progress import bench_progress
 from sale.bench.replay import Recorder, Replayer
 from sale.bench.results import assemble, choose_knob
 from sale.bench.runs import Run, outcomes, routed_runs
@@ -124,7 +124,7 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
                 + ("sale-learned" in cfg.routers) * len(train))
     total = (len(tasks) * len(bench.agents) if need_singles else 0) + n_auction + n_sweeps
     started = time.monotonic()
-    with _progress(cfg.progress, total, "simulated" if pool.simulated else "real") as (progress, bar):
+    with bench_progress(cfg.progress, total, "simulated" if pool.simulated else "real") as (progress, bar):
         bench.progress, bench.task_bar = progress, bar
         singles = await bench.singles(tasks) if need_singles else {}
         budget_sweep, knob = [], None
@@ -301,23 +301,3 @@ def _embedded_pool(ctx_per_slot: int, timeout_s: float = 0.0) -> Pool:
     if not timeout_s:
         return pool
     return replace(pool, agents=tuple(replace(a, timeout_s=timeout_s) for a in pool.agents))
-
-
-@contextlib.contextmanager
-def _progress(enabled: bool, total: int, kind: str):
-    if not enabled:
-        yield None, None
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(TextColumn(f"[bold]bench ({kind})"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("ETA"), TimeRemainingColumn(), transient=False) as progress:
-        bar = progress.add_task("runs", total=total)
-        yield progress, bar

@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--max-steps", type=int, default=0,
                        help="executor model calls per task (default 24 simulated, 6 real; real pools on programs "
                             "tasks: 2 + 2 x bin, which N caps)")
-    bench.add_argument("--no-progress", action="store_true", help="no progress bar")
+    bench.add_argument("--no-progress", action="store_true", help="no progress bar (off a terminal: no progress lines)")
     bench.add_argument("--json", action="store_true", help="print results.json to stdout")
     bench.set_defaults(handler=cmd_bench)
 
