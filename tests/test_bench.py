@@ -515,3 +515,36 @@ def test_a_recording_cut_short_by_a_kill_loses_only_its_last_call(tmp_path):
     path.write_text(whole[0][:25] + "\n" + whole[1] + "\n")
     with pytest.raises(ValueError, match="line 1 is not a recorded call"):
         Replayer(path)
+
+
+@pytest.mark.parametrize("simulated", [False, True])
+def test_auction_streams_run_side_by_side_on_a_real_pool_and_one_at_a_time_simulated(tmp_path, monkeypatch,
+                                                                                       simulated):
+    """A stream is sequential and alone leaves a real pool mostly idle while its winner executes; the simulated
+    ladder keeps one stream at a time (its prompt-cache model is one per stream). Runs come back per router."""
+    import asyncio
+
+    from sale.bench.harness import Bench
+    from sale.bench.runs import Run
+
+    running, most = [0], [0]
+
+    async def stream(self, router, tasks, order, label, **overrides):
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        await asyncio.sleep(0.2)
+        running[0] -= 1
+        return [Run(router=router, task_id=t.id, bin=t.bin, order=order, agent=self.agents[0], passed=True,
+                    usd=0.0, tokens=1, completion_tokens=1) for t in tasks]
+
+    monkeypatch.setattr(Bench, "auction_stream", stream)
+    suite = arith_suite(tmp_path, 4)
+    with StubServer({"small": Behaviour(direct="391"), "large": Behaviour(direct="391")}) as stub:
+        pool = SIM_POOL if simulated else str(pool_file(tmp_path, stub))
+        cfg = BenchConfig(suite="coding" if simulated else str(suite), pool=pool, out=tmp_path / "o", size=4,
+                          train_share=0.5, progress=False, routers=("sale", "sale-nomem"), orders=2)
+        results = asyncio_run(run_bench(cfg))
+    assert most[0] == (1 if simulated else 4)
+    n = results["n_test"]
+    assert n >= 2
+    assert {r: results["routers"][r]["tasks"] for r in ("sale", "sale-nomem")} == {"sale": n, "sale-nomem": n}

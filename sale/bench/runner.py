@@ -11,6 +11,7 @@ recorded in ``DIR/calls.jsonl`` so ``--replay DIR`` re-runs the benchmark exactl
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import replace
@@ -138,13 +139,22 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         runs: dict[str, list[Run]] = {}
         router_knobs: dict[str, dict[str, Any]] = {}
         learned = await _learn_weights(bench, train, singles) if "sale-learned" in cfg.routers else None
-        for router in cfg.routers:
-            if router in AUCTION_ROUTERS:
-                settings = as_context(learned["weights"]) if router == L.ROUTER else bias
-                runs[router] = []
-                for order in range(cfg.orders):
-                    tasks_in_order = stream_order(test, cfg.seed, order)
-                    runs[router] += await bench.auction_stream(router, tasks_in_order, order, router, **settings)
+        streams = [(router, order) for router in cfg.routers if router in AUCTION_ROUTERS
+                   for order in range(cfg.orders)]
+
+        async def stream(router: str, order: int) -> list[Run]:
+            settings = as_context(learned["weights"]) if router == L.ROUTER and learned else bias
+            return await bench.auction_stream(router, stream_order(test, cfg.seed, order), order, router, **settings)
+
+        # A stream is sequential (its memory grows task by task) and alone leaves most of a real pool idle while its
+        # winner executes: on a real pool the streams run side by side. The simulated ladder keeps one at a time
+        # (its prompt-cache model is one per stream).
+        if pool.simulated:
+            done = [await stream(router, order) for router, order in streams]
+        else:
+            done = await asyncio.gather(*(stream(router, order) for router, order in streams))
+        for (router, _), stream_runs in zip(streams, done, strict=True):
+            runs.setdefault(router, []).extend(stream_runs)
         if learned is not None:
             L.held_out(bench, learned, singles)
         for router in cfg.routers:
