@@ -145,6 +145,17 @@ def test_a_draft_the_loop_takes_over_has_spent_its_tokens_of_the_loops_budget(me
     assert "add_up(2, 3)" in update["messages"][-1].content
 
 
+async def test_the_cascade_hands_its_drafts_tokens_to_the_loops_budget(memory):
+    """A budget one token over a reply's cap leaves room for one more step only if the draft spent nothing: with
+    the draft's tokens counted, the loop's first step is its last."""
+    scripts, ctx = cascade_ctx(memory, WRONG, WRONG, cascade_retries=0, cascade_last_resort="loop")
+    tight = replace(ctx, exec_token_budget=ctx.exec_max_tokens + 1)
+    r = (await graph.ainvoke({"task": TASK, "auction_id": "a4b"}, context=tight))["result"]
+    seeded = scripts["big"].log[1][1]
+    assert r["winner"] == "big" and kinds(scripts["big"]) == ["answer", "execute"]
+    assert any("This is your last step" in str(m.content) for m in seeded), "the draft's tokens were not counted"
+
+
 async def test_by_default_the_last_agent_redrafts_once_then_its_failed_draft_is_delivered_and_says_so(memory):
     scripts, ctx = cascade_ctx(memory, WRONG, WRONG)
     r = (await graph.ainvoke({"task": TASK, "auction_id": "a5"}, context=ctx))["result"]
