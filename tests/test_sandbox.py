@@ -386,6 +386,34 @@ def test_refuses_without_namespaces_unless_weak_mode_is_configured(monkeypatch):
     assert sandbox.probe() is None
 
 
+
+def test_weak_mode_runs_with_the_sandbox_environment_not_the_hosts(monkeypatch, tmp_path):
+    """Without namespaces nothing clears the environment for us: the child gets ``ENV`` alone, so the host's
+    secrets, ``PYTHONPATH`` and ``PYTHONSTARTUP`` never reach the code, and the hash seed is still fixed."""
+    startup = tmp_path / "startup.py"
+    startup.write_text("print('host startup ran')\n")
+    monkeypatch.setenv("SALE_TEST_SECRET", SECRET)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setenv("PYTHONSTARTUP", str(startup))
+    monkeypatch.setenv("PYTHONHASHSEED", "random")
+    (tmp_path / "sitecustomize.py").write_text("print('host sitecustomize ran')\n")
+    sandbox.probe.cache_clear()
+    monkeypatch.setattr(sandbox, "bwrap_command", lambda config: ["false"])
+    code = "import os, sys; print(list({'alpha', 'beta', 'gamma', 'delta', 'epsilon'}))\n[dict(os.environ), sys.path]"
+    try:
+        with pytest.warns(RuntimeWarning, match="SANDBOX WEAK MODE"):
+            runs = [run_python(code, SandboxConfig(allow_weak=True)) for _ in range(4)]
+    finally:
+        monkeypatch.undo()
+        sandbox.probe.cache_clear()
+    for r in runs:
+        assert r["ok"], r["error"]
+        environ, path = r["result"]
+        assert SECRET not in str(environ) and "ran" not in r["stdout"]
+        assert set(environ) <= {"PATH", "HOME", "LANG", "PYTHONDONTWRITEBYTECODE", "PYTHONHASHSEED", "PWD"}
+        assert environ["PYTHONHASHSEED"] == "0" and str(tmp_path) not in path
+    assert len({r["stdout"] for r in runs}) == 1
+
 def test_the_survivor_check_sees_our_processes_and_not_another_programs():
     """A benchmark running sandboxes beside the suite must not fail it; a sandbox process we started must."""
     import subprocess
