@@ -86,6 +86,32 @@ def test_runtime_settings_from_the_environment(monkeypatch):
     monkeypatch.setenv("SALE_LOCAL_SLOTS", "zero")
     with pytest.raises(EmbeddedPoolError, match="SALE_LOCAL_SLOTS must be a positive integer, got 'zero'"):
         RuntimeSettings.from_env()
+    monkeypatch.delenv("SALE_LOCAL_SLOTS")
+    monkeypatch.setenv("SALE_LOCAL_TIMEOUT", "1200")
+    assert RuntimeSettings.from_env() == RuntimeSettings(threads=2, call_timeout_s=1200.0)
+    for bad in ("0", "-5", "soon", "inf", "nan"):
+        monkeypatch.setenv("SALE_LOCAL_TIMEOUT", bad)
+        with pytest.raises(EmbeddedPoolError, match=f"SALE_LOCAL_TIMEOUT must be a positive number of seconds, "
+                                                    f"got '{bad}'"):
+            RuntimeSettings.from_env()
+
+
+def test_the_call_timeout_reaches_every_agent_and_a_suite_only_raises_it(monkeypatch):
+    """A slow machine raises the embedded pool's per-call timeout; the programs bench's 2,400 s is a floor."""
+    from types import SimpleNamespace
+
+    import graphs.live
+    from sale.bench.runner import _embedded_pool
+    from sale.local.pool import embedded_agents
+
+    servers = [SimpleNamespace(model=m, base_url="http://127.0.0.1:9/v1") for m in LADDER]
+    assert {a.timeout_s for a in embedded_agents(servers).agents} == {300.0}
+    slow = embedded_agents(servers, timeout_s=3600.0)
+    assert {a.timeout_s for a in slow.agents} == {3600.0}
+    monkeypatch.setattr(graphs.live, "process_embedded_pool", lambda ctx: slow)
+    assert {a.timeout_s for a in _embedded_pool(16_384, 2400.0).agents} == {3600.0}
+    monkeypatch.setattr(graphs.live, "process_embedded_pool", lambda ctx: embedded_agents(servers))
+    assert {a.timeout_s for a in _embedded_pool(16_384, 2400.0).agents} == {2400.0}
 
 
 def test_the_ladder_is_priced_by_size_and_every_wheel_is_hash_pinned():

@@ -304,10 +304,10 @@ def recorded_settings(source: Path) -> tuple[dict[str, Any], dict[str, dict[str,
 
 
 def _embedded_pool(ctx_per_slot: int, timeout_s: float = 0.0) -> Pool:
-    """The embedded ladder; ``timeout_s`` (when given) replaces its agents' per-call timeout."""
+    """The embedded ladder; ``timeout_s`` (when given) raises its agents' per-call timeout to at least that."""
     from graphs.live import process_embedded_pool
 
     pool = process_embedded_pool(ctx_per_slot)
     if not timeout_s:
         return pool
-    return replace(pool, agents=tuple(replace(a, timeout_s=timeout_s) for a in pool.agents))
+    return replace(pool, agents=tuple(replace(a, timeout_s=max(a.timeout_s, timeout_s)) for a in pool.agents))

@@ -39,12 +39,14 @@ class RuntimeSettings:
     tool_protocol: str = "text"
     """How the executor offers tools to the local models: ``text`` (Thought/Action lines) or ``native`` (OpenAI
     tool calls through llama.cpp's chat-template parser)."""
+    call_timeout_s: float = 300.0
+    """How long one model call may take before the client gives up; a slower machine needs more."""
 
     @classmethod
     def from_env(cls) -> RuntimeSettings:
-        """``SALE_LOCAL_THREADS`` / ``SALE_LOCAL_SLOTS`` / ``SALE_LOCAL_CTX`` / ``SALE_LOCAL_TOOL_PROTOCOL``
-        override the defaults."""
-        values: dict[str, int | str] = {}
+        """``SALE_LOCAL_THREADS`` / ``SALE_LOCAL_SLOTS`` / ``SALE_LOCAL_CTX`` / ``SALE_LOCAL_TOOL_PROTOCOL`` /
+        ``SALE_LOCAL_TIMEOUT`` (seconds) override the defaults."""
+        values: dict[str, int | str | float] = {}
         protocol = os.environ.get("SALE_LOCAL_TOOL_PROTOCOL", "").strip()
         if protocol:
             if protocol not in ("text", "native"):
@@ -57,7 +59,16 @@ class RuntimeSettings:
                 if not raw.isdigit() or int(raw) < 1:
                     raise EmbeddedPoolError(f"{env} must be a positive integer, got {raw!r}")
                 values[key] = int(raw)
-        return cls(**values)
+        raw = os.environ.get("SALE_LOCAL_TIMEOUT", "").strip()
+        if raw:
+            try:
+                seconds = float(raw)
+            except ValueError:
+                seconds = math.nan
+            if not 0 < seconds < math.inf:
+                raise EmbeddedPoolError(f"SALE_LOCAL_TIMEOUT must be a positive number of seconds, got {raw!r}")
+            values["call_timeout_s"] = seconds
+        return cls(**values)  # type: ignore[arg-type]
 
 
 def free_port() -> int:
@@ -173,10 +184,10 @@ class LocalServer:
             self.process.wait(timeout=10)
 
 
-def embedded_agents(servers: list[LocalServer], tool_protocol: str = "text") -> Pool:
+def embedded_agents(servers: list[LocalServer], tool_protocol: str = "text", timeout_s: float = 300.0) -> Pool:
     return Pool.of(*[
         AgentSpec(name=s.model.name, model=s.model.name, base_url=s.base_url,
-                  **provider_prices(s.model.price_per_mtok), timeout_s=300.0, max_tokens=s.model.max_tokens,
+                  **provider_prices(s.model.price_per_mtok), timeout_s=timeout_s, max_tokens=s.model.max_tokens,
                   max_retries=0, structured_output="json_schema", tool_protocol=tool_protocol)
         for s in servers
     ], source="embedded")
@@ -201,7 +212,7 @@ def embedded_pool(models: tuple[BundledModel, ...] = LADDER, start_timeout_s: fl
         deadline = time.monotonic() + start_timeout_s
         for server in servers:
             server.wait_ready(deadline)
-        yield embedded_agents(servers, settings.tool_protocol)
+        yield embedded_agents(servers, settings.tool_protocol, settings.call_timeout_s)
     finally:
         for server in servers:
             server.stop()
