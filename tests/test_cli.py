@@ -201,6 +201,42 @@ def test_kill_9_in_each_phase_then_resume(stub, tmp_path, phase):
     assert [r[0] for r in rows] == ["t-0", "t-1"]
 
 
+
+@pytest.mark.parametrize(("sig", "code"), [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_signal_stops_the_auction_with_one_line_and_it_continues_from_its_checkpoint(stub, tmp_path, sig, code):
+    """SIGTERM (a service manager, ``timeout``) and Ctrl-C stop ``sale run`` while its jury calls are in flight:
+    promptly, with one line naming the thread id to continue with, no traceback; the same command with that
+    thread id finishes the auction without asking for the bids again."""
+    import signal
+    import time
+
+    from tests.openai_stub import kind_of_request
+
+    pool = tmp_path / "pool.toml"
+    pool.write_text(pool_toml(stub.base_url, {"small": 0.05, "big": 0.36}))
+    for behaviour in stub.behaviours.values():
+        behaviour.delays["jury"] = 30.0
+    args = [*SALE, "run", "--json", "--pool", str(pool), "--memory", str(tmp_path / "memory"), "Add 2+2"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(kind_of_request(r) == "jury" for r in stub.requests):
+        time.sleep(0.1)
+    stopped = time.monotonic()
+    proc.send_signal(getattr(signal, sig))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == code and time.monotonic() - stopped < 20, err
+    assert out == "" and "Traceback" not in err and err.count("interrupted: auction ") == 1, err
+    thread = err.split("interrupted: auction ")[1].split()[0]
+    assert f"run the same command with --thread-id {thread} to continue it" in err
+    bids = sum(1 for r in stub.requests if kind_of_request(r) == "bid")
+    for behaviour in stub.behaviours.values():
+        behaviour.delays.clear()
+    done = subprocess.run([*args[:-1], "--thread-id", thread, "Add 2+2"], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["auction_id"] == thread
+    assert sum(1 for r in stub.requests if kind_of_request(r) == "bid") == bids
+
 def test_memory_info_and_rebuild(tmp_path, capsys, embedder):
     from memory_store import AuctionMemory
     from tests.test_memory import rec

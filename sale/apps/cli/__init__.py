@@ -13,7 +13,7 @@
     sale memory info|rebuild|quarantine ID|resign [--memory DIR]           inspect, rebuild or curate the memory
 
 Exit codes: 0 success; 1 the auction or execution failed; 2 bad input (task, pool file, weights, memory lock);
-130 / 143 a bench that SIGINT (Ctrl-C) / SIGTERM stopped.
+130 / 143 a run, route or bench that SIGINT (Ctrl-C) / SIGTERM stopped.
 Each command lives in the module named after it; parser.py holds every option and help text.
 """
 

@@ -17,11 +17,15 @@ from rich.table import Table
 
 from sale.apps.cli.common import (
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
     BadInput,
+    Terminated,
     check_pool_args,
     context_from_args,
     open_memory,
     report_error,
+    run_interruptible,
 )
 from sale.core.pool import PoolError
 from sale.core.tasks import TaskError, decode_task, validate_task
@@ -51,8 +55,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         return report_error(exc)
     from sale.local import EmbeddedPoolError
 
+    args.thread_id = args.thread_id or str(uuid.uuid4())
     try:
-        result = asyncio.run(_run(args, task, pool, err))
+        result = run_interruptible(_run(args, task, pool, err))
+    except KeyboardInterrupt:
+        return report_stopped(args, EXIT_INTERRUPTED)
+    except Terminated:
+        return report_stopped(args, EXIT_TERMINATED)
     except BadInput as exc:
         return report_error(exc)
     except EmbeddedPoolError as exc:
@@ -86,7 +95,7 @@ async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> 
         except ConnectionError as exc:
             raise BadInput(str(exc)) from None
         graph = build_auction_graph().compile(checkpointer=saver, name="auction")
-        auction_id = args.thread_id or str(uuid.uuid4())
+        auction_id = args.thread_id
         context = context_from_args(args, pool, memory)
         config = {"configurable": {"thread_id": auction_id}}
         state = await graph.aget_state(config)
@@ -101,6 +110,13 @@ async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> 
                     status.update(f"auction {auction_id[:8]}: {node} done")
         final = await graph.aget_state(config)
         return final.values["result"]
+
+
+def report_stopped(args: argparse.Namespace, code: int) -> int:
+    """One line for an auction a signal stopped: every step it finished is checkpointed, so it can go on."""
+    print(f"interrupted: auction {args.thread_id} stopped before it finished; the steps it finished are "
+          f"checkpointed: run the same command with --thread-id {args.thread_id} to continue it", file=sys.stderr)
+    return code
 
 
 def describe_progress(node: str, value: dict[str, Any]) -> str | None:
