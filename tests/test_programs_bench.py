@@ -88,3 +88,10 @@ def test_the_auction_log_and_report_hold_the_per_bin_figures(run):
                     "## Auction share of USD per bin", "## Execution against a bid, per bin"):
         assert heading in report, heading
     assert "Goal on long tasks (issue 29)" in report
+    goal = report.split("## The long-task goal (issue 29)")[1].split("\n## ")[0]
+    assert "Best single agent: single:large, 100.0%" in goal
+    sale = next(line for line in goal.splitlines() if line.startswith("| sale |"))
+    cascade = next(line for line in goal.splitlines() if line.startswith("| sale-cascade-loop |"))
+    assert sale.endswith("| NOT met: pass@1, cost, auction share |"), sale
+    assert cascade.startswith("| sale-cascade-loop | 100.0% |") and cascade.endswith("| NOT met: cost |"), cascade
+    assert "| oracle |" not in goal and "random-matched" not in goal
