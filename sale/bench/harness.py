@@ -15,6 +15,8 @@ from memory_store import AuctionMemory
 from nodes.finish import provider_usd_of
 from sale.analysis.online import as_context, due, refit
 from sale.bench.config import ONLINE_ROUTER, BenchConfig
+from sale.bench.progress import LineProgress
+from sale.bench.replay import NEW_CALLS, counting_new_calls
 from sale.bench.runs import Run
 from sale.bench.tasks import executor_domain
 from sale.core.breaker import Breakers
@@ -129,7 +131,14 @@ class Bench:
             fh.write(json.dumps(row) + "\n")
 
     def tick(self) -> None:
-        if self.progress is not None:
+        """One run done; on a ``--reuse`` run, whether the recording served it whole (no call since the last)."""
+        if self.progress is None:
+            return
+        made = NEW_CALLS.get() or [1]
+        served, made[0] = self.cfg.reuse is not None and made[0] == 0, 0
+        if isinstance(self.progress, LineProgress):
+            self.progress.advance(self.task_bar, served=served)
+        else:
             self.progress.advance(self.task_bar)
 
     async def check(self, task: BenchTask, answer: str) -> Verdict:
@@ -229,7 +238,8 @@ class Bench:
 
         async def one(task: BenchTask) -> Run:
             async with limit:
-                return await self.direct(agent, task)
+                with counting_new_calls():
+                    return await self.direct(agent, task)
 
         return list(await asyncio.gather(*[one(t) for t in tasks]))
 
@@ -239,7 +249,8 @@ class Bench:
 
         async def one(agent: str, task: BenchTask) -> Run:
             async with limit:
-                return await self.single(agent, task)
+                with counting_new_calls():
+                    return await self.single(agent, task)
 
         runs = await asyncio.gather(*[one(a, t) for t in tasks for a in self.agents])
         return {(r.agent, r.task_id): r for r in runs}
@@ -266,6 +277,7 @@ class Bench:
         memory = self.fresh_memory(f"{label}-order{order}")
         runs = []
         recorded = 0
+        counting = NEW_CALLS.set([0])  # tick() reads and resets it after each auction
         try:
             ctx = self.context(memory=memory, refine=router != "sale-nomem",
                                **{**self.router_settings(router), **overrides})
@@ -311,5 +323,6 @@ class Bench:
                     auction_by_purpose={k: v for k, v in u.get("by_purpose", {}).items() if k != "execute"}))
                 self.tick()
         finally:
+            NEW_CALLS.reset(counting)
             memory.close()
         return runs

@@ -14,24 +14,34 @@ LINE_EVERY_S = 60.0
 
 class LineProgress:
     """The bar's ``advance`` as a line on ``out``: runs done of the total, time so far and an estimate of the rest,
-    at most once every ``every_s`` seconds (and on the last run)."""
+    at most once every ``every_s`` seconds (and on the last run). Runs a ``--reuse`` recording served whole
+    (``served``) take seconds, so the pace counts only the others: a continued run of many hours no longer
+    reports minutes left."""
 
     def __init__(self, total: int, kind: str, out: TextIO, every_s: float = LINE_EVERY_S,
                  clock: Any = time.monotonic) -> None:
         self.total, self.kind, self.out, self.every_s, self.clock = total, kind, out, every_s, clock
-        self.done = 0
+        self.done = self.served = 0
         self.started = self.last = clock()
 
-    def advance(self, _bar: Any = None, amount: int = 1) -> None:
+    def advance(self, _bar: Any = None, amount: int = 1, served: bool = False) -> None:
         self.done += amount
+        self.served += amount if served else 0
         now = self.clock()
         if now - self.last < self.every_s and self.done < self.total:
             return
         self.last = now
         elapsed = now - self.started
-        left = elapsed / self.done * (self.total - self.done) if self.done else 0.0
-        print(f"bench ({self.kind}): {self.done}/{self.total} runs, {_hms(elapsed)} so far, "
-              f"about {_hms(left)} left at this pace", file=self.out, flush=True)
+        worked = self.done - self.served
+        if self.done == self.total:
+            left = "done"
+        elif worked:
+            left = f"about {_hms(elapsed / worked * (self.total - self.done))} left at this pace"
+        else:
+            left = "no pace yet"
+        recorded = f" ({self.served} from the recording)" if self.served else ""
+        print(f"bench ({self.kind}): {self.done}/{self.total} runs{recorded}, {_hms(elapsed)} so far, {left}",
+              file=self.out, flush=True)
 
 
 def _hms(seconds: float) -> str:

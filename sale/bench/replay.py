@@ -10,12 +10,14 @@ recording kept in the repository may be gzipped (``calls.jsonl.gz``); both read 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import hashlib
 import json
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,24 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from sale.core.pool import AgentSpec
 
 Factory = Callable[[AgentSpec], BaseChatModel]
+NEW_CALLS: ContextVar[list[int] | None] = ContextVar("sale_bench_new_calls", default=None)
+"""Calls a ``--reuse`` run made to a model since :func:`counting_new_calls` (or the last read) in this context."""
+
+
+@contextlib.contextmanager
+def counting_new_calls() -> Iterator[list[int]]:
+    """Count the model calls made below (the progress line's pace leaves out runs the recording served whole)."""
+    counter = [0]
+    token = NEW_CALLS.set(counter)
+    try:
+        yield counter
+    finally:
+        NEW_CALLS.reset(token)
+
+
+def _made_a_call() -> None:
+    if (counter := NEW_CALLS.get()) is not None:
+        counter[0] += 1
 _REQUEST_KEYS = ("tools", "stop", "logprobs", "top_logprobs", "extra_body")
 
 
@@ -227,6 +247,7 @@ class ReplayChatModel(BaseChatModel):
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
         key, message = self._recorded(messages, stop, kwargs)
         if message is None:
+            _made_a_call()
             message = self.inner.invoke(messages, stop=stop, **kwargs)
             self.replayer.remember(key, message)
         return ChatResult(generations=[ChatGeneration(message=message)])
@@ -234,6 +255,7 @@ class ReplayChatModel(BaseChatModel):
     async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
         key, message = self._recorded(messages, stop, kwargs)
         if message is None:
+            _made_a_call()
             message = await self.inner.ainvoke(messages, stop=stop, **kwargs)
             self.replayer.remember(key, message)
         return ChatResult(generations=[ChatGeneration(message=message)])
