@@ -387,6 +387,16 @@ def test_refuses_without_namespaces_unless_weak_mode_is_configured(monkeypatch):
 
 
 
+def test_what_code_prints_of_addresses_repeats_from_run_to_run(guard):
+    """An object's default repr and id() come from its address; with randomisation off they are the same on every
+    run, so an executor's observation replays as recorded (seen before: a new address on every run)."""
+    from tools.sandbox import no_aslr
+
+    assert no_aslr(), "setarch -R cannot turn address randomisation off on this machine (a seccomp profile?)"
+    code = "class Inventory:\n    pass\nprint(Inventory(), id(object()), object())"
+    outputs = {guard.run(code)["stdout"] for _ in range(4)}
+    assert len(outputs) == 1 and "object at 0x" in next(iter(outputs)), outputs
+
 def test_weak_mode_runs_with_the_sandbox_environment_not_the_hosts(monkeypatch, tmp_path):
     """Without namespaces nothing clears the environment for us: the child gets ``ENV`` alone, so the host's
     secrets, ``PYTHONPATH`` and ``PYTHONSTARTUP`` never reach the code, and the hash seed is still fixed."""

@@ -10,8 +10,9 @@ Layers, outermost first:
   own (a fixed hash seed), ``--die-with-parent`` and ``--new-session``;
 * a wall-clock kill of the whole sandbox (killing bubblewrap tears down its PID namespace, so double-forked,
   setsid'd or SIGTERM-ignoring children die with it), and an output cap that stops the sandbox;
-* inside, Debian's ``/usr/bin/python3 -s -P -S`` runs a tiny runner that executes the code and writes one JSON
-  object to a dedicated pipe; the orchestrator parses it strictly. Nothing is ever unpickled.
+* inside, Debian's ``/usr/bin/python3 -s -P -S`` (address randomisation off where the kernel allows, so output
+  repeats) runs a tiny runner that executes the code and writes one JSON object to a dedicated pipe; the
+  orchestrator parses it strictly. Nothing is ever unpickled.
 
 Where bubblewrap cannot create namespaces the tool refuses with :class:`SandboxUnavailable`, unless the weaker
 mode is configured explicitly (``allow_weak=True``: uid drop and limits, no namespaces), which warns loudly.
@@ -33,10 +34,10 @@ from typing import TypedDict
 
 from tools.sandbox_process import NOBODY, Finished, bwrap_command, drop_privileges, execute, prlimit_command
 from tools.sandbox_reaper import orphans
-from tools.sandbox_runner import PYTHON, PYTHON_FLAGS, RUNNER
+from tools.sandbox_runner import NO_ASLR, PYTHON, PYTHON_FLAGS, RUNNER
 
 __all__ = ["NOBODY", "PYTHON", "RUNNER", "SandboxConfig", "SandboxResult", "SandboxUnavailable", "bwrap_command",
-           "prlimit_command", "probe", "run_python"]
+           "interpreter", "no_aslr", "prlimit_command", "probe", "run_python"]
 
 
 class SandboxUnavailable(RuntimeError):
@@ -70,6 +71,22 @@ class SandboxConfig:
 
 
 @functools.cache
+def no_aslr() -> tuple[str, ...]:
+    """:data:`~tools.sandbox_runner.NO_ASLR` where this kernel lets a process turn randomisation off, else nothing
+    (the sandbox still runs; what code prints of addresses then changes from run to run)."""
+    try:
+        ok = subprocess.run([*NO_ASLR, "/bin/true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    return NO_ASLR if ok else ()
+
+
+def interpreter() -> list[str]:
+    """The sandboxed interpreter's command line, before ``-c``."""
+    return [*no_aslr(), PYTHON, *PYTHON_FLAGS]
+
+
+@functools.cache
 def probe() -> str | None:
     """None if bubblewrap can build the sandbox here, else why not (checked once per process)."""
     if shutil.which("bwrap") is None:
@@ -78,7 +95,7 @@ def probe() -> str | None:
         return f"{PYTHON} is missing; run scripts/setup.sh (apt-get install python3)"
     orphans.begin()
     try:
-        proc = subprocess.run([*bwrap_command(SandboxConfig()), PYTHON, *PYTHON_FLAGS, "-c", "print(6*7)"],
+        proc = subprocess.run([*bwrap_command(SandboxConfig()), *interpreter(), "-c", "print(6*7)"],
                               capture_output=True, text=True, timeout=30, env={}, **drop_privileges())
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bubblewrap failed to start: {exc}"
@@ -101,11 +118,11 @@ def run_python(code: str, config: SandboxConfig | None = None) -> SandboxResult:
     config = config or SandboxConfig()
     problem = probe()
     if problem is None:
-        inner = [*bwrap_command(config), PYTHON, *PYTHON_FLAGS, "-c", RUNNER]
+        inner = [*bwrap_command(config), *interpreter(), "-c", RUNNER]
     elif config.allow_weak:
         warnings.warn(f"SANDBOX WEAK MODE: {problem}; running with uid drop and limits only, NO namespaces",
                       RuntimeWarning, stacklevel=2)
-        inner = [PYTHON, *PYTHON_FLAGS, "-c", RUNNER]
+        inner = [*interpreter(), "-c", RUNNER]
     else:
         raise SandboxUnavailable(f"refusing to run code: {problem} (set allow_weak to accept a weaker sandbox)")
     return _result(execute([*prlimit_command(config), *inner], code, config), config)

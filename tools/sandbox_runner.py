@@ -9,6 +9,12 @@ PYTHON = "/usr/bin/python3"
 PYTHON_FLAGS = ("-s", "-P", "-S")
 """``-I`` without its ``-E``: no user site, no script directory on the path, no site module; the environment is
 the sandbox's own (``ENV``), which sets the hash seed ``-E`` would ignore."""
+NO_ASLR = ("/usr/bin/setarch", "-R")
+"""Runs the interpreter with address-space randomisation off, so what code prints is the same on every run: an
+object's default repr (``<Inventory object at 0x7ffff7c47b50>``) and ``id()`` included. An executor's observation
+then replays as it was recorded, and a verdict repeats. It protects nothing here: code in the sandbox already runs
+as it likes, and the namespaces and limits are the boundary. Used where the kernel allows it
+(:func:`tools.sandbox.no_aslr`; Docker's default seccomp profile does not)."""
 ENV = {"PATH": "/usr/bin:/bin", "HOME": "/work", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
        "PYTHONHASHSEED": "0"}
 """Everything the sandboxed interpreter sees. A fixed hash seed makes a run's output repeatable: code that
