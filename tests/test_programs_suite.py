@@ -557,8 +557,9 @@ def test_a_programs_bench_on_the_embedded_pool_asks_for_its_context_timeout_and_
     class Enough(Exception):
         pass
 
-    def embedded(ctx_per_slot, timeout_s=0.0):
+    def embedded(ctx_per_slot, timeout_s=0.0, started=True):
         asked["pool"] = (ctx_per_slot, timeout_s)
+        asked["started"] = started
         return Pool.of({"name": "small", "model": "m", "base_url": "http://127.0.0.1:9/v1", "price_per_mtok": 0.1})
 
     def direct_answers(cfg, pool, one_shot=True):
@@ -570,4 +571,26 @@ def test_a_programs_bench_on_the_embedded_pool_asks_for_its_context_timeout_and_
     cfg = BenchConfig(suite="programs", routers=("sale",), limit=3, out=tmp_path / "o", progress=False)
     with pytest.raises(Enough):
         asyncio.run(runner.run_bench(cfg))
-    assert asked == {"pool": (CTX_PER_SLOT, CALL_TIMEOUT_S), "one_shot": False}
+    assert asked == {"pool": (CTX_PER_SLOT, CALL_TIMEOUT_S), "started": True, "one_shot": False}
+    recording = tmp_path / "recorded"
+    recording.mkdir()
+    (recording / "suite.jsonl").write_text((tmp_path / "o" / "suite.jsonl").read_text())
+    (recording / "calls.jsonl").write_text("")
+    with pytest.raises(Enough):
+        asyncio.run(runner.run_bench(BenchConfig(**{**cfg.__dict__, "out": tmp_path / "r", "replay": recording})))
+    assert asked["started"] is False, "a replay calls no model: no server is started for it"
+
+
+def test_a_replay_gets_the_embedded_ladder_without_starting_a_server(monkeypatch):
+    import graphs.live
+    from sale.bench.runner import _embedded_pool
+    from sale.local.models import LADDER
+    from sale.suites.programs import CALL_TIMEOUT_S
+
+    def started(ctx_per_slot):
+        raise AssertionError("a server was started")
+
+    monkeypatch.setattr(graphs.live, "process_embedded_pool", started)
+    pool = _embedded_pool(16_384, CALL_TIMEOUT_S, started=False)
+    assert [a.name for a in pool.agents] == [m.name for m in LADDER] and pool.source == "embedded"
+    assert {a.timeout_s for a in pool.agents} == {CALL_TIMEOUT_S}

@@ -83,7 +83,8 @@ async def run_bench(cfg: BenchConfig) -> dict[str, Any]:
         from sale.core.calls import openai_chat_model
 
         pool = load_pool(cfg.pool) if cfg.pool else _embedded_pool(PROGRAMS_CTX if programs else 0,
-                                                                    PROGRAMS_TIMEOUT_S if programs else 0.0)
+                                                                    PROGRAMS_TIMEOUT_S if programs else 0.0,
+                                                                    started=cfg.replay is None)
         inner = openai_chat_model
     cfg = with_direct_answers(cfg, pool, one_shot=not programs)
     if cfg.judge and cfg.judge not in pool.names:
@@ -303,11 +304,13 @@ def recorded_settings(source: Path) -> tuple[dict[str, Any], dict[str, dict[str,
     return {}, {}
 
 
-def _embedded_pool(ctx_per_slot: int, timeout_s: float = 0.0) -> Pool:
-    """The embedded ladder; ``timeout_s`` (when given) raises its agents' per-call timeout to at least that."""
+def _embedded_pool(ctx_per_slot: int, timeout_s: float = 0.0, started: bool = True) -> Pool:
+    """The embedded ladder (its servers not ``started`` for a replay, which calls none); ``timeout_s`` (when
+    given) raises its agents' per-call timeout to at least that."""
     from graphs.live import process_embedded_pool
+    from sale.local.pool import unstarted_embedded_agents
 
-    pool = process_embedded_pool(ctx_per_slot)
+    pool = process_embedded_pool(ctx_per_slot) if started else unstarted_embedded_agents()
     if not timeout_s:
         return pool
     return replace(pool, agents=tuple(replace(a, timeout_s=max(a.timeout_s, timeout_s)) for a in pool.agents))

@@ -42,17 +42,6 @@ def price_path_routers(results: dict[str, Any], routers: list[str]) -> list[str]
             if (settings.get(r) or POLICY_OF.get(r) or {}).get("auction_policy") in PRICE_PATH_POLICIES]
 
 
-def _embedded_agents() -> Pool:
-    """The embedded ladder's agents as the bench builds them, with no server started (a replay calls none)."""
-    from types import SimpleNamespace
-
-    from sale.local.models import LADDER
-    from sale.local.pool import RuntimeSettings, embedded_agents
-
-    servers = [SimpleNamespace(model=m, base_url="http://127.0.0.1:9/v1") for m in LADDER]
-    return embedded_agents(servers, RuntimeSettings.from_env().tool_protocol)  # type: ignore[arg-type]
-
-
 def repriced_pool(results: dict[str, Any], directory: Path, prices: dict[str, tuple[float, float]],
                   pool_file: str = "") -> Pool:
     """The run's agents as they ran (the pool file given, else the recorded pool's source), at ``prices``."""
@@ -63,7 +52,9 @@ def repriced_pool(results: dict[str, Any], directory: Path, prices: dict[str, tu
         if pool_file or (source and source != "embedded" and Path(source).is_file()):
             base = load_pool(pool_file or source)
         elif source == "embedded":
-            base = _embedded_agents()
+            from sale.local.pool import unstarted_embedded_agents
+
+            base = unstarted_embedded_agents()
         else:
             raise RerunError(f"{directory}: its pool ({source or 'unstated'}) is not readable here, and re-running "
                              "its cascade needs the agents as they ran: pass --pool FILE")

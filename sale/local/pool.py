@@ -193,6 +193,16 @@ def embedded_agents(servers: list[LocalServer], tool_protocol: str = "text", tim
     ], source="embedded")
 
 
+def unstarted_embedded_agents() -> Pool:
+    """The embedded ladder's agents as a started pool names them, with no server behind them: what a replay of a
+    recorded run needs (it calls no model, and starting three servers took a minute and 1.6 GB for nothing)."""
+    from types import SimpleNamespace
+
+    settings = RuntimeSettings.from_env()
+    servers = [SimpleNamespace(model=m, base_url="http://127.0.0.1:9/v1") for m in LADDER]
+    return embedded_agents(servers, settings.tool_protocol, settings.call_timeout_s)  # type: ignore[arg-type]
+
+
 @contextlib.contextmanager
 def embedded_pool(models: tuple[BundledModel, ...] = LADDER, start_timeout_s: float = 300.0,
                   settings: RuntimeSettings | None = None) -> Iterator[Pool]:
