@@ -72,12 +72,18 @@ class SandboxConfig:
 
 @functools.cache
 def no_aslr() -> tuple[str, ...]:
-    """:data:`~tools.sandbox_runner.NO_ASLR` where this kernel lets a process turn randomisation off, else nothing
-    (the sandbox still runs; what code prints of addresses then changes from run to run)."""
+    """:data:`~tools.sandbox_runner.NO_ASLR` where a sandboxed process may turn randomisation off (tried as the
+    sandbox runs: inside bubblewrap when it works, as the dropped user), else nothing: the sandbox still runs,
+    and what code prints of addresses then changes from run to run. It never decides whether bubblewrap is used."""
+    outer = bwrap_command(SandboxConfig()) if probe() is None else []
+    orphans.begin()
     try:
-        ok = subprocess.run([*NO_ASLR, "/bin/true"], capture_output=True, timeout=10).returncode == 0
+        ok = subprocess.run([*outer, *NO_ASLR, "/usr/bin/true"], capture_output=True, timeout=30, env={},
+                            **drop_privileges()).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         ok = False
+    finally:
+        orphans.finished(-1)
     return NO_ASLR if ok else ()
 
 
@@ -95,7 +101,7 @@ def probe() -> str | None:
         return f"{PYTHON} is missing; run scripts/setup.sh (apt-get install python3)"
     orphans.begin()
     try:
-        proc = subprocess.run([*bwrap_command(SandboxConfig()), *interpreter(), "-c", "print(6*7)"],
+        proc = subprocess.run([*bwrap_command(SandboxConfig()), PYTHON, *PYTHON_FLAGS, "-c", "print(6*7)"],
                               capture_output=True, text=True, timeout=30, env={}, **drop_privileges())
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bubblewrap failed to start: {exc}"

@@ -138,8 +138,10 @@ def execute(cmd: list[str], code: str, config: SandboxConfig) -> Finished:
 
 
 def _spawn(cmd: list[str], result_w: int) -> subprocess.Popen:
+    """The pipe's number goes in at a fixed width: "4" is a cached string and "15" a new one, which moved every
+    later object, so with randomisation off what code printed of addresses still changed with the open fds."""
     return subprocess.Popen(
-        [*cmd, str(result_w)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [*cmd, f"{result_w:06d}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         pass_fds=(result_w,), env=dict(ENV), cwd="/", start_new_session=True, close_fds=True, **drop_privileges(),
     )
 
