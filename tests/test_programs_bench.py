@@ -95,3 +95,21 @@ def test_the_auction_log_and_report_hold_the_per_bin_figures(run):
     assert sale.endswith("| NOT met: pass@1, cost, auction share |"), sale
     assert cascade.startswith("| sale-cascade-loop | 100.0% |") and cascade.endswith("| NOT met: cost |"), cascade
     assert "| oracle |" not in goal and "random-matched" not in goal
+
+
+def test_the_goal_table_names_every_auction_router_and_reads_its_verdict_as_printed():
+    """A cascade whose cheap drafts always pass spends no auction tokens and still belongs in the table; a
+    ratio printed as 0.60x meets the goal; the ``single:largest`` alias never names the best agent."""
+    from sale.bench.report_bins import goal_lines
+
+    large = {"pass_at_1": 0.5, "cost_usd": 0.01, "auction_usd_share": 0.0}
+    routers = {"single:largest": large, "single:small": {"pass_at_1": 0.5, "cost_usd": 0.02},
+               "single:large": large, "oracle": {"pass_at_1": 0.9, "cost_usd": 0.001, "auction_usd_share": 0.0},
+               "sale-cascade": {"pass_at_1": 0.5, "cost_usd": 0.006049, "auction_usd_share": 0.1004},
+               "sale": {"pass_at_1": 0.25, "cost_usd": 0.02, "auction_usd_share": 0.5, "auction_tokens_per_task": 9}}
+    lines = goal_lines(routers)
+    assert lines[2].startswith("Best single agent: single:large, 50.0% at $0.01000.")
+    rows = {line.split(" | ")[0].removeprefix("| "): line for line in lines if line.startswith("| sale")}
+    assert rows["sale-cascade"] == "| sale-cascade | 50.0% | 0.60x | 10.0% | met |"
+    assert rows["sale"] == "| sale | 25.0% | 2.00x | 50.0% | NOT met: pass@1, cost, auction share |"
+    assert not any("oracle" in line for line in lines)

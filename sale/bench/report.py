@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sale.bench.report_bins import bin_lines
+from sale.bench.report_bins import bin_lines, goal_lines
 
 PLOTS = ("pareto.png", "workload.png", "win_share.png", "knob.png")
 
@@ -78,6 +78,7 @@ def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path)
         if f and f.get("auction_by_kind"):
             lines += _by_kind(name, f["auction_by_kind"])
     lines += bin_lines(routers, results.get("execution_vs_bid"))
+    lines += goal_lines(routers) if results["suite"] == "programs" else []
     diag = {n: f["diagnostics"] for n, f in routers.items() if f and "diagnostics" in f}
     if diag:
         lines += ["## Routing diagnostics", "",
