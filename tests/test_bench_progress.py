@@ -32,7 +32,7 @@ def test_a_line_at_most_once_a_minute_and_on_the_last_run_with_the_time_left():
 
 def test_the_pace_leaves_out_runs_the_recording_served_whole():
     """A continued run: 6 runs come from the recording within seconds, then each new one takes an hour; the time
-    left is read from the new runs only (it used to say minutes for a run of many hours)."""
+    left is paced by the new runs (it used to say minutes for a run of many hours)."""
     out, clock = io.StringIO(), Clock()
     line = LineProgress(total=10, kind="real", out=out, every_s=60.0, clock=clock)
     for _ in range(5):

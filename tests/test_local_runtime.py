@@ -265,3 +265,17 @@ def test_a_server_start_keeps_the_newest_logs_of_its_model_and_any_still_being_w
     prune_logs(tmp_path, "m", keep=2)
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == sorted(["m-b-1.log", *(f"m-{p}.log" for p in range(3))]), "the newest two and one still written"
+
+
+def test_a_bad_embedded_setting_is_one_clear_error_before_any_work(monkeypatch, tmp_path, capsys):
+    """``sale run`` and ``sale bench`` on the embedded pool refuse a bad ``SALE_LOCAL_*`` value up front: exit 2,
+    one line, no memory or output directory created (the bench used to write half a run and end in a traceback)."""
+    from sale.apps.cli import main
+
+    monkeypatch.setenv("SALE_LOCAL_TIMEOUT", "soon")
+    assert main(["run", "--memory", str(tmp_path / "memory"), "What is 2+2?"]) == 2
+    assert main(["bench", "--suite", "programs", "--limit", "2", "--routers", "oracle",
+                 "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error: SALE_LOCAL_TIMEOUT must be a positive number of seconds, got 'soon'") == 2, err
+    assert "Traceback" not in err and not (tmp_path / "memory").exists() and not (tmp_path / "out").exists()

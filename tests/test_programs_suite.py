@@ -405,6 +405,12 @@ def test_a_programs_task_gets_an_executor_budget_per_bin_on_real_pools():
     roomy = Bench(BenchConfig(suite="programs", max_steps=7), suite, real, None)
     assert [roomy.executor_budget(r)["max_steps"] for r in sorted(rows, key=lambda t: t.bin)] == [4, 6, 7]
     assert Bench(BenchConfig(suite="programs"), suite, sim_pool(), None).executor_budget(rows[2]) == {}
+    slow = Pool.of({"name": "small", "model": "m", "base_url": "http://127.0.0.1:9/v1", "price_per_mtok": 0.1,
+                    "timeout_s": 3600})
+    deadlines = {k: v for k, v in Bench(BenchConfig(suite="programs"), suite, slow, None).executor_budget(
+        rows[2]).items() if k.endswith("_deadline_s")}
+    assert deadlines == dict.fromkeys(("execute_deadline_s", "bid_deadline_s", "jury_deadline_s"), 3600.0), \
+        "a pool's longer call timeout (SALE_LOCAL_TIMEOUT) is not cut short by the suite's deadlines"
 
 
 def test_a_single_agent_run_executes_with_the_task_budget(monkeypatch):

@@ -16,7 +16,7 @@ from nodes.finish import provider_usd_of
 from sale.analysis.online import as_context, due, refit
 from sale.bench.config import ONLINE_ROUTER, BenchConfig
 from sale.bench.progress import LineProgress
-from sale.bench.replay import NEW_CALLS, counting_new_calls
+from sale.bench.replay import NEW_CALLS, counting_new_calls, take_new_calls
 from sale.bench.runs import Run
 from sale.bench.tasks import executor_domain
 from sale.core.breaker import Breakers
@@ -116,6 +116,8 @@ class Bench:
         if self.pool.simulated or not is_program(task):
             return {}
         budget = executor_budget(task.bin)
+        longest = max(a.timeout_s for a in self.pool.agents)  # a pool's own longer call timeout is not cut short
+        budget |= {k: max(float(v), longest) for k, v in budget.items() if k.endswith("_deadline_s")}
         return budget | ({"max_steps": min(budget["max_steps"], self.cfg.max_steps)} if self.cfg.max_steps else {})
 
     def log_auction(self, label: str, order: int, position: int, task: BenchTask, result: dict[str, Any],
@@ -134,8 +136,7 @@ class Bench:
         """One run done; on a ``--reuse`` run, whether the recording served it whole (no call since the last)."""
         if self.progress is None:
             return
-        made = NEW_CALLS.get() or [1]
-        served, made[0] = self.cfg.reuse is not None and made[0] == 0, 0
+        served = self.cfg.reuse is not None and take_new_calls() == 0
         if isinstance(self.progress, LineProgress):
             self.progress.advance(self.task_bar, served=served)
         else:

@@ -15,8 +15,8 @@ LINE_EVERY_S = 60.0
 class LineProgress:
     """The bar's ``advance`` as a line on ``out``: runs done of the total, time so far and an estimate of the rest,
     at most once every ``every_s`` seconds (and on the last run). Runs a ``--reuse`` recording served whole
-    (``served``) take seconds, so the pace counts only the others: a continued run of many hours no longer
-    reports minutes left."""
+    (``served``) take seconds, so the pace is measured on the runs that made calls: a continued run of many hours
+    no longer reports minutes left."""
 
     def __init__(self, total: int, kind: str, out: TextIO, every_s: float = LINE_EVERY_S,
                  clock: Any = time.monotonic) -> None:

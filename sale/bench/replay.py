@@ -43,9 +43,21 @@ def counting_new_calls() -> Iterator[list[int]]:
         NEW_CALLS.reset(token)
 
 
+def take_new_calls() -> int | None:
+    """The calls made in this context since the last take (None: nothing counts here), and start again at 0."""
+    counter = NEW_CALLS.get()
+    if counter is None:
+        return None
+    made, counter[0] = counter[0], 0
+    return made
+
+
 def _made_a_call() -> None:
+    """A request the recording lacked went to the model (only those count; model calls stay in the run's
+    context: ``gather``, LangGraph's tasks and ``to_thread`` copy it, a bare ``run_in_executor`` would not)."""
     if (counter := NEW_CALLS.get()) is not None:
         counter[0] += 1
+
 _REQUEST_KEYS = ("tools", "stop", "logprobs", "top_logprobs", "extra_body")
 
 

@@ -193,6 +193,20 @@ def embedded_agents(servers: list[LocalServer], tool_protocol: str = "text", tim
     ], source="embedded")
 
 
+def embedded_problems() -> list[str]:
+    """Why the embedded pool could not start here, found before any work: its ``SALE_LOCAL_*`` settings, the CPU."""
+    from sale.local.server import unsupported_cpu
+
+    problems = []
+    try:
+        RuntimeSettings.from_env()
+    except EmbeddedPoolError as exc:
+        problems.append(str(exc))
+    if reason := unsupported_cpu():
+        problems.append(f"{reason}; point --pool at OpenAI-compatible endpoints instead")
+    return problems
+
+
 def unstarted_embedded_agents() -> Pool:
     """The embedded ladder's agents as a started pool names them, with no server behind them: what a replay of a
     recorded run needs (it calls no model, and starting three servers took a minute and 1.6 GB for nothing)."""

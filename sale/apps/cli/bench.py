@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from sale.apps.cli.common import EXIT_TERMINATED, Terminated, report_error, report_interrupted, run_interruptible
+from sale.apps.cli.common import (
+    EXIT_FAILED,
+    EXIT_TERMINATED,
+    Terminated,
+    report_error,
+    report_interrupted,
+    run_interruptible,
+)
 from sale.core.pool import PoolError, load_pool
 
 DEFAULT_ROUTER_LIST = ("sale", "sale-nomem", "single:largest", "wtp", "carrot", "to-router", "frugalgpt", "oracle")
@@ -86,6 +94,10 @@ def preflight_bench(cfg: Any) -> None:
         problems += str(exc).splitlines()
     if cfg.pool and cfg.pool != SIM_POOL:
         problems += key_problems(load_pool(cfg.pool))
+    elif not cfg.pool and cfg.replay is None:
+        from sale.local.pool import embedded_problems
+
+        problems += embedded_problems()
     if cfg.suite not in SUITES:
         try:
             load_suite(cfg.suite, cfg.seed, cfg.out / "suite", domains=tuple(d.name for d in cfg.domains))
@@ -106,10 +118,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return report_error(exc)
     if args.seeds:
         return _bench_seeds(args, cfg)
+    from sale.local import EmbeddedPoolError
+
     try:
         results = run_interruptible(run_bench(cfg))
     except (BenchError, SuiteError, FileNotFoundError) as exc:
         return report_error(exc)
+    except EmbeddedPoolError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return report_interrupted(cfg.out, replay=bool(cfg.replay))
     except Terminated:

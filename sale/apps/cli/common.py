@@ -131,6 +131,10 @@ def preflight(args: argparse.Namespace, pool: Any, checkpoints: str) -> None:
     )
 
     problems = key_problems(pool) + knob_problems(knobs_of(context_from_args(args, None, None)), flag_of(args))
+    if pool is None:
+        from sale.local.pool import embedded_problems
+
+        problems += embedded_problems()
     if not shared_memory_urls(args.memory_log, args.memory_index)[0]:
         memory = memory_problems(memory_dir_of(args))
         problems += memory
