@@ -236,6 +236,14 @@ def test_a_signal_stops_the_auction_with_one_line_and_it_continues_from_its_chec
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["auction_id"] == thread
     assert sum(1 for r in stub.requests if kind_of_request(r) == "bid") == bids
+    asked = len(stub.requests)
+    again = subprocess.run([*args[:-1], "--thread-id", thread, "Add 2+2"], capture_output=True, text=True,
+                           timeout=300, cwd=ROOT)
+    assert again.returncode == 0 and json.loads(again.stdout) == json.loads(done.stdout), again.stderr
+    assert len(stub.requests) == asked, "a finished auction is printed again, not run again"
+    other = subprocess.run([*args[:-1], "--thread-id", thread, "Add 3+3"], capture_output=True, text=True,
+                           timeout=300, cwd=ROOT)
+    assert other.returncode == 2 and f"--thread-id {thread} holds an auction of another task" in other.stderr
 
 def test_memory_info_and_rebuild(tmp_path, capsys, embedder):
     from memory_store import AuctionMemory

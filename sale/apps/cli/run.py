@@ -99,6 +99,11 @@ async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> 
         context = context_from_args(args, pool, memory)
         config = {"configurable": {"thread_id": auction_id}}
         state = await graph.aget_state(config)
+        if state.values.get("task") not in (None, task):
+            raise BadInput(f"--thread-id {auction_id} holds an auction of another task; give its task to continue "
+                           "it, or a new thread id")
+        if not state.next and state.values.get("result"):
+            return state.values["result"]  # finished already: its answer, nothing asked again
         graph_input = None if state.next else {"task": task, "auction_id": auction_id}
         with err.status(f"auction {auction_id[:8]}: bidding ({len(pool.agents)} agents)...") as status:
             async for update in graph.astream(graph_input, config, context=context, stream_mode="updates",
