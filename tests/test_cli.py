@@ -201,7 +201,6 @@ def test_kill_9_in_each_phase_then_resume(stub, tmp_path, phase):
     assert [r[0] for r in rows] == ["t-0", "t-1"]
 
 
-
 @pytest.mark.parametrize(("sig", "code"), [("SIGTERM", 143), ("SIGINT", 130)])
 def test_a_signal_stops_the_auction_with_one_line_and_it_continues_from_its_checkpoint(stub, tmp_path, sig, code):
     """SIGTERM (a service manager, ``timeout``) and Ctrl-C stop ``sale run`` while its jury calls are in flight:
@@ -244,6 +243,7 @@ def test_a_signal_stops_the_auction_with_one_line_and_it_continues_from_its_chec
     other = subprocess.run([*args[:-1], "--thread-id", thread, "Add 3+3"], capture_output=True, text=True,
                            timeout=300, cwd=ROOT)
     assert other.returncode == 2 and f"--thread-id {thread} holds an auction of another task" in other.stderr
+
 
 def test_memory_info_and_rebuild(tmp_path, capsys, embedder):
     from memory_store import AuctionMemory

@@ -386,7 +386,6 @@ def test_refuses_without_namespaces_unless_weak_mode_is_configured(monkeypatch):
     assert sandbox.probe() is None
 
 
-
 def test_what_code_prints_of_addresses_repeats_from_run_to_run(guard):
     """An object's default repr and id() come from its address; with randomisation off they are the same on every
     run, so an executor's observation replays as recorded (seen before: a new address on every run)."""
@@ -404,6 +403,7 @@ def test_what_code_prints_of_addresses_repeats_from_run_to_run(guard):
         capture_output=True, text=True, timeout=60, cwd=ROOT)
     outputs.add(fresh.stdout)
     assert len(outputs) == 1 and "object at 0x" in next(iter(outputs)), outputs
+
 
 def test_weak_mode_runs_with_the_sandbox_environment_not_the_hosts(monkeypatch, tmp_path):
     """Without namespaces nothing clears the environment for us: the child gets ``ENV`` alone, so the host's
@@ -431,6 +431,7 @@ def test_weak_mode_runs_with_the_sandbox_environment_not_the_hosts(monkeypatch, 
         assert set(environ) <= {"PATH", "HOME", "LANG", "PYTHONDONTWRITEBYTECODE", "PYTHONHASHSEED", "PWD"}
         assert environ["PYTHONHASHSEED"] == "0" and str(tmp_path) not in path
     assert len({r["stdout"] for r in runs}) == 1
+
 
 def test_the_survivor_check_sees_our_processes_and_not_another_programs():
     """A benchmark running sandboxes beside the suite must not fail it; a sandbox process we started must."""

@@ -58,6 +58,7 @@ def _made_a_call() -> None:
     if (counter := NEW_CALLS.get()) is not None:
         counter[0] += 1
 
+
 _REQUEST_KEYS = ("tools", "stop", "logprobs", "top_logprobs", "extra_body")
 
 
