@@ -1,5 +1,6 @@
-"""The simulated ladder's long bins: the programs suite (issue 29) takes its pass rates and execution lengths per
-agent and bin from a real run, not from the paper.
+"""The simulated ladder's long bins: on the programs suite (issue 29) the executions' length per agent and bin
+comes from a real run, not from the paper. Pass rates stay the paper's (:func:`sale.sim.draws.task_pass_probability`
+says why); the file records the real ones too.
 
 ``long_bins.json`` holds, per bin of the programs suite and per agent of the real run (its size in billions of
 parameters with it), each agent's own executor run on the run's test tasks: pass rate, model steps per task and
