@@ -1,5 +1,6 @@
-"""The simulated ladder's long bins (issue 29): the programs suite's pass rates and execution lengths per agent and
-bin come from a real run's executor runs, placed on the simulated ladder by rank, and the simulator follows them."""
+"""The simulated ladder's long bins (issue 29): the programs suite's execution lengths per agent and bin come from a
+real run's executor runs, placed on the simulated ladder by rank, and the simulator follows them; the run's pass
+rates are recorded beside them, and the simulator keeps the paper's."""
 
 from __future__ import annotations
 
