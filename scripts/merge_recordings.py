@@ -7,7 +7,8 @@ holds every call the continuation made (served from OLD or asked anew), but not 
 reached when it was stopped. The merge keeps OLD's rows in order, puts NEW's reply in place of a failure OLD
 recorded for the same request (``--reuse`` asks failed calls again), and appends the requests OLD lacks. OLD's
 ``calls.jsonl`` (or ``calls.jsonl.gz``) is replaced atomically in its own format, and NEW's ``run.json`` (the
-settings the continuation ran with, which ``--reuse`` checked against OLD's) is copied over OLD's.
+settings the continuation ran with, which ``--reuse`` checked against OLD's) and ``suite.jsonl`` (the tasks it
+ran, which ``--replay`` reads) are copied over OLD's.
 """
 
 from __future__ import annotations
@@ -86,7 +87,9 @@ def main() -> None:
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_bytes(gzip.compress(data, mtime=0) if target.suffix == ".gz" else data)
     os.replace(tmp, target)
-    shutil.copyfile(new_dir / "run.json", old_dir / "run.json")
+    for name in ("run.json", "suite.jsonl"):
+        if (new_dir / name).is_file():
+            shutil.copyfile(new_dir / name, old_dir / name)
     failures = sum("error" in row for row in merged)
     print(f"{target}: {len(merged)} calls ({counts['kept']} kept, {counts['failures_replaced']} failures replaced "
           f"by a reply, {counts['appended']} appended; {failures} recorded failures left, which --reuse asks again)")

@@ -32,6 +32,7 @@ def test_a_continuation_replaces_failures_appends_new_calls_and_keeps_what_it_ne
         cut.write('{"key": "k6", "agent": "a", "rep')  # killed while writing its last call
     (tmp_path / "old" / "run.json").write_text('{"pool": "p", "seed": 0, "settings": "the first run\'s"}')
     (tmp_path / "new" / "run.json").write_text('{"pool": "p", "seed": 0, "settings": "the continuation\'s"}')
+    (tmp_path / "new" / "suite.jsonl").write_text('{"id": "t1"}\n')
     script = [sys.executable, str(ROOT / "scripts" / "merge_recordings.py"), str(tmp_path / "old"),
               str(tmp_path / "new")]
     for _ in range(2):  # merging again changes nothing
@@ -41,6 +42,7 @@ def test_a_continuation_replaces_failures_appends_new_calls_and_keeps_what_it_ne
         assert merged == [old[0], new[1], old[2], old[3], new[2], new[3]]
     assert "1 recorded failures left" in out
     assert json.loads((tmp_path / "old" / "run.json").read_text())["settings"] == "the continuation's"
+    assert (tmp_path / "old" / "suite.jsonl").read_text() == '{"id": "t1"}\n', "a replay reads the tasks from it"
     assert not (tmp_path / "old" / "calls.jsonl").exists()
 
 
