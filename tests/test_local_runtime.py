@@ -276,6 +276,20 @@ def test_a_bad_embedded_setting_is_one_clear_error_before_any_work(monkeypatch, 
     assert main(["run", "--memory", str(tmp_path / "memory"), "What is 2+2?"]) == 2
     assert main(["bench", "--suite", "programs", "--limit", "2", "--routers", "oracle",
                  "--out", str(tmp_path / "out")]) == 2
+    recorded = tmp_path / "recorded"
+    recorded.mkdir()
+    assert main(["bench", "--suite", "programs", "--replay", str(recorded), "--routers", "oracle",
+                 "--out", str(tmp_path / "replayed")]) == 2, "a replay reads the settings too (the tool protocol)"
     err = capsys.readouterr().err
-    assert err.count("error: SALE_LOCAL_TIMEOUT must be a positive number of seconds, got 'soon'") == 2, err
-    assert "Traceback" not in err and not (tmp_path / "memory").exists() and not (tmp_path / "out").exists()
+    assert err.count("error: SALE_LOCAL_TIMEOUT must be a positive number of seconds, got 'soon'") == 3, err
+    assert "Traceback" not in err
+    assert not any((tmp_path / d).exists() for d in ("memory", "out", "replayed"))
+
+
+def test_a_cpu_without_avx2_refuses_the_servers_but_not_a_replay(monkeypatch):
+    import sale.local.server
+    from sale.local.pool import embedded_problems
+
+    monkeypatch.setattr(sale.local.server, "unsupported_cpu", lambda: "this CPU lacks avx2")
+    assert embedded_problems() == ["this CPU lacks avx2; point --pool at OpenAI-compatible endpoints instead"]
+    assert embedded_problems(cpu=False) == [], "a replay calls no model: it runs on any CPU"

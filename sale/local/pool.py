@@ -193,8 +193,9 @@ def embedded_agents(servers: list[LocalServer], tool_protocol: str = "text", tim
     ], source="embedded")
 
 
-def embedded_problems() -> list[str]:
-    """Why the embedded pool could not start here, found before any work: its ``SALE_LOCAL_*`` settings, the CPU."""
+def embedded_problems(cpu: bool = True) -> list[str]:
+    """Why the embedded pool could not start here, found before any work: its ``SALE_LOCAL_*`` settings, and (when
+    its servers will run) the CPU."""
     from sale.local.server import unsupported_cpu
 
     problems = []
@@ -202,7 +203,7 @@ def embedded_problems() -> list[str]:
         RuntimeSettings.from_env()
     except EmbeddedPoolError as exc:
         problems.append(str(exc))
-    if reason := unsupported_cpu():
+    if cpu and (reason := unsupported_cpu()):
         problems.append(f"{reason}; point --pool at OpenAI-compatible endpoints instead")
     return problems
 

@@ -94,10 +94,10 @@ def preflight_bench(cfg: Any) -> None:
         problems += str(exc).splitlines()
     if cfg.pool and cfg.pool != SIM_POOL:
         problems += key_problems(load_pool(cfg.pool))
-    elif not cfg.pool and cfg.replay is None:
+    elif not cfg.pool:
         from sale.local.pool import embedded_problems
 
-        problems += embedded_problems()
+        problems += embedded_problems(cpu=cfg.replay is None)  # a replay runs anywhere, with the same settings
     if cfg.suite not in SUITES:
         try:
             load_suite(cfg.suite, cfg.seed, cfg.out / "suite", domains=tuple(d.name for d in cfg.domains))
@@ -154,12 +154,17 @@ def _bench_seeds(args: argparse.Namespace, cfg: Any) -> int:
         return report_error(ValueError("--seeds needs at least two different seeds"))
     if args.replay:
         return report_error(ValueError("--seeds cannot be combined with --replay (replay one seed's directory)"))
+    from sale.local import EmbeddedPoolError
+
     by_seed = {}
     for seed in seeds:
         try:
             by_seed[seed] = run_interruptible(run_bench(replace(cfg, seed=seed, out=cfg.out / f"seed-{seed}")))
         except (BenchError, SuiteError, FileNotFoundError) as exc:
             return report_error(exc)
+        except EmbeddedPoolError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_FAILED
         except KeyboardInterrupt:
             return report_interrupted(cfg.out / f"seed-{seed}")
         except Terminated:
