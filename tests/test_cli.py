@@ -305,3 +305,29 @@ def test_d8_tampered_checkpoint_blob_runs_no_code(stub, tmp_path):
     assert changed > 0
     subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=ROOT)  # may fail; must not run code
     assert not canary.exists()
+
+
+def test_a_finished_thread_prints_its_result_without_starting_a_model_and_route_is_not_run(stub, tmp_path, capsys,
+                                                                                            monkeypatch):
+    """The thread id of a finished auction gives its result again: no model call, no embedded server started
+    (a minute and 1.6 GB for nothing). A ``route`` thread is not silently passed off as a ``run``."""
+    import sale.local
+
+    pool = tmp_path / "pool.toml"
+    pool.write_text(pool_toml(stub.base_url, {"small": 0.05, "big": 0.36}))
+    memory = str(tmp_path / "memory")
+    assert main(["run", "--json", "--pool", str(pool), "--memory", memory, "--thread-id", "t-1", "Add 2+2"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(["route", "--json", "--pool", str(pool), "--memory", memory, "--thread-id", "t-2", "Add 2+2"]) == 0
+    capsys.readouterr()
+    asked = len(stub.requests)
+
+    def started(*args, **kwargs):
+        raise AssertionError("an embedded server was started for a finished auction")
+
+    monkeypatch.setattr(sale.local, "embedded_pool", started)
+    assert main(["run", "--json", "--memory", memory, "--thread-id", "t-1", "Add 2+2"]) == 0
+    assert json.loads(capsys.readouterr().out) == first and len(stub.requests) == asked
+    assert main(["run", "--memory", memory, "--thread-id", "t-2", "Add 2+2"]) == 2
+    assert "--thread-id t-2 holds a finished `sale route` auction; `sale run` needs a new thread id" in \
+        capsys.readouterr().err

@@ -83,11 +83,6 @@ async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> 
     memory = open_memory(args)
     async with contextlib.AsyncExitStack() as stack:
         stack.callback(memory.close)
-        if pool is None:
-            from sale.local import embedded_pool
-
-            with err.status("starting the embedded local models (llama.cpp)..."):
-                pool = await asyncio.to_thread(stack.enter_context, embedded_pool())
         target = args.checkpoints or os.environ.get("SALE_CHECKPOINT_URL") or str(memory.directory /
                                                                                     "checkpoints.sqlite")
         try:
@@ -96,14 +91,16 @@ async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> 
             raise BadInput(str(exc)) from None
         graph = build_auction_graph().compile(checkpointer=saver, name="auction")
         auction_id = args.thread_id
-        context = context_from_args(args, pool, memory)
         config = {"configurable": {"thread_id": auction_id}}
         state = await graph.aget_state(config)
-        if state.values.get("task") not in (None, task):
-            raise BadInput(f"--thread-id {auction_id} holds an auction of another task; give its task to continue "
-                           "it, or a new thread id")
-        if not state.next and state.values.get("result"):
-            return state.values["result"]  # finished already: its answer, nothing asked again
+        if finished := finished_result(state.values, task, args):
+            return finished
+        if pool is None:
+            from sale.local import embedded_pool
+
+            with err.status("starting the embedded local models (llama.cpp)..."):
+                pool = await asyncio.to_thread(stack.enter_context, embedded_pool())
+        context = context_from_args(args, pool, memory)
         graph_input = None if state.next else {"task": task, "auction_id": auction_id}
         with err.status(f"auction {auction_id[:8]}: bidding ({len(pool.agents)} agents)...") as status:
             async for update in graph.astream(graph_input, config, context=context, stream_mode="updates",
@@ -115,6 +112,22 @@ async def _run(args: argparse.Namespace, task: str, pool: Any, err: Console) -> 
                     status.update(f"auction {auction_id[:8]}: {node} done")
         final = await graph.aget_state(config)
         return final.values["result"]
+
+
+def finished_result(values: dict[str, Any], task: str, args: argparse.Namespace) -> dict[str, Any] | None:
+    """The result a thread id already holds (printed again, nothing asked and no model started), None if the
+    auction has yet to run or finish; a thread of another task, or of ``route`` asked to ``run``, is bad input."""
+    if values.get("task") not in (None, task):
+        raise BadInput(f"--thread-id {args.thread_id} holds an auction of another task; give its task to continue "
+                       "it, or a new thread id")
+    result = values.get("result")
+    if not result:
+        return None
+    if bool(result.get("route_only")) != bool(args.route_only):
+        held, asked = ("sale route", "sale run") if result.get("route_only") else ("sale run", "sale route")
+        raise BadInput(f"--thread-id {args.thread_id} holds a finished `{held}` auction; `{asked}` needs a new "
+                       "thread id")
+    return result
 
 
 def report_stopped(args: argparse.Namespace, code: int) -> int:
