@@ -113,3 +113,7 @@ def test_the_goal_table_names_every_auction_router_and_reads_its_verdict_as_prin
     assert rows["sale-cascade"] == "| sale-cascade | 50.0% | 0.60x | 10.0% | met |"
     assert rows["sale"] == "| sale | 25.0% | 2.00x | 50.0% | NOT met: pass@1, cost, auction share |"
     assert not any("oracle" in line for line in lines)
+    from types import SimpleNamespace
+
+    assert goal_lines(routers, {"sale": [SimpleNamespace(task_id="programs-2-ledger")]}) == lines
+    assert goal_lines(routers, {"sale": [SimpleNamespace(task_id="cd-0-2-001")]}) == [], "one-shot tasks: no table"

@@ -79,7 +79,7 @@ def write_report(results: dict[str, Any], runs: dict[str, list[Any]], out: Path)
         if f and f.get("auction_by_kind"):
             lines += _by_kind(name, f["auction_by_kind"])
     lines += bin_lines(routers, results.get("execution_vs_bid"))
-    lines += goal_lines(routers) if results["suite"] == "programs" else []
+    lines += goal_lines(routers, runs)
     diag = {n: f["diagnostics"] for n, f in routers.items() if f and "diagnostics" in f}
     if diag:
         lines += ["## Routing diagnostics", "",

@@ -84,12 +84,16 @@ def bin_lines(routers: dict[str, Any], exec_vs_bid: dict[str, dict[str, Any]] | 
     return lines + _exec_vs_bid_lines(exec_vs_bid or {})
 
 
-def goal_lines(routers: dict[str, Any]) -> list[str]:
-    """Issue 29's goal for each auction router on long tasks: at least the best single agent's pass@1 (ties: the
-    cheaper agent) at no more than 0.6x its cost, with the auction at most 10 % of the USD. The verdict is read
-    from the figures as printed, so a row never shows 0.60x and says the cost goal is missed."""
+def goal_lines(routers: dict[str, Any], runs: dict[str, list[Run]] | None = None) -> list[str]:
+    """Issue 29's goal for each auction router on long tasks (a run of programs tasks, told by its tasks, not by
+    the ``--suite`` name a replay was given): at least the best single agent's pass@1 (ties: the cheaper agent) at
+    no more than 0.6x its cost, with the auction at most 10 % of the USD. The verdict is read from the figures as
+    printed, so a row never shows 0.60x and says the cost goal is missed."""
     from sale.bench.config import AUCTION_ROUTERS
+    from sale.suites.programs import PREFIX
 
+    if runs is not None and not any(r.task_id.startswith(PREFIX) for rs in runs.values() for r in rs):
+        return []
     singles = {n: f for n, f in routers.items() if n.startswith("single:") and n != "single:largest" and f}
     auctions = {n: f for n, f in routers.items() if n in AUCTION_ROUTERS and f}
     if not singles or not auctions:
@@ -102,7 +106,8 @@ def goal_lines(routers: dict[str, Any]) -> list[str]:
     for name, f in auctions.items():
         ratio = round(f["cost_usd"] / best["cost_usd"], 2) if best["cost_usd"] else float("inf")
         share = round(100 * f["auction_usd_share"], 1)
-        misses = [what for what, ok in (("pass@1", f["pass_at_1"] >= best["pass_at_1"]), ("cost", ratio <= 0.6),
+        passed = round(100 * f["pass_at_1"], 1) >= round(100 * best["pass_at_1"], 1)
+        misses = [what for what, ok in (("pass@1", passed), ("cost", ratio <= 0.6),
                                         ("auction share", share <= 10.0)) if not ok]
         lines.append(f"| {name} | {100 * f['pass_at_1']:.1f}% | {ratio:.2f}x | {share:.1f}% | "
                      f"{'met' if not misses else 'NOT met: ' + ', '.join(misses)} |")
