@@ -373,6 +373,7 @@ def test_s22_non_json_result_is_a_clear_error_and_no_pickle_anywhere(guard):
 
 def test_refuses_without_namespaces_unless_weak_mode_is_configured(monkeypatch):
     sandbox.probe.cache_clear()
+    sandbox.no_aslr.cache_clear()
     monkeypatch.setattr(sandbox, "bwrap_command", lambda config: ["false"])
     try:
         with pytest.raises(SandboxUnavailable, match="refusing to run code"):
@@ -383,6 +384,7 @@ def test_refuses_without_namespaces_unless_weak_mode_is_configured(monkeypatch):
     finally:
         monkeypatch.undo()
         sandbox.probe.cache_clear()
+        sandbox.no_aslr.cache_clear()
     assert sandbox.probe() is None
 
 
@@ -416,6 +418,7 @@ def test_weak_mode_runs_with_the_sandbox_environment_not_the_hosts(monkeypatch, 
     monkeypatch.setenv("PYTHONHASHSEED", "random")
     (tmp_path / "sitecustomize.py").write_text("print('host sitecustomize ran')\n")
     sandbox.probe.cache_clear()
+    sandbox.no_aslr.cache_clear()
     monkeypatch.setattr(sandbox, "bwrap_command", lambda config: ["false"])
     code = "import os, sys; print(list({'alpha', 'beta', 'gamma', 'delta', 'epsilon'}))\n[dict(os.environ), sys.path]"
     try:
@@ -424,6 +427,7 @@ def test_weak_mode_runs_with_the_sandbox_environment_not_the_hosts(monkeypatch, 
     finally:
         monkeypatch.undo()
         sandbox.probe.cache_clear()
+        sandbox.no_aslr.cache_clear()
     for r in runs:
         assert r["ok"], r["error"]
         environ, path = r["result"]

@@ -78,8 +78,8 @@ def no_aslr() -> tuple[str, ...]:
     outer = bwrap_command(SandboxConfig()) if probe() is None else []
     orphans.begin()
     try:
-        ok = subprocess.run([*outer, *NO_ASLR, "/usr/bin/true"], capture_output=True, timeout=30, env={},
-                            **drop_privileges()).returncode == 0
+        ok = subprocess.run([*outer, *NO_ASLR, PYTHON, *PYTHON_FLAGS, "-c", ""], capture_output=True, timeout=30,
+                            env={}, **drop_privileges()).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         ok = False
     finally:

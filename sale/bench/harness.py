@@ -111,8 +111,8 @@ class Bench:
 
     def executor_budget(self, task: BenchTask) -> dict[str, int | float]:
         """The executor's budgets for ``task`` beyond the run's: on a real pool a programs task gets its bin's
-        (sale/suites/programs: more steps, longer replies, more tokens as the program grows), its steps capped
-        by ``--max-steps`` when given; every other task, and the simulated pool, the run's own."""
+        (sale/suites/programs: more steps, longer replies, more tokens as the program grows), steps capped by
+        ``--max-steps``, deadlines at least the pool's longest call timeout; other tasks and sim pools, the run's."""
         if self.pool.simulated or not is_program(task):
             return {}
         budget = executor_budget(task.bin)

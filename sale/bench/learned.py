@@ -20,7 +20,7 @@ from typing import Any
 
 from sale.analysis.learn import LearnError, default_weights, entropy_sign, evaluate, examples_from, fit
 from sale.bench.harness import Bench
-from sale.bench.replay import NEW_CALLS
+from sale.bench.replay import counting_new_calls
 from sale.bench.runs import Run
 from sale.bench.tasks import executor_domain, stream_order
 from sale.suites.suite import BenchTask
@@ -39,17 +39,16 @@ async def train_auctions(bench: Bench, train: list[BenchTask]) -> list[dict[str,
     bench.fresh_cache()
     memory = bench.fresh_memory(TRAIN_LABEL, policy=False)
     rows = []
-    counting = NEW_CALLS.set([0])  # bench.tick() reads and resets it after each auction
     try:
         ctx = bench.context(memory=memory, refine=False, route_only=True)
-        for position, task in enumerate(stream_order(train, bench.cfg.seed, 0)):
-            domain = executor_domain(task, bench.cfg.domain)
-            result = (await graph.ainvoke({"task": task.task}, context=replace(ctx, domain=domain)))["result"]
-            bench.log_auction(TRAIN_LABEL, 0, position, task, result, {"passed": None, "detail": "route only"})
-            rows.append({"run": TRAIN_LABEL, "task_id": task.id, "bids": result.get("bids") or []})
-            bench.tick()
+        with counting_new_calls():  # bench.tick() reads and resets it after each auction
+            for position, task in enumerate(stream_order(train, bench.cfg.seed, 0)):
+                domain = executor_domain(task, bench.cfg.domain)
+                result = (await graph.ainvoke({"task": task.task}, context=replace(ctx, domain=domain)))["result"]
+                bench.log_auction(TRAIN_LABEL, 0, position, task, result, {"passed": None, "detail": "route only"})
+                rows.append({"run": TRAIN_LABEL, "task_id": task.id, "bids": result.get("bids") or []})
+                bench.tick()
     finally:
-        NEW_CALLS.reset(counting)
         memory.close()
     return rows
 

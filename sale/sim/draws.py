@@ -52,9 +52,9 @@ def latent_success(seed: int, agent: str, task: BenchTask, rho: float) -> bool:
 
 
 def task_pass_probability(agent: str, task: BenchTask) -> float:
-    """The paper's per-bin rates, on a programs task too: the real ladder (1.5B at most) passed none of them, and
-    a simulated 32B that took the 1.5B's rate would fail every one. The long bins take only the executions'
-    length from the real run (:func:`sale.sim.world.execution_shape`)."""
+    """The paper's per-bin rates, on a programs task too (its bin k read as the paper's bin k): the real ladder
+    (1.5B at most) passed none of them, and a simulated 32B that took the 1.5B's rate would fail every one. The
+    long bins take only the executions' length from the real run (:func:`sale.sim.world.execution_shape`)."""
     return pass_probability(agent, task.domain, task.bin)
 
 

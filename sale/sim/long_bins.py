@@ -57,9 +57,9 @@ def measured(position: float, bin_: int, key: str, data: dict[str, Any] | None =
 
 def from_run(out: Path) -> dict[str, Any]:
     """The profile of one ``sale bench --suite programs`` run: its agents' executor runs (``single:NAME`` rows of
-    ``tasks.jsonl``) per bin. A run that ended on an endpoint failure (a client timeout on a loaded machine) counts
-    as failed in the pass rate, as its user saw it, but not in the steps and tokens of a run, which it cut short
-    (unless every run of the agent in the bin ended so); ``endpoint_failures`` says how many."""
+    ``tasks.jsonl``) per bin. A run that ended on an endpoint failure (a client timeout, or a context the loop
+    outgrew) counts as failed in the pass rate, as its user saw it, but not in the steps and tokens of a run,
+    which it cut short (unless every run of the agent in the bin ended so); ``endpoint_failures`` says how many."""
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     if results.get("simulated"):
         raise ValueError(f"{out}: a simulated run; the long bins learn from real models only")

@@ -45,8 +45,9 @@ def executor_budget(bin_: int) -> dict[str, int | float]:
     """The executor's budgets for a task of ``bin_`` when the run sets none: a developer's write, run, read, fix
     cycles take more calls as the program grows (2 + 2 x bin model calls), a whole module needs a longer reply
     than one function (2,048 tokens), and the loop's context grows with each step (16,000 tokens per bin). Every
-    call's deadline is :data:`CALL_TIMEOUT_S`, the auction's too: a bid read against a 120 s deadline would
-    drop SALE's bidders for the machine's speed while the single agents got 2,400 s."""
+    call's deadline is :data:`CALL_TIMEOUT_S` (the bench raises it to a pool's longer call timeout), the auction's
+    too: a bid read against a 120 s deadline would drop SALE's bidders for the machine's speed while the single
+    agents got 2,400 s."""
     return {"max_steps": 2 + 2 * bin_, "exec_max_tokens": 2048, "exec_token_budget": 16_000 * bin_,
             "execute_deadline_s": CALL_TIMEOUT_S, "bid_deadline_s": CALL_TIMEOUT_S, "jury_deadline_s": CALL_TIMEOUT_S}
 
