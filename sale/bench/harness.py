@@ -16,7 +16,7 @@ from nodes.finish import provider_usd_of
 from sale.analysis.online import as_context, due, refit
 from sale.bench.config import ONLINE_ROUTER, BenchConfig
 from sale.bench.progress import LineProgress
-from sale.bench.replay import NEW_CALLS, counting_new_calls, take_new_calls
+from sale.bench.replay import counting_new_calls, take_new_calls
 from sale.bench.runs import Run
 from sale.bench.tasks import executor_domain
 from sale.core.breaker import Breakers
@@ -278,52 +278,51 @@ class Bench:
         memory = self.fresh_memory(f"{label}-order{order}")
         runs = []
         recorded = 0
-        counting = NEW_CALLS.set([0])  # tick() reads and resets it after each auction
-        try:
-            ctx = self.context(memory=memory, refine=router != "sale-nomem",
-                               **{**self.router_settings(router), **overrides})
-            for position, task in enumerate(tasks):
-                started = time.monotonic()
-                domain = executor_domain(task, self.cfg.domain)
-                task_ctx = replace(ctx, domain=domain, **self.executor_budget(task))
-                result = (await graph.ainvoke({"task": task.task}, context=task_ctx))["result"]
-                wall = time.monotonic() - started
-                verdict = await self.check(task, result.get("answer") or "")
-                self.log_auction(label, order, position, task, result, verdict)
-                passed = verdict["passed"] and result["status"] == "ok"
-                if result["status"] == "ok" and not result.get("auction_skipped"):
-                    memory.record_outcome(result["auction_id"], passed)
-                    recorded += 1
-                    if router == ONLINE_ROUTER and due(recorded, self.cfg.refit_every):
-                        fitted = refit(memory, self.pool)
-                        self.online_refits.append({"order": order, "after_position": position,
-                                                   **(fitted or {"weights": None, "kept": "too few labelled "
-                                                                 "auctions, or no solution: weights unchanged"})})
-                        if fitted:
-                            ctx = replace(ctx, **as_context(fitted["weights"]))
-                u = result["usage"]
-                exec_model_usd = u["execution_usd"] - u["tool_usd"]
-                provider = provider_usd_of(u) - u["tool_usd"]
-                runs.append(Run(
-                    router=router, task_id=task.id, bin=task.bin, order=order, agent=result.get("winner"),
-                    passed=passed, usd=u["auction_usd"] + exec_model_usd,
-                    tokens=u["auction_tokens"] + u["execution_tokens"],
-                    completion_tokens=u["auction_completion_tokens"] + u["execution_completion_tokens"],
-                    auction_tokens=u["auction_tokens"], auction_completion_tokens=u["auction_completion_tokens"],
-                    auction_usd=u["auction_usd"], tool_usd=u["tool_usd"], wall_s=wall, position=position,
-                    detail=verdict["detail"][:200], provisional=result.get("provisional_winner"),
-                    auction_tokens_by_purpose={k: v for k, v in u.get("tokens_by_purpose", {}).items()
-                                               if k != "execute"}, decision=decision_of(result),
-                    usd_provider=provider, auction_usd_provider=u["auction_usd_provider"],
-                    cached_tokens=u["cached_tokens"], answer_source=result.get("answer_source") or "",
-                    answer=(result.get("answer") or "")[-500:],
-                    exec_steps=(result.get("execution") or {}).get("model_steps", 0),
-                    repeated_actions=repeats((result.get("execution") or {}).get("steps", [])),
-                    test_runs=count_test_runs((result.get("execution") or {}).get("steps", []),
-                                              result.get("bids") or []),
-                    auction_by_purpose={k: v for k, v in u.get("by_purpose", {}).items() if k != "execute"}))
-                self.tick()
-        finally:
-            NEW_CALLS.reset(counting)
-            memory.close()
+        with counting_new_calls():  # tick() reads and resets it after each auction
+            try:
+                ctx = self.context(memory=memory, refine=router != "sale-nomem",
+                                   **{**self.router_settings(router), **overrides})
+                for position, task in enumerate(tasks):
+                    started = time.monotonic()
+                    domain = executor_domain(task, self.cfg.domain)
+                    task_ctx = replace(ctx, domain=domain, **self.executor_budget(task))
+                    result = (await graph.ainvoke({"task": task.task}, context=task_ctx))["result"]
+                    wall = time.monotonic() - started
+                    verdict = await self.check(task, result.get("answer") or "")
+                    self.log_auction(label, order, position, task, result, verdict)
+                    passed = verdict["passed"] and result["status"] == "ok"
+                    if result["status"] == "ok" and not result.get("auction_skipped"):
+                        memory.record_outcome(result["auction_id"], passed)
+                        recorded += 1
+                        if router == ONLINE_ROUTER and due(recorded, self.cfg.refit_every):
+                            fitted = refit(memory, self.pool)
+                            self.online_refits.append({"order": order, "after_position": position,
+                                                       **(fitted or {"weights": None, "kept": "too few labelled "
+                                                                     "auctions, or no solution: weights unchanged"})})
+                            if fitted:
+                                ctx = replace(ctx, **as_context(fitted["weights"]))
+                    u = result["usage"]
+                    exec_model_usd = u["execution_usd"] - u["tool_usd"]
+                    provider = provider_usd_of(u) - u["tool_usd"]
+                    runs.append(Run(
+                        router=router, task_id=task.id, bin=task.bin, order=order, agent=result.get("winner"),
+                        passed=passed, usd=u["auction_usd"] + exec_model_usd,
+                        tokens=u["auction_tokens"] + u["execution_tokens"],
+                        completion_tokens=u["auction_completion_tokens"] + u["execution_completion_tokens"],
+                        auction_tokens=u["auction_tokens"], auction_completion_tokens=u["auction_completion_tokens"],
+                        auction_usd=u["auction_usd"], tool_usd=u["tool_usd"], wall_s=wall, position=position,
+                        detail=verdict["detail"][:200], provisional=result.get("provisional_winner"),
+                        auction_tokens_by_purpose={k: v for k, v in u.get("tokens_by_purpose", {}).items()
+                                                   if k != "execute"}, decision=decision_of(result),
+                        usd_provider=provider, auction_usd_provider=u["auction_usd_provider"],
+                        cached_tokens=u["cached_tokens"], answer_source=result.get("answer_source") or "",
+                        answer=(result.get("answer") or "")[-500:],
+                        exec_steps=(result.get("execution") or {}).get("model_steps", 0),
+                        repeated_actions=repeats((result.get("execution") or {}).get("steps", [])),
+                        test_runs=count_test_runs((result.get("execution") or {}).get("steps", []),
+                                                  result.get("bids") or []),
+                        auction_by_purpose={k: v for k, v in u.get("by_purpose", {}).items() if k != "execute"}))
+                    self.tick()
+            finally:
+                memory.close()
         return runs
